@@ -1,0 +1,652 @@
+//! The spec model: what a gateway spec file says, as Rust types.
+//!
+//! Every type here derives `Deserialize` (from TOML) and `JsonSchema` (for `specs/schema.json`).
+//! Defaults are chosen so that a spec states only what differs from the common case of the
+//! MD5-signed aggregator family.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A whole gateway spec file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Who the gateway is and where its documentation lives.
+    pub gateway: Gateway,
+    /// Named signing recipes. Operations and notifications refer to them by name.
+    pub profiles: BTreeMap<String, Recipe>,
+    /// Named response envelopes: where success, the error code and message, and the payload are.
+    #[serde(default)]
+    pub envelopes: BTreeMap<String, Envelope>,
+    /// Named maps from the gateway's status codes onto the common status.
+    #[serde(default)]
+    pub statuses: BTreeMap<String, StatusMap>,
+    /// Error codes the gateway documents; each becomes a variant of the provider's error enum.
+    #[serde(default)]
+    pub errors: Vec<ErrorCode>,
+    /// The calls a merchant makes to the gateway.
+    #[serde(default)]
+    pub operations: Vec<Operation>,
+    /// The calls the gateway makes to the merchant (callbacks).
+    #[serde(default)]
+    pub notifications: Vec<Notification>,
+}
+
+/// Gateway metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gateway {
+    /// Short lowercase name; the provider crate is `paywire-<name>`.
+    pub name: String,
+    /// Human name used in docs.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// What this gateway is, for the crate docs.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// Documentation URLs the spec was written from.
+    #[serde(default)]
+    pub docs: Vec<String>,
+    /// The profile used by operations and notifications that name none.
+    pub default_profile: String,
+    /// The default envelope of operations that name none.
+    #[serde(default)]
+    pub default_envelope: Option<String>,
+    /// Example base URLs (configuration, never constants): name -> URL.
+    #[serde(default)]
+    pub base_urls: BTreeMap<String, String>,
+}
+
+/// A signing recipe: how a set of fields becomes a canonical string and then a signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    /// What this profile is and where it comes from.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// An explicit list of fields to sign. Omit it to sign every present field except `exclude`.
+    #[serde(default)]
+    pub fields: Option<Vec<String>>,
+    /// Fields never signed when `fields` is omitted. The signature field is always left out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Order of the pairs.
+    #[serde(default)]
+    pub order: Order,
+    /// What happens to empty values (empty strings and nulls).
+    #[serde(default)]
+    pub empty: EmptyRule,
+    /// How one pair is written; must contain `{key}` and `{value}`.
+    #[serde(default = "default_pair")]
+    pub pair: String,
+    /// What stands between pairs.
+    #[serde(default = "default_join")]
+    pub join: String,
+    /// Where the secret goes: a template over `{pairs}` and `{secret}`, such as
+    /// `{pairs}&key={secret}`. With an HMAC digest the secret is the key, and the template
+    /// must not contain `{secret}`.
+    #[serde(default = "default_template")]
+    pub template: String,
+    /// The digest applied to the templated string.
+    pub digest: Digest,
+    /// Hex case of the signature sent.
+    #[serde(default)]
+    pub hex: HexCase,
+    /// How a received signature is compared.
+    #[serde(default)]
+    pub compare: Compare,
+    /// The field that carries the signature.
+    #[serde(default = "default_signature_field")]
+    pub signature_field: String,
+    /// Extra fields this profile adds to a request, unsigned (e.g. `sign_type = "HMAC-SHA256"`).
+    #[serde(default)]
+    pub adds: BTreeMap<String, String>,
+}
+
+fn default_pair() -> String {
+    "{key}={value}".to_owned()
+}
+fn default_join() -> String {
+    "&".to_owned()
+}
+fn default_template() -> String {
+    "{pairs}&key={secret}".to_owned()
+}
+fn default_signature_field() -> String {
+    "sign".to_owned()
+}
+
+/// Order of the signed pairs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Sorted by key, byte-wise (ASCII): `A_upper` before `amount`.
+    #[default]
+    Ascii,
+    /// In the order of the profile's `fields` list.
+    Listed,
+}
+
+/// What happens to empty values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmptyRule {
+    /// Empty strings and nulls are left out of the string.
+    #[default]
+    Skip,
+    /// Empty strings enter as `key=`; nulls are still left out.
+    Keep,
+}
+
+/// Digest algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Digest {
+    /// MD5 of the templated string.
+    Md5,
+    /// SHA-256 of the templated string.
+    Sha256,
+    /// HMAC-SHA256 of the templated string, keyed with the secret.
+    HmacSha256,
+}
+
+impl Digest {
+    /// Whether the secret is the digest's key rather than part of the string.
+    pub fn is_keyed(self) -> bool {
+        matches!(self, Digest::HmacSha256)
+    }
+}
+
+/// Hex case of a signature.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HexCase {
+    /// `0-9a-f`.
+    #[default]
+    Lower,
+    /// `0-9A-F`.
+    Upper,
+}
+
+/// How a received signature is compared with the expected one (always in constant time).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// Byte for byte.
+    Exact,
+    /// ASCII case-insensitively (hex case may differ).
+    #[default]
+    CaseInsensitive,
+}
+
+/// Where things are in a response body. Paths are dot-separated keys (`errors.message`);
+/// each key also matches its camelCase form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    /// Path of the result code.
+    pub code: String,
+    /// Code values (as text) that mean the call was accepted.
+    pub success: Vec<String>,
+    /// Path of the error message, if any.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Path of the payload; omit when the payload is the whole body.
+    #[serde(default)]
+    pub payload: Option<String>,
+    /// When the response is signed: which profile, and over what.
+    #[serde(default)]
+    pub signature: Option<EnvelopeSignature>,
+}
+
+/// How a response is signed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeSignature {
+    /// The profile to verify with.
+    pub profile: String,
+    /// What the signature covers.
+    #[serde(default)]
+    pub scope: SignatureScope,
+    /// Whether a missing signature is refused (true) or tolerated (false; e.g. on error bodies).
+    #[serde(default)]
+    pub required_on_error: bool,
+}
+
+/// What a response signature covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureScope {
+    /// Every top-level field of the body except the signature (objects as compact JSON).
+    #[default]
+    Body,
+    /// Every field of the payload object except the signature; the signature sits in the payload.
+    Payload,
+}
+
+/// A status map: gateway codes onto the common status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusMap {
+    /// The field that carries the status code.
+    pub field: String,
+    /// Gateway code (as text) -> common status.
+    pub map: BTreeMap<String, CommonStatus>,
+    /// Status of any code not in `map`.
+    #[serde(default)]
+    pub default: CommonStatus,
+}
+
+/// The common status every gateway's codes map onto.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CommonStatus {
+    /// Created, not yet picked up.
+    Pending,
+    /// Being worked on.
+    Processing,
+    /// Money moved.
+    Succeeded,
+    /// Did not happen.
+    Failed,
+    /// Cancelled or rejected before money moved.
+    Cancelled,
+    /// Not known.
+    #[default]
+    Unknown,
+}
+
+impl CommonStatus {
+    /// Whether the order can no longer change.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
+    }
+}
+
+/// A documented error code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorCode {
+    /// The code as the gateway writes it (as text).
+    pub code: String,
+    /// Variant name, UpperCamelCase.
+    pub name: String,
+    /// What it means.
+    #[serde(default)]
+    pub doc: Option<String>,
+}
+
+/// HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+}
+
+impl Method {
+    /// The method's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// How a request's fields travel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyEncoding {
+    /// A JSON object body.
+    #[default]
+    Json,
+    /// An `application/x-www-form-urlencoded` body.
+    Form,
+    /// The query string (GET).
+    Query,
+}
+
+/// What an operation does, so the client knows which one reconciles an order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OperationKind {
+    /// Creates an order (payout or deposit).
+    Create,
+    /// Reads an order's state.
+    Query,
+    /// Reads a balance.
+    Balance,
+    /// Anything else.
+    #[default]
+    Other,
+}
+
+/// One call a merchant makes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Operation {
+    /// snake_case name; the request type is its UpperCamelCase form plus `Request`.
+    pub name: String,
+    /// What it does.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// HTTP method.
+    pub method: Method,
+    /// Path under the base URL.
+    pub path: String,
+    /// How the fields travel.
+    #[serde(default)]
+    pub body: BodyEncoding,
+    /// Signing profile; omit for the gateway's default profile.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// Whether the request is signed at all.
+    #[serde(default = "yes")]
+    pub signed: bool,
+    /// Headers, name -> template over credentials (`{authorization}`).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Response envelope; omit for the gateway's default envelope.
+    #[serde(default)]
+    pub envelope: Option<String>,
+    /// Status map that reads the order's status from the response.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// What the operation does.
+    #[serde(default)]
+    pub kind: OperationKind,
+    /// The request field holding the merchant's own order id, if any.
+    #[serde(default)]
+    pub order_id: Option<String>,
+    /// When the payload holds signed rows: where they are and how each is signed.
+    #[serde(default)]
+    pub rows: Option<RowSignature>,
+    /// Request fields, in wire order.
+    #[serde(default)]
+    pub request: Vec<Field>,
+    /// Payload fields of a successful response.
+    #[serde(default)]
+    pub response: Vec<Field>,
+}
+
+/// Rows of a payload that carry their own signatures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RowSignature {
+    /// Path of the list of rows inside the payload; omit when the payload is the list.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Profile each row is verified with.
+    pub profile: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A callback the gateway sends to the merchant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Notification {
+    /// snake_case name; the type is its UpperCamelCase form plus `Notification`.
+    pub name: String,
+    /// What it reports.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// Body encodings accepted.
+    #[serde(default)]
+    pub content: NotificationContent,
+    /// Signing profile; omit for the gateway's default profile.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// Status map that reads the order's status from the notification.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The field holding the merchant's order id (to recognise duplicates).
+    #[serde(default)]
+    pub order_id: Option<String>,
+    /// The exact reply the gateway expects once the notification is accepted.
+    pub reply: Reply,
+    /// Known fields. Verification covers every received field, known or not.
+    #[serde(default)]
+    pub fields: Vec<Field>,
+}
+
+/// Accepted encodings of a notification body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationContent {
+    /// JSON only.
+    Json,
+    /// Form only.
+    Form,
+    /// JSON or form, chosen by content type.
+    #[default]
+    JsonOrForm,
+}
+
+/// A reply body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reply {
+    /// Content type of the reply.
+    pub content_type: String,
+    /// The exact body.
+    pub body: String,
+}
+
+/// The type of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// Text.
+    String,
+    /// A whole number (i64).
+    Integer,
+    /// true or false.
+    Boolean,
+    /// An amount of money, held as integer minor units; `money` says how it is written.
+    Money,
+    /// A list of strings.
+    Strings,
+    /// A nested object with its own `fields`.
+    Object,
+    /// A list of nested objects with the given `fields`.
+    Objects,
+    /// Any JSON, kept as is.
+    Json,
+    /// Not a type paywire knows (reported by validation, never produced by a valid spec).
+    #[serde(other)]
+    #[schemars(skip)]
+    Unknown,
+}
+
+impl FieldType {
+    /// The names a spec may write.
+    pub const NAMES: &'static [&'static str] = &[
+        "string", "integer", "boolean", "money", "strings", "object", "objects", "json",
+    ];
+}
+
+/// How money is written on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MoneyFormat {
+    /// Integer minor units (cents): `50000` is 500.00.
+    Minor,
+    /// A decimal with two places: `"500.00"`.
+    Decimal,
+}
+
+/// How a number (integer or minor-unit money) is sent in JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberWire {
+    /// A JSON number.
+    #[default]
+    Number,
+    /// A JSON string holding the digits.
+    String,
+}
+
+/// One field of a request, response or notification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// The wire name, exactly as sent and signed.
+    pub name: String,
+    /// The Rust field name, when the wire name is not a good one.
+    #[serde(default)]
+    pub rust: Option<String>,
+    /// The type.
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// Whether the field must be present.
+    #[serde(default)]
+    pub required: bool,
+    /// What the field means.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// How money is written (required for `money`).
+    #[serde(default)]
+    pub money: Option<MoneyFormat>,
+    /// How an integer or minor-unit amount is sent in JSON.
+    #[serde(default)]
+    pub wire: NumberWire,
+    /// Most characters (Unicode scalar values) a string may have.
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    /// Fewest characters a string may have.
+    #[serde(default)]
+    pub min_length: Option<usize>,
+    /// A regular expression the whole value must match.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Text that explains `pattern` in error messages.
+    #[serde(default)]
+    pub pattern_doc: Option<String>,
+    /// Allowed values (as text).
+    #[serde(default, rename = "enum")]
+    pub one_of: Vec<String>,
+    /// Fewest items of a list.
+    #[serde(default)]
+    pub min_items: Option<usize>,
+    /// Most items of a list.
+    #[serde(default)]
+    pub max_items: Option<usize>,
+    /// A regular expression each item of a `strings` list must match.
+    #[serde(default)]
+    pub item_pattern: Option<String>,
+    /// Smallest value of an integer or amount (in minor units for money).
+    #[serde(default)]
+    pub min: Option<i64>,
+    /// The field is required when every one of these conditions holds.
+    #[serde(default)]
+    pub required_when: Vec<Condition>,
+    /// Fields of an `object` or `objects` field.
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    /// An example value, used in docs and scaffolds.
+    #[serde(default)]
+    pub example: Option<String>,
+}
+
+/// A condition on another field of the same object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// The other field's wire name.
+    pub field: String,
+    /// Holds when the other field's value is one of these.
+    #[serde(default, rename = "in")]
+    pub is_in: Vec<String>,
+    /// Holds when the other field is present and its value is none of these.
+    #[serde(default)]
+    pub not_in: Vec<String>,
+}
+
+impl Condition {
+    /// Whether the condition holds for the other field's value (None when absent).
+    pub fn holds(&self, value: Option<&str>) -> bool {
+        match value {
+            None => false,
+            Some(v) => {
+                (self.is_in.is_empty() || self.is_in.iter().any(|x| x == v))
+                    && !self.not_in.iter().any(|x| x == v)
+            }
+        }
+    }
+
+    /// Human form: `currency is one of VND, THB`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.is_in.is_empty() {
+            parts.push(format!("{} is {}", self.field, self.is_in.join(" or ")));
+        }
+        if !self.not_in.is_empty() {
+            parts.push(format!(
+                "{} is not {}",
+                self.field,
+                self.not_in.join(" or ")
+            ));
+        }
+        if parts.is_empty() {
+            format!("{} is present", self.field)
+        } else {
+            parts.join(" and ")
+        }
+    }
+}
+
+impl Field {
+    /// The Rust identifier for this field.
+    pub fn rust_name(&self) -> String {
+        self.rust
+            .clone()
+            .unwrap_or_else(|| crate::names::snake_ident(&self.name))
+    }
+}
+
+impl Spec {
+    /// The profile an operation or notification uses.
+    pub fn profile_for(&self, name: Option<&str>) -> Option<&Recipe> {
+        self.profiles
+            .get(name.unwrap_or(&self.gateway.default_profile))
+    }
+
+    /// The envelope an operation uses.
+    pub fn envelope_for(&self, op: &Operation) -> Option<&Envelope> {
+        op.envelope
+            .as_deref()
+            .or(self.gateway.default_envelope.as_deref())
+            .and_then(|n| self.envelopes.get(n))
+    }
+
+    /// An operation by name.
+    pub fn operation(&self, name: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.name == name)
+    }
+
+    /// A notification by name.
+    pub fn notification(&self, name: &str) -> Option<&Notification> {
+        self.notifications.iter().find(|o| o.name == name)
+    }
+}

@@ -1,0 +1,565 @@
+//! The validation pass: every problem of a parsed spec, each with its path and a hint.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::location::SpecPath;
+use crate::model::{BodyEncoding, Field, FieldType, Method, Order, Recipe, Spec};
+use crate::names;
+
+/// One problem found by validation, before it is located in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where in the model.
+    pub path: SpecPath,
+    /// What is wrong.
+    pub message: String,
+    /// What to write instead.
+    pub help: Option<String>,
+}
+
+struct Checker<'a> {
+    spec: &'a Spec,
+    problems: Vec<Problem>,
+    /// Raw text lookup for values serde could not name (unknown types).
+    raw: &'a dyn Fn(&SpecPath) -> Option<String>,
+}
+
+impl Checker<'_> {
+    fn push(
+        &mut self,
+        path: SpecPath,
+        message: impl Into<String>,
+        help: impl Into<Option<String>>,
+    ) {
+        self.problems.push(Problem {
+            path,
+            message: message.into(),
+            help: help.into(),
+        });
+    }
+
+    fn profile_ref(&mut self, path: SpecPath, name: &str) {
+        if !self.spec.profiles.contains_key(name) {
+            let known: Vec<_> = self.spec.profiles.keys().map(String::as_str).collect();
+            self.push(
+                path,
+                format!("profile `{name}` is used but not defined"),
+                Some(format!(
+                    "define [profiles.{name}] or use one of: {}",
+                    known.join(", ")
+                )),
+            );
+        }
+    }
+
+    fn status_ref(&mut self, path: SpecPath, name: &str) {
+        if !self.spec.statuses.contains_key(name) {
+            let known: Vec<_> = self.spec.statuses.keys().map(String::as_str).collect();
+            self.push(
+                path,
+                format!("status map `{name}` is used but not defined"),
+                Some(format!(
+                    "define [statuses.{name}] or use one of: {}",
+                    known.join(", ")
+                )),
+            );
+        }
+    }
+
+    fn envelope_ref(&mut self, path: SpecPath, name: &str) {
+        if !self.spec.envelopes.contains_key(name) {
+            let known: Vec<_> = self.spec.envelopes.keys().map(String::as_str).collect();
+            self.push(
+                path,
+                format!("envelope `{name}` is used but not defined"),
+                Some(format!(
+                    "define [envelopes.{name}] or use one of: {}",
+                    known.join(", ")
+                )),
+            );
+        }
+    }
+
+    fn gateway(&mut self) {
+        let g = &self.spec.gateway;
+        let p = SpecPath::root().key("gateway");
+        if !names::is_snake(&g.name) {
+            self.push(
+                p.key("name"),
+                format!("gateway name `{}` is not a lowercase identifier", g.name),
+                Some("use lowercase letters, digits and `_`, such as `diamondpay`".to_owned()),
+            );
+        }
+        self.profile_ref(p.key("default_profile"), &g.default_profile.clone());
+        if let Some(e) = &g.default_envelope {
+            self.envelope_ref(p.key("default_envelope"), &e.clone());
+        }
+    }
+
+    fn recipe(&mut self, name: &str, r: &Recipe) {
+        let p = SpecPath::root().key("profiles").key(name);
+        if !r.pair.contains("{key}") || !r.pair.contains("{value}") {
+            self.push(
+                p.key("pair"),
+                format!(
+                    "pair format `{}` must contain {{key}} and {{value}}",
+                    r.pair
+                ),
+                Some("write `pair = \"{key}={value}\"`".to_owned()),
+            );
+        }
+        if !r.template.contains("{pairs}") {
+            self.push(
+                p.key("template"),
+                format!("template `{}` does not contain {{pairs}}", r.template),
+                Some("write a template such as `{pairs}&key={secret}`".to_owned()),
+            );
+        }
+        let has_secret = r.template.contains("{secret}");
+        if r.digest.is_keyed() && has_secret {
+            self.push(
+                p.key("template"),
+                "an HMAC digest is keyed with the secret; the template must not contain {secret}",
+                Some("write `template = \"{pairs}\"`".to_owned()),
+            );
+        }
+        if !r.digest.is_keyed() && !has_secret {
+            self.push(
+                p.key("template"),
+                format!(
+                    "template `{}` has no {{secret}}: the signature would not depend on the key",
+                    r.template
+                ),
+                Some(
+                    "write `{pairs}&key={secret}`, `{secret}&{pairs}` or `{pairs}{secret}`"
+                        .to_owned(),
+                ),
+            );
+        }
+        match (&r.fields, r.order) {
+            (None, Order::Listed) => self.push(
+                p.key("order"),
+                "order `listed` needs an explicit `fields` list",
+                Some("add `fields = [\"a\", \"b\"]` or write `order = \"ascii\"`".to_owned()),
+            ),
+            (Some(list), _) if list.is_empty() => self.push(
+                p.key("fields"),
+                "the `fields` list is empty: nothing would be signed",
+                Some("list the fields to sign, or omit `fields` to sign every field".to_owned()),
+            ),
+            (Some(list), _) => {
+                let mut seen = BTreeSet::new();
+                for (i, f) in list.iter().enumerate() {
+                    if !seen.insert(f) {
+                        self.push(
+                            p.key("fields").index(i),
+                            format!("field `{f}` is listed twice"),
+                            Some("list each field once".to_owned()),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        if r.signature_field.is_empty() {
+            self.push(
+                p.key("signature_field"),
+                "signature_field is empty",
+                Some("write `signature_field = \"sign\"`".to_owned()),
+            );
+        }
+        if r.adds.contains_key(&r.signature_field) {
+            self.push(
+                p.key("adds"),
+                "`adds` must not set the signature field",
+                None,
+            );
+        }
+    }
+
+    fn fields(&mut self, path: SpecPath, fields: &[Field], request: bool) {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut rust_seen: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, f) in fields.iter().enumerate() {
+            let fp = path.index(i);
+            if let Some(first) = seen.insert(f.name.as_str(), i) {
+                self.push(
+                    fp.key("name"),
+                    format!("duplicate wire name `{}` (first at index {first})", f.name),
+                    Some(
+                        "each wire name may appear once per object; remove or rename one"
+                            .to_owned(),
+                    ),
+                );
+            }
+            let rust = f.rust_name();
+            if let Some(r) = &f.rust {
+                if !names::is_snake(r) || names::is_keyword(r) {
+                    self.push(
+                        fp.key("rust"),
+                        format!("`{r}` is not a usable snake_case Rust field name"),
+                        Some("use lowercase letters, digits and `_`, not a keyword".to_owned()),
+                    );
+                }
+            }
+            if rust_seen.insert(rust.clone(), i).is_some() && !seen.is_empty() {
+                self.push(
+                    fp.key("name"),
+                    format!("two fields map to the Rust name `{rust}`"),
+                    Some("set `rust = \"...\"` on one of them".to_owned()),
+                );
+            }
+            self.field(fp, f, fields, request);
+        }
+    }
+
+    fn field(&mut self, fp: SpecPath, f: &Field, siblings: &[Field], request: bool) {
+        if f.name.is_empty() {
+            self.push(fp.key("name"), "field name is empty", None);
+        }
+        if f.ty == FieldType::Unknown {
+            let raw = (self.raw)(&fp.key("type")).unwrap_or_default();
+            self.push(
+                fp.key("type"),
+                format!("unknown type `{raw}` for field `{}`", f.name),
+                Some(format!("write one of: {}", FieldType::NAMES.join(", "))),
+            );
+        }
+        let is_string = f.ty == FieldType::String;
+        let is_list = matches!(f.ty, FieldType::Strings | FieldType::Objects);
+        if (f.max_length.is_some() || f.min_length.is_some()) && !is_string {
+            self.push(
+                fp.key(if f.max_length.is_some() {
+                    "max_length"
+                } else {
+                    "min_length"
+                }),
+                format!(
+                    "`{}` is not a string: lengths apply to strings only",
+                    f.name
+                ),
+                Some("remove the length, or use `type = \"string\"`".to_owned()),
+            );
+        }
+        if let (Some(min), Some(max)) = (f.min_length, f.max_length) {
+            if min > max {
+                self.push(
+                    fp.key("min_length"),
+                    format!("min_length {min} is over max_length {max}"),
+                    None,
+                );
+            }
+        }
+        if (f.min_items.is_some() || f.max_items.is_some()) && !is_list {
+            self.push(
+                fp.key(if f.min_items.is_some() {
+                    "min_items"
+                } else {
+                    "max_items"
+                }),
+                format!(
+                    "`{}` is not a list: item bounds apply to lists only",
+                    f.name
+                ),
+                Some("remove the bound, or use `type = \"strings\"`".to_owned()),
+            );
+        }
+        if let (Some(min), Some(max)) = (f.min_items, f.max_items) {
+            if min > max {
+                self.push(
+                    fp.key("min_items"),
+                    format!("min_items {min} is over max_items {max}"),
+                    None,
+                );
+            }
+        }
+        if f.item_pattern.is_some() && f.ty != FieldType::Strings {
+            self.push(
+                fp.key("item_pattern"),
+                format!(
+                    "`{}` is not a list of strings: item_pattern applies to `strings` only",
+                    f.name
+                ),
+                None,
+            );
+        }
+        for (key, pat) in [("pattern", &f.pattern), ("item_pattern", &f.item_pattern)] {
+            if let Some(pat) = pat {
+                if let Err(e) = regex::Regex::new(pat) {
+                    self.push(
+                        fp.key(key),
+                        format!("`{pat}` is not a valid regular expression: {e}"),
+                        Some("write a regex in the syntax of the `regex` crate, such as `^[A-Z]{4}[0-9A-Z]{7}$`".to_owned()),
+                    );
+                }
+            }
+        }
+        if f.ty == FieldType::Money && f.money.is_none() {
+            self.push(
+                fp.key("type"),
+                format!("money field `{}` does not say how it is written", f.name),
+                Some(
+                    "add `money = \"minor\"` (integer cents) or `money = \"decimal\"` (\"100.00\")"
+                        .to_owned(),
+                ),
+            );
+        }
+        if f.ty != FieldType::Money && f.money.is_some() {
+            self.push(
+                fp.key("money"),
+                format!("`money` is set on `{}`, which is not of type money", f.name),
+                Some("remove it, or use `type = \"money\"`".to_owned()),
+            );
+        }
+        if f.min.is_some() && !matches!(f.ty, FieldType::Integer | FieldType::Money) {
+            self.push(
+                fp.key("min"),
+                format!("`min` applies to integers and money, not to `{}`", f.name),
+                None,
+            );
+        }
+        let is_object = matches!(f.ty, FieldType::Object | FieldType::Objects);
+        if is_object && f.fields.is_empty() && request {
+            self.push(
+                fp.key("fields"),
+                format!("object field `{}` has no `fields`", f.name),
+                Some(
+                    "describe its fields, or use `type = \"json\"` to keep it as raw JSON"
+                        .to_owned(),
+                ),
+            );
+        }
+        if !is_object && !f.fields.is_empty() {
+            self.push(
+                fp.key("fields"),
+                format!("`{}` has nested fields but is not an object", f.name),
+                Some("use `type = \"object\"` or `type = \"objects\"`".to_owned()),
+            );
+        }
+        if is_object {
+            self.fields(fp.key("fields"), &f.fields, request);
+        }
+        for (ci, c) in f.required_when.iter().enumerate() {
+            let cp = fp.key("required_when").index(ci);
+            match siblings.iter().find(|s| s.name == c.field) {
+                None => {
+                    let names: Vec<_> = siblings.iter().map(|s| s.name.as_str()).collect();
+                    self.push(
+                        cp.key("field"),
+                        format!(
+                            "condition on `{}` names field `{}`, which does not exist here",
+                            f.name, c.field
+                        ),
+                        Some(format!("name one of: {}", names.join(", "))),
+                    );
+                }
+                Some(other) => {
+                    if !other.one_of.is_empty() {
+                        for v in c.is_in.iter().chain(&c.not_in) {
+                            if !other.one_of.contains(v) {
+                                self.push(
+                                    cp.clone(),
+                                    format!(
+                                        "condition value `{v}` is not an allowed value of `{}`",
+                                        other.name
+                                    ),
+                                    Some(format!("use one of: {}", other.one_of.join(", "))),
+                                );
+                            }
+                        }
+                    }
+                    if other.name == f.name {
+                        self.push(
+                            cp.key("field"),
+                            "a field's condition cannot name itself",
+                            None,
+                        );
+                    }
+                }
+            }
+            if c.is_in.is_empty() && c.not_in.is_empty() {
+                self.push(
+                    cp,
+                    "condition has neither `in` nor `not_in`",
+                    Some("write `{ field = \"currency\", in = [\"VND\", \"THB\"] }`".to_owned()),
+                );
+            }
+        }
+    }
+
+    fn operations(&mut self) {
+        let mut names_seen = BTreeSet::new();
+        for (i, op) in self.spec.operations.iter().enumerate() {
+            let p = SpecPath::root().key("operations").index(i);
+            if !names::is_snake(&op.name) {
+                self.push(
+                    p.key("name"),
+                    format!("operation name `{}` is not snake_case", op.name),
+                    Some(
+                        "use lowercase letters, digits and `_`, such as `create_payout`".to_owned(),
+                    ),
+                );
+            }
+            if !names_seen.insert(op.name.as_str()) {
+                self.push(
+                    p.key("name"),
+                    format!("duplicate operation `{}`", op.name),
+                    None,
+                );
+            }
+            if !op.path.starts_with('/') {
+                self.push(
+                    p.key("path"),
+                    format!("path `{}` must start with `/`", op.path),
+                    Some(format!("write `/{}`", op.path)),
+                );
+            }
+            if op.method == Method::Get && op.body != BodyEncoding::Query {
+                self.push(
+                    p.key("body"),
+                    "a GET request has no body: its fields travel in the query string",
+                    Some("write `body = \"query\"`".to_owned()),
+                );
+            }
+            if op.signed {
+                if let Some(prof) = &op.profile {
+                    self.profile_ref(p.key("profile"), prof);
+                }
+            }
+            if let Some(e) = &op.envelope {
+                self.envelope_ref(p.key("envelope"), e);
+            } else if self.spec.gateway.default_envelope.is_none()
+                && !self.spec.envelopes.is_empty()
+            {
+                self.push(
+                    p.clone(),
+                    format!(
+                        "operation `{}` names no envelope and the gateway has no default_envelope",
+                        op.name
+                    ),
+                    Some("add `envelope = \"...\"` or set `gateway.default_envelope`".to_owned()),
+                );
+            }
+            if let Some(s) = &op.status {
+                self.status_ref(p.key("status"), s);
+                let field = &self.spec.statuses.get(s).map(|m| m.field.clone());
+                if let Some(field) = field {
+                    if !op.response.is_empty() && !op.response.iter().any(|f| &f.name == field) {
+                        self.push(
+                            p.key("status"),
+                            format!("status map `{s}` reads `{field}`, which is not a response field of `{}`", op.name),
+                            Some(format!("add a response field named `{field}`")),
+                        );
+                    }
+                }
+            }
+            if let Some(rows) = &op.rows {
+                self.profile_ref(p.key("rows").key("profile"), &rows.profile);
+            }
+            if let Some(id) = &op.order_id {
+                if !op.request.iter().any(|f| &f.name == id) {
+                    self.push(
+                        p.key("order_id"),
+                        format!("order_id `{id}` is not a request field of `{}`", op.name),
+                        None,
+                    );
+                }
+            }
+            self.fields(p.key("request"), &op.request, true);
+            self.fields(p.key("response"), &op.response, false);
+        }
+    }
+
+    fn notifications(&mut self) {
+        let mut names_seen = BTreeSet::new();
+        for (i, n) in self.spec.notifications.iter().enumerate() {
+            let p = SpecPath::root().key("notifications").index(i);
+            if !names::is_snake(&n.name) {
+                self.push(
+                    p.key("name"),
+                    format!("notification name `{}` is not snake_case", n.name),
+                    None,
+                );
+            }
+            if !names_seen.insert(n.name.as_str()) {
+                self.push(
+                    p.key("name"),
+                    format!("duplicate notification `{}`", n.name),
+                    None,
+                );
+            }
+            if let Some(prof) = &n.profile {
+                self.profile_ref(p.key("profile"), prof);
+            }
+            if let Some(s) = &n.status {
+                self.status_ref(p.key("status"), s);
+            }
+            if let Some(id) = &n.order_id {
+                if !n.fields.iter().any(|f| &f.name == id) {
+                    self.push(
+                        p.key("order_id"),
+                        format!("order_id `{id}` is not a field of `{}`", n.name),
+                        None,
+                    );
+                }
+            }
+            self.fields(p.key("fields"), &n.fields, false);
+        }
+    }
+
+    fn envelopes(&mut self) {
+        for (name, e) in &self.spec.envelopes {
+            let p = SpecPath::root().key("envelopes").key(name);
+            if e.success.is_empty() {
+                self.push(
+                    p.key("success"),
+                    "no success code: every response would be a rejection",
+                    Some("write `success = [\"0000\"]`".to_owned()),
+                );
+            }
+            if let Some(sig) = &e.signature {
+                self.profile_ref(p.key("signature").key("profile"), &sig.profile);
+            }
+        }
+    }
+
+    fn errors(&mut self) {
+        let mut seen = BTreeSet::new();
+        for (i, e) in self.spec.errors.iter().enumerate() {
+            let p = SpecPath::root().key("errors").index(i);
+            if !names::is_upper_camel(&e.name) {
+                self.push(
+                    p.key("name"),
+                    format!("error name `{}` is not UpperCamelCase", e.name),
+                    Some("write a name such as `DuplicateOrder`".to_owned()),
+                );
+            }
+            if !seen.insert(e.code.as_str()) {
+                self.push(
+                    p.key("code"),
+                    format!("duplicate error code `{}`", e.code),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+/// Every problem of `spec`. `raw` returns the source text of a string value at a path (used to
+/// name values serde could not represent).
+pub fn problems(spec: &Spec, raw: &dyn Fn(&SpecPath) -> Option<String>) -> Vec<Problem> {
+    let mut c = Checker {
+        spec,
+        problems: Vec::new(),
+        raw,
+    };
+    c.gateway();
+    for (name, r) in &spec.profiles {
+        c.recipe(name, r);
+    }
+    c.envelopes();
+    c.errors();
+    c.operations();
+    c.notifications();
+    c.problems
+}

@@ -1,0 +1,60 @@
+//! paywire runtime: what every provider crate and tool shares.
+//!
+//! - [`Secret`]: merchant keys, masked in Debug and Display, zeroized on drop.
+//! - [`Money`]: integer minor units; decimal text is parsed without floating point.
+//! - [`signing`]: canonical strings (a value with `Display`), digests (md5, sha256,
+//!   hmac-sha256), constant-time verification, and an explanation of each step.
+//! - [`received`]: received JSON or form bodies kept exactly as they arrived, so verification
+//!   covers every field, unknown ones included, with each number's text as received.
+//! - [`validate`]: a spec's field rules checked before anything is sent.
+//! - [`Gateway`]: any spec driven at run time (prepare, read responses, verify notifications).
+//! - [`gateway!`]: the macro that generates a provider's typed API from its spec.
+//!
+//! Dynamic signing of any key/value map with a provider's profile:
+//!
+//! ```
+//! use paywire::{Gateway, Secret, received::Object, signing};
+//!
+//! let gw = Gateway::from_source(r#"
+//! [gateway]
+//! name = "demo"
+//! default_profile = "md5"
+//! [profiles.md5]
+//! digest = "md5"
+//! template = "{pairs}&key={secret}"
+//! "#, "demo.toml").unwrap();
+//! let body = br#"{"amount":"50000","platform_id":"PF0002","note":""}"#;
+//! let fields = Object::from_json(body).unwrap().sign_fields();
+//! let (canonical, sign) = gw.sign_fields(None, &fields, &Secret::new("k")).unwrap();
+//! assert_eq!(canonical.masked(), "amount=50000&platform_id=PF0002&key=****");
+//! assert_eq!(sign.as_str().len(), 32);
+//! ```
+
+pub mod gateway;
+pub mod money;
+pub mod read;
+pub mod received;
+pub mod secret;
+pub mod signing;
+pub mod validate;
+pub mod wire;
+
+pub use gateway::{
+    Accepted, Credentials, Gateway, GatewayError, GatewayStatus, NotificationError,
+    PreparedRequest, Rejection, Reply, ResponseError, VerifiedNotification,
+};
+pub use money::{Money, MoneyError};
+pub use paywire_macros::gateway;
+pub use paywire_spec as spec;
+pub use paywire_spec::CommonStatus;
+pub use secret::{Secret, SecretError};
+pub use signing::{CanonicalString, Signature, VerifyError};
+pub use validate::{ValidationError, ValidationErrors};
+pub use wire::{WireFields, WireValue};
+
+/// Re-exports used by generated code; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use serde_json;
+}

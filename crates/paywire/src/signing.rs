@@ -1,0 +1,477 @@
+//! Canonical strings, digests and constant-time verification, driven by a spec's [`Recipe`].
+//!
+//! The same functions sign generated requests, dynamic key/value maps (the CLI, notifications)
+//! and the simulator's responses. Building the canonical string and hashing it are separate
+//! steps, so each can be shown and tested on its own.
+
+use std::fmt;
+use std::ops::Range;
+
+use hmac::{KeyInit, Mac};
+use md5::Md5;
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::Secret;
+use paywire_spec::{Compare, Digest, EmptyRule, HexCase, Order, Recipe};
+
+/// One field offered for signing: its wire name and its text as sent or received.
+/// `None` stands for a JSON `null`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignField {
+    /// Wire name.
+    pub key: String,
+    /// Text that enters the string (numbers as their decimal text, lists and objects as compact
+    /// JSON); `None` for null.
+    pub text: Option<String>,
+}
+
+impl SignField {
+    /// A field with text.
+    pub fn new(key: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            text: Some(text.into()),
+        }
+    }
+}
+
+/// Why a field was kept or left out of the canonical string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Entered the string.
+    Kept,
+    /// It carries the signature.
+    SignatureField,
+    /// The profile's `exclude` list names it.
+    Excluded,
+    /// The profile lists its fields and this is not one of them.
+    NotListed,
+    /// Listed by the profile but not present.
+    Missing,
+    /// An empty string, and the profile skips empty values.
+    Empty,
+    /// A null.
+    Null,
+}
+
+impl Decision {
+    /// A short reason, for `--explain`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Decision::Kept => "kept",
+            Decision::SignatureField => "dropped: it is the signature field",
+            Decision::Excluded => "dropped: in the profile's exclude list",
+            Decision::NotListed => "dropped: not in the profile's fields list",
+            Decision::Missing => "absent: listed by the profile but not present",
+            Decision::Empty => "dropped: empty value (the profile skips empty values)",
+            Decision::Null => "dropped: null",
+        }
+    }
+}
+
+/// One step of building a canonical string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The field.
+    pub key: String,
+    /// Its text, if any.
+    pub text: Option<String>,
+    /// What happened to it.
+    pub decision: Decision,
+}
+
+/// The exact string that is hashed. `Display` prints it exactly, secret included; `Debug` and
+/// [`CanonicalString::masked`] replace the secret with `****`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CanonicalString {
+    text: Zeroizing<String>,
+    secret_ranges: Vec<Range<usize>>,
+    pairs: String,
+    template: String,
+    steps: Vec<Step>,
+}
+
+impl CanonicalString {
+    /// The exact string.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The string with every occurrence of the secret replaced by `****`.
+    pub fn masked(&self) -> String {
+        let mut out = String::with_capacity(self.text.len());
+        let mut at = 0;
+        for r in &self.secret_ranges {
+            out.push_str(&self.text[at..r.start]);
+            out.push_str("****");
+            at = r.end;
+        }
+        out.push_str(&self.text[at..]);
+        out
+    }
+
+    /// The joined pairs, before the template (no secret in it).
+    pub fn pairs(&self) -> &str {
+        &self.pairs
+    }
+
+    /// The template applied.
+    pub fn template(&self) -> &str {
+        &self.template
+    }
+
+    /// What happened to each field offered, in the order they were considered.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The names of the fields that entered the string, in order.
+    pub fn kept(&self) -> Vec<&str> {
+        self.steps
+            .iter()
+            .filter(|s| s.decision == Decision::Kept)
+            .map(|s| s.key.as_str())
+            .collect()
+    }
+}
+
+impl fmt::Display for CanonicalString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for CanonicalString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("CanonicalString")
+            .field(&self.masked())
+            .finish()
+    }
+}
+
+/// A signature in the profile's hex case. `Display` prints it (it has to be sent); `Debug` masks it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Signature(String);
+
+impl Signature {
+    /// The hex text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({}…)", self.0.get(..4).unwrap_or(""))
+    }
+}
+
+/// A received signature did not verify. The expected signature is never revealed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// The signature field is absent or empty.
+    #[error("signature verification failed: the `{field}` field is missing")]
+    Missing {
+        /// The signature field's name.
+        field: String,
+    },
+    /// The signature does not match.
+    #[error(
+        "signature verification failed: `{field}` does not match the signature computed over {} field(s) ({}) with {profile}",
+        signed.len(),
+        signed.join(", ")
+    )]
+    Mismatch {
+        /// The signature field's name.
+        field: String,
+        /// The profile used (`provider.profile`).
+        profile: String,
+        /// The fields that entered the canonical string.
+        signed: Vec<String>,
+    },
+}
+
+fn select(recipe: &Recipe, fields: &[SignField]) -> (Vec<Step>, Vec<(String, String)>) {
+    let mut steps = Vec::with_capacity(fields.len());
+    let mut kept: Vec<(String, String)> = Vec::with_capacity(fields.len());
+    let mut consider =
+        |key: &str, text: Option<&String>, decision: Option<Decision>, steps: &mut Vec<Step>| {
+            let decision = decision.unwrap_or(match text {
+                None => Decision::Null,
+                Some(t) if t.is_empty() && recipe.empty == EmptyRule::Skip => Decision::Empty,
+                Some(_) => Decision::Kept,
+            });
+            if decision == Decision::Kept {
+                if let Some(t) = text {
+                    kept.push((key.to_owned(), t.clone()));
+                }
+            }
+            steps.push(Step {
+                key: key.to_owned(),
+                text: text.cloned(),
+                decision,
+            });
+        };
+    match &recipe.fields {
+        Some(list) => {
+            for name in list {
+                let found = fields.iter().find(|f| &f.key == name);
+                match found {
+                    Some(f) => consider(&f.key, f.text.as_ref(), None, &mut steps),
+                    None => consider(name, None, Some(Decision::Missing), &mut steps),
+                }
+            }
+            for f in fields {
+                if !list.contains(&f.key) {
+                    let d = if f.key == recipe.signature_field {
+                        Decision::SignatureField
+                    } else {
+                        Decision::NotListed
+                    };
+                    consider(&f.key, f.text.as_ref(), Some(d), &mut steps);
+                }
+            }
+        }
+        None => {
+            for f in fields {
+                let d = if f.key == recipe.signature_field {
+                    Some(Decision::SignatureField)
+                } else if recipe.exclude.contains(&f.key) {
+                    Some(Decision::Excluded)
+                } else {
+                    None
+                };
+                consider(&f.key, f.text.as_ref(), d, &mut steps);
+            }
+        }
+    }
+    if recipe.order == Order::Ascii {
+        kept.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    }
+    (steps, kept)
+}
+
+/// Build the canonical string of `fields` under `recipe`.
+pub fn canonical_string(recipe: &Recipe, fields: &[SignField], secret: &Secret) -> CanonicalString {
+    let (steps, kept) = select(recipe, fields);
+    let mut pairs = String::new();
+    for (i, (k, v)) in kept.iter().enumerate() {
+        if i > 0 {
+            pairs.push_str(&recipe.join);
+        }
+        pairs.push_str(&render_pair(&recipe.pair, k, v));
+    }
+    let mut text = String::with_capacity(pairs.len() + secret.expose().len() + 8);
+    let mut secret_ranges = Vec::new();
+    let mut rest = recipe.template.as_str();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("{pairs}") {
+            text.push_str(&pairs);
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("{secret}") {
+            let start = text.len();
+            text.push_str(secret.expose());
+            secret_ranges.push(start..text.len());
+            rest = r;
+        } else {
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                text.push(c);
+            }
+            rest = chars.as_str();
+        }
+    }
+    CanonicalString {
+        text: Zeroizing::new(text),
+        secret_ranges,
+        pairs,
+        template: recipe.template.clone(),
+        steps,
+    }
+}
+
+fn render_pair(pattern: &str, key: &str, value: &str) -> String {
+    // Replace placeholders in one pass so a value containing `{key}` is not expanded again.
+    let mut out = String::with_capacity(pattern.len() + key.len() + value.len());
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("{key}") {
+            out.push_str(key);
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("{value}") {
+            out.push_str(value);
+            rest = r;
+        } else {
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                out.push(c);
+            }
+            rest = chars.as_str();
+        }
+    }
+    out
+}
+
+/// Hash a canonical string under `recipe`'s digest and hex case.
+pub fn digest(recipe: &Recipe, canonical: &CanonicalString, secret: &Secret) -> Signature {
+    let bytes = canonical.as_str().as_bytes();
+    let raw: Vec<u8> = match recipe.digest {
+        Digest::Md5 => Md5::digest(bytes).to_vec(),
+        Digest::Sha256 => Sha256::digest(bytes).to_vec(),
+        Digest::HmacSha256 => {
+            // HMAC accepts keys of any length, so this cannot fail.
+            match <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(secret.expose().as_bytes()) {
+                Ok(mut mac) => {
+                    mac.update(bytes);
+                    mac.finalize().into_bytes().to_vec()
+                }
+                Err(_) => Vec::new(),
+            }
+        }
+    };
+    let hex = match recipe.hex {
+        HexCase::Lower => hex::encode(raw),
+        HexCase::Upper => hex::encode_upper(raw),
+    };
+    Signature(hex)
+}
+
+/// Build the canonical string and sign it.
+pub fn sign(
+    recipe: &Recipe,
+    fields: &[SignField],
+    secret: &Secret,
+) -> (CanonicalString, Signature) {
+    let canonical = canonical_string(recipe, fields, secret);
+    let sig = digest(recipe, &canonical, secret);
+    (canonical, sig)
+}
+
+/// Compare a received signature with the expected one in constant time.
+pub fn signatures_match(compare: Compare, expected: &str, received: &str) -> bool {
+    match compare {
+        Compare::Exact => expected.as_bytes().ct_eq(received.as_bytes()).into(),
+        Compare::CaseInsensitive => {
+            let e = expected.to_ascii_lowercase();
+            let r = received.to_ascii_lowercase();
+            e.as_bytes().ct_eq(r.as_bytes()).into()
+        }
+    }
+}
+
+/// Verify the signature carried in `fields` (in `recipe.signature_field`) over every other field.
+/// `profile` names the profile in the error (`intqp.md5`).
+pub fn verify(
+    recipe: &Recipe,
+    profile: &str,
+    fields: &[SignField],
+    secret: &Secret,
+) -> Result<(), VerifyError> {
+    let received = fields
+        .iter()
+        .find(|f| f.key == recipe.signature_field)
+        .and_then(|f| f.text.as_deref())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| VerifyError::Missing {
+            field: recipe.signature_field.clone(),
+        })?;
+    let (canonical, expected) = sign(recipe, fields, secret);
+    if signatures_match(recipe.compare, expected.as_str(), received) {
+        Ok(())
+    } else {
+        Err(VerifyError::Mismatch {
+            field: recipe.signature_field.clone(),
+            profile: profile.to_owned(),
+            signed: canonical.kept().into_iter().map(str::to_owned).collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recipe(src: &str) -> Recipe {
+        toml::from_str(src).unwrap()
+    }
+
+    #[test]
+    fn builds_and_masks_the_canonical_string() {
+        let r = recipe("digest = \"md5\"\nexclude = [\"sign_type\"]");
+        let fields = vec![
+            SignField::new("b", "2"),
+            SignField::new("A", "x"),
+            SignField::new("a", ""),
+            SignField::new("sign", "zzz"),
+            SignField::new("sign_type", "MD5"),
+            SignField {
+                key: "n".into(),
+                text: None,
+            },
+        ];
+        let c = canonical_string(&r, &fields, &Secret::new("k"));
+        assert_eq!(c.to_string(), "A=x&b=2&key=k");
+        assert_eq!(c.masked(), "A=x&b=2&key=****");
+        assert_eq!(format!("{c:?}"), "CanonicalString(\"A=x&b=2&key=****\")");
+        let reasons: Vec<_> = c
+            .steps()
+            .iter()
+            .map(|s| (s.key.as_str(), s.decision))
+            .collect();
+        assert!(reasons.contains(&("a", Decision::Empty)));
+        assert!(reasons.contains(&("sign", Decision::SignatureField)));
+        assert!(reasons.contains(&("sign_type", Decision::Excluded)));
+        assert!(reasons.contains(&("n", Decision::Null)));
+    }
+
+    #[test]
+    fn listed_order_and_kept_empties() {
+        let r = recipe(
+            "digest = \"md5\"\norder = \"listed\"\nfields = [\"z\", \"a\", \"m\"]\nempty = \"keep\"\ntemplate = \"{secret}|{pairs}\"\njoin = \"|\"",
+        );
+        let fields = vec![
+            SignField::new("a", ""),
+            SignField::new("z", "1"),
+            SignField::new("q", "no"),
+        ];
+        let c = canonical_string(&r, &fields, &Secret::new("S"));
+        assert_eq!(c.as_str(), "S|z=1|a=");
+    }
+
+    #[test]
+    fn verifies_in_either_case_and_refuses_tampering() {
+        let r = recipe("digest = \"md5\"\nhex = \"upper\"\ntemplate = \"{pairs}{secret}\"");
+        let secret = Secret::new("key");
+        let mut fields = vec![
+            SignField::new("amount", "100.10"),
+            SignField::new("id", "7"),
+        ];
+        let (_, sig) = sign(&r, &fields, &secret);
+        fields.push(SignField::new("sign", sig.as_str().to_ascii_lowercase()));
+        assert_eq!(verify(&r, "t.md5", &fields, &secret), Ok(()));
+        fields[0].text = Some("100.1".into());
+        let err = verify(&r, "t.md5", &fields, &secret).unwrap_err();
+        assert!(err.to_string().contains("amount, id"), "{err}");
+        fields.pop();
+        assert!(matches!(
+            verify(&r, "t.md5", &fields, &secret),
+            Err(VerifyError::Missing { .. })
+        ));
+    }
+
+    #[test]
+    fn exact_compare_refuses_other_case() {
+        assert!(signatures_match(Compare::Exact, "ab", "ab"));
+        assert!(!signatures_match(Compare::Exact, "ab", "AB"));
+        assert!(signatures_match(Compare::CaseInsensitive, "ab", "AB"));
+        assert!(!signatures_match(Compare::CaseInsensitive, "ab", "abc"));
+    }
+}

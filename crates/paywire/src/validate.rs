@@ -1,0 +1,366 @@
+//! Checking field values against a spec's field rules, before anything is sent (and, in the
+//! simulator, when a request arrives). Every broken rule is reported, each naming its field.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{LazyLock, Mutex};
+
+use paywire_spec::{Field, FieldType, MoneyFormat};
+use regex::Regex;
+
+use crate::Money;
+use crate::received::{Object, Raw};
+use crate::wire::{WireFields, json_items};
+
+/// The rule a value broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// The field is required.
+    Required,
+    /// The field is required under a condition that holds.
+    RequiredWhen(String),
+    /// Too many characters.
+    MaxLength { max: usize, actual: usize },
+    /// Too few characters.
+    MinLength { min: usize, actual: usize },
+    /// Does not match the pattern.
+    Pattern {
+        pattern: String,
+        doc: Option<String>,
+    },
+    /// Not one of the allowed values.
+    OneOf(Vec<String>),
+    /// Not of the field's type.
+    Type(&'static str),
+    /// Too few list items.
+    MinItems { min: usize, actual: usize },
+    /// Too many list items.
+    MaxItems { max: usize, actual: usize },
+    /// A list item does not match the item pattern.
+    ItemPattern { index: usize, pattern: String },
+    /// Below the minimum.
+    Min(i64),
+    /// A rule from elsewhere (such as a channel's form rules).
+    Other(String),
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// The field's wire name (nested fields as `parent.child`).
+    pub field: String,
+    /// The rule.
+    pub rule: Rule,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = &self.field;
+        match &self.rule {
+            Rule::Required => write!(f, "`{n}` is required"),
+            Rule::RequiredWhen(c) => write!(f, "`{n}` is required when {c}"),
+            Rule::MaxLength { max, actual } => {
+                write!(
+                    f,
+                    "`{n}` has {actual} characters; at most {max} are allowed"
+                )
+            }
+            Rule::MinLength { min, actual } => {
+                write!(
+                    f,
+                    "`{n}` has {actual} characters; at least {min} are required"
+                )
+            }
+            Rule::Pattern { pattern, doc } => match doc {
+                Some(d) => write!(f, "`{n}` must be {d} (pattern {pattern})"),
+                None => write!(f, "`{n}` does not match the pattern {pattern}"),
+            },
+            Rule::OneOf(allowed) => write!(f, "`{n}` must be one of: {}", allowed.join(", ")),
+            Rule::Type(t) => write!(f, "`{n}` must be {t}"),
+            Rule::MinItems { min, actual } => {
+                write!(f, "`{n}` has {actual} items; at least {min} are required")
+            }
+            Rule::MaxItems { max, actual } => {
+                write!(f, "`{n}` has {actual} items; at most {max} are allowed")
+            }
+            Rule::ItemPattern { index, pattern } => {
+                write!(f, "`{n}[{index}]` does not match the pattern {pattern}")
+            }
+            Rule::Min(min) => write!(f, "`{n}` must be at least {min}"),
+            Rule::Other(m) => write!(f, "`{n}`: {m}"),
+        }
+    }
+}
+
+/// Every broken rule of a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationErrors(pub Vec<ValidationError>);
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid request: ")?;
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ValidationErrors {
+    /// Whether some error names `field`.
+    pub fn names(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+}
+
+/// Values a validator can read: outgoing wire fields or a received object.
+pub trait FieldSource {
+    /// The text of a field (None when absent or null).
+    fn text(&self, key: &str) -> Option<String>;
+    /// The items of a list field (None when absent or not a list).
+    fn items(&self, key: &str) -> Option<Vec<String>>;
+    /// Nested objects of an `object` (one) or `objects` (many) field.
+    fn objects(&self, key: &str) -> Option<Vec<Object>>;
+}
+
+impl FieldSource for WireFields {
+    fn text(&self, key: &str) -> Option<String> {
+        self.get(key).and_then(|v| v.text())
+    }
+    fn items(&self, key: &str) -> Option<Vec<String>> {
+        WireFields::items(self, key)
+    }
+    fn objects(&self, key: &str) -> Option<Vec<Object>> {
+        let text = self.get(key)?.text()?;
+        objects_of(&text)
+    }
+}
+
+impl FieldSource for Object {
+    fn text(&self, key: &str) -> Option<String> {
+        self.get(key).and_then(Raw::sign_text)
+    }
+    fn items(&self, key: &str) -> Option<Vec<String>> {
+        match self.get(key)? {
+            Raw::Json(r) => json_items(r.get()),
+            Raw::Text(t) => json_items(t),
+        }
+    }
+    fn objects(&self, key: &str) -> Option<Vec<Object>> {
+        objects_of(&self.get(key)?.sign_text()?)
+    }
+}
+
+fn objects_of(json: &str) -> Option<Vec<Object>> {
+    let t = json.trim_start();
+    if t.starts_with('{') {
+        return Object::from_json(t.as_bytes()).ok().map(|o| vec![o]);
+    }
+    let list: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(t).ok()?;
+    list.iter()
+        .map(|r| Object::from_json(r.get().as_bytes()).ok())
+        .collect()
+}
+
+static REGEX_CACHE: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Default::default);
+
+/// Whether `text` matches `pattern` (anchored at both ends unless the pattern anchors itself).
+/// A pattern that does not compile matches nothing (specs are validated before use).
+pub fn matches(pattern: &str, text: &str) -> bool {
+    let mut cache = match REGEX_CACHE.lock() {
+        Ok(c) => c,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if !cache.contains_key(pattern) {
+        let anchored = format!("^(?:{pattern})$");
+        match Regex::new(&anchored) {
+            Ok(re) => {
+                cache.insert(pattern.to_owned(), re);
+            }
+            Err(_) => return false,
+        }
+    }
+    cache.get(pattern).is_some_and(|re| re.is_match(text))
+}
+
+/// Check `source` against `fields`, collecting every broken rule.
+pub fn check(fields: &[Field], source: &dyn FieldSource) -> Result<(), ValidationErrors> {
+    let mut errors = Vec::new();
+    check_into(fields, source, "", &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ValidationErrors(errors))
+    }
+}
+
+fn check_into(
+    fields: &[Field],
+    source: &dyn FieldSource,
+    prefix: &str,
+    errors: &mut Vec<ValidationError>,
+) {
+    for f in fields {
+        let name = format!("{prefix}{}", f.name);
+        let err = |rule| ValidationError {
+            field: name.clone(),
+            rule,
+        };
+        let present = match f.ty {
+            FieldType::Strings | FieldType::Objects | FieldType::Object | FieldType::Json => {
+                source.text(&f.name).is_some()
+            }
+            _ => source.text(&f.name).is_some_and(|t| !t.is_empty()),
+        };
+        if !present {
+            if f.required {
+                errors.push(err(Rule::Required));
+            } else if !f.required_when.is_empty()
+                && f.required_when
+                    .iter()
+                    .all(|c| c.holds(source.text(&c.field).as_deref()))
+            {
+                let cond: Vec<String> = f.required_when.iter().map(|c| c.describe()).collect();
+                errors.push(err(Rule::RequiredWhen(cond.join(" and "))));
+            }
+            continue;
+        }
+        match f.ty {
+            FieldType::String => {
+                let text = source.text(&f.name).unwrap_or_default();
+                let len = text.chars().count();
+                if let Some(max) = f.max_length {
+                    if len > max {
+                        errors.push(err(Rule::MaxLength { max, actual: len }));
+                    }
+                }
+                if let Some(min) = f.min_length {
+                    if len < min {
+                        errors.push(err(Rule::MinLength { min, actual: len }));
+                    }
+                }
+                if let Some(p) = &f.pattern {
+                    if !matches(p, &text) {
+                        errors.push(err(Rule::Pattern {
+                            pattern: p.clone(),
+                            doc: f.pattern_doc.clone(),
+                        }));
+                    }
+                }
+                if !f.one_of.is_empty() && !f.one_of.contains(&text) {
+                    errors.push(err(Rule::OneOf(f.one_of.clone())));
+                }
+            }
+            FieldType::Integer => {
+                let text = source.text(&f.name).unwrap_or_default();
+                match text.trim().parse::<i64>() {
+                    Err(_) => errors.push(err(Rule::Type("a whole number"))),
+                    Ok(v) => {
+                        if f.min.is_some_and(|m| v < m) {
+                            errors.push(err(Rule::Min(f.min.unwrap_or_default())));
+                        }
+                        if !f.one_of.is_empty() && !f.one_of.contains(&v.to_string()) {
+                            errors.push(err(Rule::OneOf(f.one_of.clone())));
+                        }
+                    }
+                }
+            }
+            FieldType::Money => {
+                let text = source.text(&f.name).unwrap_or_default();
+                let parsed = match f.money {
+                    Some(MoneyFormat::Decimal) => Money::from_decimal_str(&text),
+                    _ => Money::from_minor_str(&text),
+                };
+                match parsed {
+                    Err(_) => errors.push(err(Rule::Type(match f.money {
+                        Some(MoneyFormat::Decimal) => {
+                            "an amount with at most two decimals, such as \"100.00\""
+                        }
+                        _ => "a whole number of minor units, such as 50000",
+                    }))),
+                    Ok(m) => {
+                        if let Some(min) = f.min {
+                            if m.minor() < min {
+                                errors.push(err(Rule::Min(min)));
+                            }
+                        }
+                    }
+                }
+            }
+            FieldType::Boolean => {
+                let text = source.text(&f.name).unwrap_or_default();
+                if !matches!(text.as_str(), "true" | "false") {
+                    errors.push(err(Rule::Type("true or false")));
+                }
+            }
+            FieldType::Strings => match source.items(&f.name) {
+                None => errors.push(err(Rule::Type("a list of strings"))),
+                Some(items) => {
+                    if let Some(min) = f.min_items {
+                        if items.len() < min {
+                            errors.push(err(Rule::MinItems {
+                                min,
+                                actual: items.len(),
+                            }));
+                        }
+                    }
+                    if let Some(max) = f.max_items {
+                        if items.len() > max {
+                            errors.push(err(Rule::MaxItems {
+                                max,
+                                actual: items.len(),
+                            }));
+                        }
+                    }
+                    if let Some(p) = &f.item_pattern {
+                        for (index, item) in items.iter().enumerate() {
+                            if !matches(p, item) {
+                                errors.push(err(Rule::ItemPattern {
+                                    index,
+                                    pattern: p.clone(),
+                                }));
+                            }
+                        }
+                    }
+                }
+            },
+            FieldType::Object | FieldType::Objects => match source.objects(&f.name) {
+                None => errors.push(err(Rule::Type(if f.ty == FieldType::Object {
+                    "an object"
+                } else {
+                    "a list of objects"
+                }))),
+                Some(objs) => {
+                    if let Some(max) = f.max_items {
+                        if objs.len() > max {
+                            errors.push(err(Rule::MaxItems {
+                                max,
+                                actual: objs.len(),
+                            }));
+                        }
+                    }
+                    if let Some(min) = f.min_items {
+                        if objs.len() < min {
+                            errors.push(err(Rule::MinItems {
+                                min,
+                                actual: objs.len(),
+                            }));
+                        }
+                    }
+                    for (i, o) in objs.iter().enumerate() {
+                        let p = if f.ty == FieldType::Object {
+                            format!("{name}.")
+                        } else {
+                            format!("{name}[{i}].")
+                        };
+                        check_into(&f.fields, o, &p, errors);
+                    }
+                }
+            },
+            FieldType::Json | FieldType::Unknown => {}
+        }
+    }
+}
