@@ -185,6 +185,9 @@ pub enum ResponseError {
     /// The response's signature does not verify.
     #[error("response {0}")]
     Signature(#[from] VerifyError),
+    /// The payload does not fit the spec's response fields.
+    #[error("response payload: {0}")]
+    Payload(#[from] crate::read::ReadError),
     /// A signed row does not verify.
     #[error("row {index}: {source}")]
     Row {
@@ -204,6 +207,9 @@ pub enum NotificationError {
     /// The signature does not verify: do not trust the payload; query the order instead.
     #[error("notification {0}")]
     Signature(#[from] VerifyError),
+    /// The body verified but does not fit the spec's fields.
+    #[error("notification payload: {0}")]
+    Payload(#[from] crate::read::ReadError),
 }
 
 /// A notification whose signature verified.
@@ -515,6 +521,41 @@ impl Gateway {
         })
     }
 
+    /// Sign outgoing fields with a profile and set the signature field (and the profile's
+    /// `adds`): what the simulator sends, and what tests use to make signed payloads.
+    pub fn sign_wire(
+        &self,
+        profile: Option<&str>,
+        mut fields: WireFields,
+        secret: &Secret,
+    ) -> Result<WireFields, GatewayError> {
+        let recipe = self.profile(profile)?;
+        for (k, v) in &recipe.adds {
+            fields.set(k, WireValue::Str(v.clone()));
+        }
+        fields.0.retain(|(k, _)| k != &recipe.signature_field);
+        let (_, sig) = signing::sign(recipe, &fields.sign_fields(), secret);
+        fields.set(
+            &recipe.signature_field,
+            WireValue::Str(sig.as_str().to_owned()),
+        );
+        Ok(fields)
+    }
+
+    /// Re-sign a JSON object body (keeping every value's text): a test helper that makes
+    /// correctly signed payloads from documented examples.
+    pub fn sign_json_body(
+        &self,
+        profile: Option<&str>,
+        body: &[u8],
+        secret: &Secret,
+    ) -> Result<String, ReceiveError> {
+        let obj = Object::from_json(body)?;
+        self.sign_wire(profile, WireFields::from_object(&obj), secret)
+            .map(|w| w.to_json())
+            .map_err(|e| ReceiveError::NotJsonObject(e.to_string()))
+    }
+
     /// Sign arbitrary fields with a profile (the CLI's `sign`, the simulator's callbacks).
     pub fn sign_fields(
         &self,
@@ -568,4 +609,49 @@ fn fill_template(
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// A typed response: accepted with its payload, or rejected with the gateway's code.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response<T, E> {
+    /// The gateway said yes: the order exists (not that money moved).
+    Accepted {
+        /// The typed payload.
+        payload: T,
+        /// The order's status, when the operation maps one.
+        status: Option<GatewayStatus>,
+    },
+    /// The gateway said no: safe to treat as not created.
+    Rejected {
+        /// The code, typed.
+        code: E,
+        /// The message, verbatim.
+        message: Option<String>,
+    },
+}
+
+/// A verified notification with its typed fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified<T> {
+    /// The typed fields.
+    pub notification: T,
+    /// Reply, order id, status and delivery key.
+    pub meta: VerifiedNotification,
+}
+
+impl<T> Verified<T> {
+    /// The exact reply body the gateway expects.
+    pub fn reply_body(&self) -> &str {
+        &self.meta.reply_body
+    }
+
+    /// The reply's content type.
+    pub fn reply_content_type(&self) -> &str {
+        &self.meta.reply_content_type
+    }
+
+    /// The same for every delivery of the same event: use it to handle duplicates once.
+    pub fn delivery_key(&self) -> String {
+        self.meta.delivery_key()
+    }
 }

@@ -41,7 +41,7 @@ pub mod wire;
 
 pub use gateway::{
     Accepted, Credentials, Gateway, GatewayError, GatewayStatus, NotificationError,
-    PreparedRequest, Rejection, Reply, ResponseError, VerifiedNotification,
+    PreparedRequest, Rejection, Reply, Response, ResponseError, Verified, VerifiedNotification,
 };
 pub use money::{Money, MoneyError};
 pub use paywire_macros::gateway;
@@ -52,9 +52,75 @@ pub use signing::{CanonicalString, Signature, VerifyError};
 pub use validate::{ValidationError, ValidationErrors};
 pub use wire::{WireFields, WireValue};
 
-/// Re-exports used by generated code; not part of the public API.
+/// Helpers used by generated code; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use serde;
     pub use serde_json;
+
+    use crate::read::FromObject;
+    use crate::received::Object;
+    use crate::{Gateway, NotificationError, Reply, Response, ResponseError, Secret, Verified};
+
+    /// The gateway of an embedded spec. The macro validated this exact text at compile time
+    /// (`include_str!` of the same file), so it cannot fail here.
+    pub fn embedded(src: &str, file: &str) -> Gateway {
+        match Gateway::from_source(src, file) {
+            Ok(g) => g,
+            Err(e) => {
+                panic!("embedded spec {file} no longer validates (it did at compile time): {e}")
+            }
+        }
+    }
+
+    /// A profile the generated code names (generated from the same spec).
+    pub fn recipe<'a>(gw: &'a Gateway, name: &str) -> &'a crate::spec::Recipe {
+        match gw.profile(Some(name)) {
+            Ok(r) => r,
+            Err(e) => panic!("generated code and embedded spec disagree: {e}"),
+        }
+    }
+
+    /// An operation the generated code names (generated from the same spec).
+    pub fn operation<'a>(gw: &'a Gateway, name: &str) -> &'a crate::spec::Operation {
+        match gw.operation(name) {
+            Ok(o) => o,
+            Err(e) => panic!("generated code and embedded spec disagree: {e}"),
+        }
+    }
+
+    /// Read a response and type its payload.
+    pub fn read_response<T: FromObject, E>(
+        gw: &Gateway,
+        op: &str,
+        body: &[u8],
+        secret: &Secret,
+        code: impl Fn(&str) -> E,
+    ) -> Result<Response<T, E>, ResponseError> {
+        match gw.read_response(op, body, secret)? {
+            Reply::Accepted(a) => {
+                let obj = Object::from_raw(&a.payload).unwrap_or_default();
+                Ok(Response::Accepted {
+                    payload: T::from_object(&obj)?,
+                    status: a.status,
+                })
+            }
+            Reply::Rejected(r) => Ok(Response::Rejected {
+                code: code(&r.code),
+                message: r.message,
+            }),
+        }
+    }
+
+    /// Verify a notification and type it.
+    pub fn verify_notification<T: FromObject>(
+        gw: &Gateway,
+        name: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &Secret,
+    ) -> Result<Verified<T>, NotificationError> {
+        let meta = gw.verify_notification(name, body, content_type, secret)?;
+        let notification = T::from_object(&meta.fields)?;
+        Ok(Verified { notification, meta })
+    }
 }

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(m.to_decimal_string(), "100.10");
 /// assert!(Money::from_decimal_str("1.005").is_err());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(i64);
 

@@ -202,3 +202,9 @@ pub fn json_items(json: &str) -> Option<Vec<String>> {
 pub fn is_list(ty: FieldType) -> bool {
     matches!(ty, FieldType::Strings | FieldType::Objects)
 }
+
+/// A JSON list of objects, each written from its wire fields.
+pub fn json_list(items: impl IntoIterator<Item = WireFields>) -> String {
+    let parts: Vec<String> = items.into_iter().map(|w| w.to_json()).collect();
+    format!("[{}]", parts.join(","))
+}
