@@ -331,7 +331,14 @@ fn setter(f: &Field, nested: &Ident) -> (TokenStream, TokenStream) {
 }
 
 /// A struct for outgoing fields (a request or a nested request object), its builder and `to_wire`.
-fn outgoing_struct(name: &Ident, doc: &[String], fields: &[Field], out: &mut Vec<TokenStream>) {
+fn outgoing_struct(
+    name: &Ident,
+    doc: &[String],
+    fields: &[Field],
+    location: (&str, &[String]),
+    out: &mut Vec<TokenStream>,
+) {
+    let (op_name, path) = location;
     let builder = format_ident!("{}Builder", name);
     let mut decls = Vec::new();
     let mut builder_decls = Vec::new();
@@ -343,7 +350,9 @@ fn outgoing_struct(name: &Ident, doc: &[String], fields: &[Field], out: &mut Vec
         let nested = nested_name(&name.to_string(), f);
         if matches!(f.ty, FieldType::Object | FieldType::Objects) {
             let ndoc = doc_lines(&format!("The `{}` object of [`{}`].", f.name, name));
-            outgoing_struct(&nested, &ndoc, &f.fields, out);
+            let mut sub = path.to_vec();
+            sub.push(f.name.clone());
+            outgoing_struct(&nested, &ndoc, &f.fields, (op_name, &sub), out);
         }
         let ty = rust_type(f, &nested);
         let docs = field_doc(f);
@@ -456,6 +465,12 @@ fn outgoing_struct(name: &Ident, doc: &[String], fields: &[Field], out: &mut Vec
                 #(#wires)*
                 wire
             }
+
+            /// Check every rule of the spec (a builder already did; call this after editing fields).
+            pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+                let fields = ::paywire::__private::request_fields(gateway(), #op_name, &[#(#path),*]);
+                ::paywire::validate::check(fields, &self.to_wire())
+            }
         }
     });
 }
@@ -533,7 +548,7 @@ fn operation(spec: &Spec, op: &Operation) -> TokenStream {
         doc.push(" Not signed.".to_owned());
     }
     let mut out = Vec::new();
-    outgoing_struct(&req, &doc, &op.request, &mut out);
+    outgoing_struct(&req, &doc, &op.request, (&op.name, &[]), &mut out);
     let rdoc = doc_lines(&format!(
         "The payload of a successful `{}` response.",
         op.name
@@ -547,12 +562,6 @@ fn operation(spec: &Spec, op: &Operation) -> TokenStream {
 
             /// The profile this operation signs with.
             pub const PROFILE: Profile = Profile::#profile_variant;
-
-            /// Check every rule of the spec (a builder already did; call this after editing fields).
-            pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
-                let op = ::paywire::__private::operation(gateway(), #op_name);
-                ::paywire::validate::check(&op.request, &self.to_wire())
-            }
 
             /// The canonical string under the operation's profile. `Display` is the exact string;
             /// `Debug` masks the secret.

@@ -18,16 +18,24 @@ pub fn gateway(input: TokenStream) -> TokenStream {
     expand(&lit).unwrap_or_else(|e| e.to_compile_error()).into()
 }
 
-fn find(rel: &str) -> Result<PathBuf, String> {
-    let base = std::env::var("CARGO_MANIFEST_DIR")
-        .map_err(|_| "CARGO_MANIFEST_DIR is not set".to_owned())?;
-    let mut dir: Option<&Path> = Some(Path::new(&base));
-    while let Some(d) = dir {
-        let candidate = d.join(rel);
-        if candidate.is_file() {
-            return Ok(candidate);
+/// Find `rel` in the manifest directory or an ancestor, then beside the invoking source file
+/// or an ancestor of it.
+fn find(rel: &str, call_site_file: Option<PathBuf>) -> Result<PathBuf, String> {
+    let base = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let starts = [
+        Some(PathBuf::from(&base)),
+        call_site_file.and_then(|f| f.parent().map(Path::to_path_buf)),
+    ];
+    for start in starts.into_iter().flatten() {
+        let start = std::fs::canonicalize(&start).unwrap_or(start);
+        let mut dir: Option<&Path> = Some(&start);
+        while let Some(d) = dir {
+            let candidate = d.join(rel);
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+            dir = d.parent();
         }
-        dir = d.parent();
     }
     Err(format!(
         "spec file `{rel}` not found in {base} or any of its parent directories"
@@ -36,7 +44,8 @@ fn find(rel: &str) -> Result<PathBuf, String> {
 
 fn expand(lit: &LitStr) -> Result<proc_macro2::TokenStream, syn::Error> {
     let rel = lit.value();
-    let path = find(&rel).map_err(|m| syn::Error::new(lit.span(), m))?;
+    let call_site = proc_macro::Span::call_site().local_file();
+    let path = find(&rel, call_site).map_err(|m| syn::Error::new(lit.span(), m))?;
     let src = std::fs::read_to_string(&path)
         .map_err(|e| syn::Error::new(lit.span(), format!("cannot read {}: {e}", path.display())))?;
     let spec = paywire_spec::parse_str(&src, &rel)

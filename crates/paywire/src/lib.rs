@@ -88,6 +88,24 @@ pub mod __private {
         }
     }
 
+    /// The request fields of an operation, or of a nested object along `path`.
+    pub fn request_fields<'a>(
+        gw: &'a Gateway,
+        op: &str,
+        path: &[&str],
+    ) -> &'a [crate::spec::Field] {
+        let mut fields: &[crate::spec::Field] = &operation(gw, op).request;
+        for name in path {
+            match fields.iter().find(|f| f.name == *name) {
+                Some(f) => fields = &f.fields,
+                None => {
+                    panic!("generated code and embedded spec disagree: no field {name} in {op}")
+                }
+            }
+        }
+        fields
+    }
+
     /// Read a response and type its payload.
     pub fn read_response<T: FromObject, E>(
         gw: &Gateway,

@@ -1,0 +1,3 @@
+paywire::gateway!("tests/ui/specs/bad_type.toml");
+
+fn main() {}

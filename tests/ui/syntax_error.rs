@@ -1,0 +1,3 @@
+paywire::gateway!("tests/ui/specs/syntax_error.toml");
+
+fn main() {}
