@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The project's test command (README "Test"): formatting, lints, every test.
+# The project's test command (README "Test"): formatting, lints, generated files, every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "== cargo fmt --check"
 cargo fmt --all -- --check
+echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo xtask check"
+cargo xtask check
+echo "== cargo test"
 cargo test --workspace

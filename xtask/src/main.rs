@@ -1,1 +1,42 @@
-fn main() {}
+//! `cargo xtask codegen | check | new-provider <name>`; see the library docs.
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <codegen | check | new-provider <name>>
+
+  codegen              write generated/<name>.rs, docs/providers/<name>.md and specs/schema.json
+  check                validate every spec; fail if a generated file is stale
+  new-provider <name>  scaffold specs/<name>.toml and crates/providers/<name>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = xtask::workspace_root();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["codegen"] => xtask::codegen(&root).map(|changed| {
+            if changed.is_empty() {
+                println!("codegen: everything up to date");
+            }
+            for p in changed {
+                println!("codegen: wrote {}", p.display());
+            }
+        }),
+        ["check"] => xtask::check(&root).map(|n| println!("check: every spec is valid and {n} generated files are up to date")),
+        ["new-provider", name] => xtask::new_provider(&root, name).map(|written| {
+            for p in written {
+                println!("new-provider: wrote {}", p.strip_prefix(&root).unwrap_or(&p).display());
+            }
+            println!("next: edit specs/{name}.toml, run `cargo xtask codegen`, then `cargo test -p paywire-{}`", name.replace('_', "-"));
+        }),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

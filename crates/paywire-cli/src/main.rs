@@ -1,1 +1,117 @@
-fn main() {}
+//! `paywire`: sign and verify payment-gateway messages with a gateway's spec file, and show why a
+//! signature comes out as it does.
+//!
+//! The secret is read from an environment variable (`--secret-env`) or a file
+//! (`--secret-file`), never from the command line, and is never printed: canonical strings show
+//! it as `****`.
+//!
+//! # Sign
+//!
+//! What a merchant runs when a gateway answers "Signature verification failed"
+//! (`params.json` is `{"amount":"50000","platform_id":"PF0002","note":""}`):
+//!
+//! ```text
+//! $ export DIAMONDPAY_KEY=ThisIsYourSecretKey123
+//! $ paywire sign --spec specs/diamondpay.toml --secret-env DIAMONDPAY_KEY --json params.json --explain
+//! profile    diamondpay.md5
+//!            MD5 with `&key=<platform key>` appended (the official signature page; default).
+//! fields     3 given, 2 kept (strings quoted, other values as JSON)
+//!            empty values are dropped; never signed: sign_type; the signature goes in `sign`
+//!   kept     amount       "50000"
+//!   kept     platform_id  "PF0002"
+//!   dropped  note         ""        empty value (the profile skips empty values)
+//! order      by key, byte-wise ASCII (uppercase before lowercase): amount, platform_id
+//! pairs      amount=50000&platform_id=PF0002
+//!            each pair written {key}={value}, joined with "&"
+//! template   {pairs}&key={secret}   ({secret} is the merchant key, shown as ****)
+//! digest     md5 of the string, lowercase hex
+//!            a received signature is compared ignoring hex case
+//! canonical  amount=50000&platform_id=PF0002&key=****
+//! signature  65fae47672fec3d4d0cb1f512bcc70e2
+//! body       {"amount":"50000","platform_id":"PF0002","note":"","sign":"65fae47672fec3d4d0cb1f512bcc70e2"}
+//! ```
+//!
+//! Without `--explain` only `profile`, `canonical`, `signature` and `body` are printed.
+//! `--profile NAME` picks another of the spec's profiles (`md5-bare-key`, `hmac-sha256`, ...),
+//! `--json -` reads the params from standard input, `--secret-file PATH` reads the key from a
+//! file, and `--format json` prints one JSON object for scripts (with `--explain`, the steps too):
+//!
+//! ```text
+//! $ paywire sign --spec specs/intqp.toml --profile md5-key --secret-file key.txt \
+//!       --json - --format json < params.json
+//! {"profile":"intqp.md5-key","canonical_masked":"amount=50000&platform_id=PF0002&key=****","signature":"65FAE47672FEC3D4D0CB1F512BCC70E2","body":{"amount":"50000","platform_id":"PF0002","note":"","sign":"65FAE47672FEC3D4D0CB1F512BCC70E2"}}
+//! ```
+//!
+//! The params' values keep their text exactly (`100.10` stays `100.10`); lists and objects enter
+//! the string as compact JSON.
+//!
+//! # Verify
+//!
+//! A notification, with its profile, order id, status and the reply to send:
+//!
+//! ```text
+//! $ paywire verify --spec specs/diamondpay.toml --notification deposit \
+//!       --secret-env DIAMONDPAY_KEY --body received.json [--content-type application/json]
+//! verified   notification `deposit`, signed with diamondpay.md5
+//! order id   ORDER-1
+//! status     "2" -> succeeded
+//! reply      {"error_code":"0000"}   (application/json)
+//! fields     ...
+//! ```
+//!
+//! Any signed body (a response, a query row) with a profile:
+//!
+//! ```text
+//! $ paywire verify --spec specs/intqp.toml --profile md5 --secret-env INTQP_KEY --body body.json
+//! ```
+//!
+//! # Exit status
+//!
+//! 0 done; 1 the body did not verify (wrong signature, unreadable body: do not trust it); 2 usage
+//! or input error (the spec's problems are all listed, an unknown profile, a missing secret or
+//! file).
+
+mod cli;
+mod error;
+mod input;
+mod sign;
+mod text;
+mod verify;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use cli::{Cli, Command};
+use error::CliError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Sign(args) => sign::run(args),
+        Command::Verify(args) => verify::run(args),
+    };
+    match result.and_then(|out| print(&out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Some(hint) = e.hint() {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Write to standard output; a closed pipe (`| head`) is not an error.
+fn print(out: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),
+        _ => Ok(()),
+    }
+}

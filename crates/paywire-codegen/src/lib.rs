@@ -200,7 +200,7 @@ fn nested_name(parent: &str, f: &Field) -> Ident {
     format_ident!(
         "{}{}",
         parent,
-        upper_camel(&f.rust_name().trim_end_matches('_').to_owned())
+        upper_camel(f.rust_name().trim_end_matches('_'))
     )
 }
 
@@ -549,11 +549,38 @@ fn operation(spec: &Spec, op: &Operation) -> TokenStream {
     }
     let mut out = Vec::new();
     outgoing_struct(&req, &doc, &op.request, (&op.name, &[]), &mut out);
-    let rdoc = doc_lines(&format!(
-        "The payload of a successful `{}` response.",
-        op.name
-    ));
-    incoming_struct(&resp, &rdoc, &op.response, &mut out);
+    let rows_payload = op.rows.as_ref().is_some_and(|r| r.path.is_none());
+    let read_fn = if rows_payload {
+        // The payload is a list of signed rows: one struct per row, and a response holding them.
+        let row = format_ident!("{}Row", base);
+        let rdoc = doc_lines(&format!(
+            "One row of a successful `{}` response (each row is signed and verified).",
+            op.name
+        ));
+        incoming_struct(&row, &rdoc, &op.response, &mut out);
+        let wdoc = format!(" The rows of a successful `{}` response.", op.name);
+        out.push(quote! {
+            #[doc = #wdoc]
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct #resp {
+                /// The rows, each verified with its own signature.
+                pub rows: Vec<#row>,
+            }
+        });
+        quote! {
+            ::paywire::__private::read_response_rows(gateway(), #op_name, body, secret, ErrorCode::from_code)
+                .map(|r| r.map(|rows| #resp { rows }))
+        }
+    } else {
+        let rdoc = doc_lines(&format!(
+            "The payload of a successful `{}` response.",
+            op.name
+        ));
+        incoming_struct(&resp, &rdoc, &op.response, &mut out);
+        quote! {
+            ::paywire::__private::read_response(gateway(), #op_name, body, secret, ErrorCode::from_code)
+        }
+    };
     let profile_variant = format_ident!("{}", upper_camel(&profile_name.replace('-', "_")));
     out.push(quote! {
         impl #req {
@@ -594,7 +621,7 @@ fn operation(spec: &Spec, op: &Operation) -> TokenStream {
             /// Read a response body: the envelope, its signature where the spec says it is
             /// signed, then the typed payload.
             pub fn read(body: &[u8], secret: &::paywire::Secret) -> Result<::paywire::Response<#resp, ErrorCode>, ::paywire::ResponseError> {
-                ::paywire::__private::read_response(gateway(), #op_name, body, secret, ErrorCode::from_code)
+                #read_fn
             }
         }
     });

@@ -106,14 +106,7 @@ pub fn parse_str(src: &str, file: &str) -> Result<Spec, SpecErrors> {
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             let message = e.message().trim().to_owned();
-            let help = if message.contains("unknown field") {
-                Some(
-                    "see specs/README.md or specs/schema.json for the fields each table takes"
-                        .to_owned(),
-                )
-            } else {
-                None
-            };
+            let help = syntax_help(&message);
             return Err(SpecErrors(vec![diagnostic(
                 src,
                 file,
@@ -130,14 +123,69 @@ pub fn parse_str(src: &str, file: &str) -> Result<Spec, SpecErrors> {
     if problems.is_empty() {
         return Ok(spec);
     }
-    let diags = problems
+    let mut diags: Vec<Diagnostic> = problems
         .into_iter()
         .map(|p| {
             let span = locator.span(&p.path);
             diagnostic(src, file, span, p.path.to_string(), p.message, p.help)
         })
         .collect();
+    // Report in source order (a stable sort keeps the pass's order at equal positions).
+    diags.sort_by_key(|d| d.span.start);
     Err(SpecErrors(diags))
+}
+
+/// A hint for a deserialization error: the closest key for an unknown one, what to add for a
+/// missing one.
+fn syntax_help(message: &str) -> Option<String> {
+    let quoted =
+        |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_owned).collect() };
+    let see = "see specs/README.md or specs/schema.json for the keys each table takes";
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let names = quoted(rest);
+        let (unknown, expected) = names.split_first()?;
+        let norm = |s: &str| s.to_ascii_lowercase().replace(['_', '-'], "");
+        let close = expected
+            .iter()
+            .find(|e| norm(e) == norm(unknown))
+            .or_else(|| {
+                expected
+                    .iter()
+                    .map(|e| (edit_distance(e, unknown), e))
+                    .filter(|(d, _)| *d <= 2)
+                    .min_by_key(|(d, _)| *d)
+                    .map(|(_, e)| e)
+            });
+        return Some(match close {
+            Some(c) => format!("did you mean `{c}`? ({see})"),
+            None => see.to_owned(),
+        });
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        let name = quoted(rest).into_iter().next()?;
+        return Some(format!("add the `{name}` key here ({see})"));
+    }
+    None
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// Read, parse and validate a spec file.

@@ -100,7 +100,9 @@ pub struct Recipe {
     /// The field that carries the signature.
     #[serde(default = "default_signature_field")]
     pub signature_field: String,
-    /// Extra fields this profile adds to a request, unsigned (e.g. `sign_type = "HMAC-SHA256"`).
+    /// Fields this profile adds to a request before signing (e.g. `sign_type = "HMAC-SHA256"`);
+    /// list them in `exclude` to keep them out of the signature. A received message carrying
+    /// these values is verified with this profile.
     #[serde(default)]
     pub adds: BTreeMap<String, String>,
 }

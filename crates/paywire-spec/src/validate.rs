@@ -38,44 +38,40 @@ impl Checker<'_> {
         });
     }
 
+    /// Whether `raw` finds a value at `path` in the source (false for defaulted keys).
+    fn written(&self, path: &SpecPath) -> bool {
+        (self.raw)(path).is_some()
+    }
+
     fn profile_ref(&mut self, path: SpecPath, name: &str) {
         if !self.spec.profiles.contains_key(name) {
-            let known: Vec<_> = self.spec.profiles.keys().map(String::as_str).collect();
+            let help = define_or_use("profiles", name, self.spec.profiles.keys());
             self.push(
                 path,
                 format!("profile `{name}` is used but not defined"),
-                Some(format!(
-                    "define [profiles.{name}] or use one of: {}",
-                    known.join(", ")
-                )),
+                Some(help),
             );
         }
     }
 
     fn status_ref(&mut self, path: SpecPath, name: &str) {
         if !self.spec.statuses.contains_key(name) {
-            let known: Vec<_> = self.spec.statuses.keys().map(String::as_str).collect();
+            let help = define_or_use("statuses", name, self.spec.statuses.keys());
             self.push(
                 path,
                 format!("status map `{name}` is used but not defined"),
-                Some(format!(
-                    "define [statuses.{name}] or use one of: {}",
-                    known.join(", ")
-                )),
+                Some(help),
             );
         }
     }
 
     fn envelope_ref(&mut self, path: SpecPath, name: &str) {
         if !self.spec.envelopes.contains_key(name) {
-            let known: Vec<_> = self.spec.envelopes.keys().map(String::as_str).collect();
+            let help = define_or_use("envelopes", name, self.spec.envelopes.keys());
             self.push(
                 path,
                 format!("envelope `{name}` is used but not defined"),
-                Some(format!(
-                    "define [envelopes.{name}] or use one of: {}",
-                    known.join(", ")
-                )),
+                Some(help),
             );
         }
     }
@@ -116,10 +112,19 @@ impl Checker<'_> {
             );
         }
         let has_secret = r.template.contains("{secret}");
+        // A defaulted template (`{pairs}&key={secret}`) is not in the source: point at the digest.
+        let template_at = if self.written(&p.key("template")) {
+            p.key("template")
+        } else {
+            p.key("digest")
+        };
         if r.digest.is_keyed() && has_secret {
             self.push(
-                p.key("template"),
-                "an HMAC digest is keyed with the secret; the template must not contain {secret}",
+                template_at,
+                format!(
+                    "an HMAC digest is keyed with the secret; the template `{}` must not contain {{secret}}",
+                    r.template
+                ),
                 Some("write `template = \"{pairs}\"`".to_owned()),
             );
         }
@@ -150,6 +155,13 @@ impl Checker<'_> {
             (Some(list), _) => {
                 let mut seen = BTreeSet::new();
                 for (i, f) in list.iter().enumerate() {
+                    if *f == r.signature_field {
+                        self.push(
+                            p.key("fields").index(i),
+                            format!("`{f}` is the signature field: it cannot sign itself"),
+                            Some(format!("remove `{f}` from `fields`")),
+                        );
+                    }
                     if !seen.insert(f) {
                         self.push(
                             p.key("fields").index(i),
@@ -171,8 +183,14 @@ impl Checker<'_> {
         if r.adds.contains_key(&r.signature_field) {
             self.push(
                 p.key("adds"),
-                "`adds` must not set the signature field",
-                None,
+                format!(
+                    "`adds` must not set the signature field `{}`",
+                    r.signature_field
+                ),
+                Some(format!(
+                    "remove `{}` from `adds`: the signature is set when signing",
+                    r.signature_field
+                )),
             );
         }
     }
@@ -182,7 +200,8 @@ impl Checker<'_> {
         let mut rust_seen: BTreeMap<String, usize> = BTreeMap::new();
         for (i, f) in fields.iter().enumerate() {
             let fp = path.index(i);
-            if let Some(first) = seen.insert(f.name.as_str(), i) {
+            let duplicate_wire = seen.insert(f.name.as_str(), i);
+            if let Some(first) = duplicate_wire {
                 self.push(
                     fp.key("name"),
                     format!("duplicate wire name `{}` (first at index {first})", f.name),
@@ -193,16 +212,17 @@ impl Checker<'_> {
                 );
             }
             let rust = f.rust_name();
-            if let Some(r) = &f.rust {
-                if !names::is_snake(r) || names::is_keyword(r) {
-                    self.push(
-                        fp.key("rust"),
-                        format!("`{r}` is not a usable snake_case Rust field name"),
-                        Some("use lowercase letters, digits and `_`, not a keyword".to_owned()),
-                    );
-                }
+            if let Some(r) = &f.rust
+                && (!names::is_snake(r) || names::is_keyword(r))
+            {
+                self.push(
+                    fp.key("rust"),
+                    format!("`{r}` is not a usable snake_case Rust field name"),
+                    Some("use lowercase letters, digits and `_`, not a keyword".to_owned()),
+                );
             }
-            if rust_seen.insert(rust.clone(), i).is_some() && !seen.is_empty() {
+            // Two fields with the same wire name are reported once, above.
+            if rust_seen.insert(rust.clone(), i).is_some() && duplicate_wire.is_none() {
                 self.push(
                     fp.key("name"),
                     format!("two fields map to the Rust name `{rust}`"),
@@ -215,7 +235,11 @@ impl Checker<'_> {
 
     fn field(&mut self, fp: SpecPath, f: &Field, siblings: &[Field], request: bool) {
         if f.name.is_empty() {
-            self.push(fp.key("name"), "field name is empty", None);
+            self.push(
+                fp.key("name"),
+                "field name is empty",
+                Some("write the wire name exactly as the gateway sends it".to_owned()),
+            );
         }
         if f.ty == FieldType::Unknown {
             let raw = (self.raw)(&fp.key("type")).unwrap_or_default();
@@ -241,14 +265,14 @@ impl Checker<'_> {
                 Some("remove the length, or use `type = \"string\"`".to_owned()),
             );
         }
-        if let (Some(min), Some(max)) = (f.min_length, f.max_length) {
-            if min > max {
-                self.push(
-                    fp.key("min_length"),
-                    format!("min_length {min} is over max_length {max}"),
-                    None,
-                );
-            }
+        if let (Some(min), Some(max)) = (f.min_length, f.max_length)
+            && min > max
+        {
+            self.push(
+                fp.key("min_length"),
+                format!("min_length {min} is over max_length {max}"),
+                Some("write a min_length no larger than max_length".to_owned()),
+            );
         }
         if (f.min_items.is_some() || f.max_items.is_some()) && !is_list {
             self.push(
@@ -264,14 +288,14 @@ impl Checker<'_> {
                 Some("remove the bound, or use `type = \"strings\"`".to_owned()),
             );
         }
-        if let (Some(min), Some(max)) = (f.min_items, f.max_items) {
-            if min > max {
-                self.push(
-                    fp.key("min_items"),
-                    format!("min_items {min} is over max_items {max}"),
-                    None,
-                );
-            }
+        if let (Some(min), Some(max)) = (f.min_items, f.max_items)
+            && min > max
+        {
+            self.push(
+                fp.key("min_items"),
+                format!("min_items {min} is over max_items {max}"),
+                Some("write a min_items no larger than max_items".to_owned()),
+            );
         }
         if f.item_pattern.is_some() && f.ty != FieldType::Strings {
             self.push(
@@ -280,18 +304,29 @@ impl Checker<'_> {
                     "`{}` is not a list of strings: item_pattern applies to `strings` only",
                     f.name
                 ),
-                None,
+                Some("use `pattern` for a single value, or `type = \"strings\"`".to_owned()),
             );
         }
         for (key, pat) in [("pattern", &f.pattern), ("item_pattern", &f.item_pattern)] {
-            if let Some(pat) = pat {
-                if let Err(e) = regex::Regex::new(pat) {
-                    self.push(
-                        fp.key(key),
-                        format!("`{pat}` is not a valid regular expression: {e}"),
-                        Some("write a regex in the syntax of the `regex` crate, such as `^[A-Z]{4}[0-9A-Z]{7}$`".to_owned()),
-                    );
-                }
+            if let Some(pat) = pat
+                && let Err(e) = regex::Regex::new(pat)
+            {
+                // The regex crate's message spans several lines (pattern, caret, reason);
+                // keep the reason so the diagnostic stays on one line.
+                let text = e.to_string();
+                let reason = text
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim_start_matches("error: ")
+                    .to_owned();
+                let help = "write a regex in the syntax of the `regex` crate, \
+                            such as `^[A-Z]{4}[0-9A-Z]{7}$`";
+                self.push(
+                    fp.key(key),
+                    format!("`{pat}` is not a valid regular expression: {reason}"),
+                    Some(help.to_owned()),
+                );
             }
         }
         if f.ty == FieldType::Money && f.money.is_none() {
@@ -315,7 +350,7 @@ impl Checker<'_> {
             self.push(
                 fp.key("min"),
                 format!("`min` applies to integers and money, not to `{}`", f.name),
-                None,
+                Some("remove it, or use `type = \"integer\"` or `type = \"money\"`".to_owned()),
             );
         }
         let is_object = matches!(f.ty, FieldType::Object | FieldType::Objects);
@@ -355,10 +390,12 @@ impl Checker<'_> {
                 }
                 Some(other) => {
                     if !other.one_of.is_empty() {
-                        for v in c.is_in.iter().chain(&c.not_in) {
+                        let values = c.is_in.iter().enumerate().map(|(j, v)| ("in", j, v));
+                        let not_values = c.not_in.iter().enumerate().map(|(j, v)| ("not_in", j, v));
+                        for (key, j, v) in values.chain(not_values) {
                             if !other.one_of.contains(v) {
                                 self.push(
-                                    cp.clone(),
+                                    cp.key(key).index(j),
                                     format!(
                                         "condition value `{v}` is not an allowed value of `{}`",
                                         other.name
@@ -372,7 +409,7 @@ impl Checker<'_> {
                         self.push(
                             cp.key("field"),
                             "a field's condition cannot name itself",
-                            None,
+                            Some("name another field of the same object".to_owned()),
                         );
                     }
                 }
@@ -404,7 +441,7 @@ impl Checker<'_> {
                 self.push(
                     p.key("name"),
                     format!("duplicate operation `{}`", op.name),
-                    None,
+                    Some("give each operation its own name".to_owned()),
                 );
             }
             if !op.path.starts_with('/') {
@@ -415,16 +452,22 @@ impl Checker<'_> {
                 );
             }
             if op.method == Method::Get && op.body != BodyEncoding::Query {
+                // `body` defaults to json: when it is not written, point at the method.
+                let at = if self.written(&p.key("body")) {
+                    p.key("body")
+                } else {
+                    p.key("method")
+                };
                 self.push(
-                    p.key("body"),
+                    at,
                     "a GET request has no body: its fields travel in the query string",
                     Some("write `body = \"query\"`".to_owned()),
                 );
             }
-            if op.signed {
-                if let Some(prof) = &op.profile {
-                    self.profile_ref(p.key("profile"), prof);
-                }
+            if op.signed
+                && let Some(prof) = &op.profile
+            {
+                self.profile_ref(p.key("profile"), prof);
             }
             if let Some(e) = &op.envelope {
                 self.envelope_ref(p.key("envelope"), e);
@@ -443,27 +486,32 @@ impl Checker<'_> {
             if let Some(s) = &op.status {
                 self.status_ref(p.key("status"), s);
                 let field = &self.spec.statuses.get(s).map(|m| m.field.clone());
-                if let Some(field) = field {
-                    if !op.response.is_empty() && !op.response.iter().any(|f| &f.name == field) {
-                        self.push(
-                            p.key("status"),
-                            format!("status map `{s}` reads `{field}`, which is not a response field of `{}`", op.name),
-                            Some(format!("add a response field named `{field}`")),
-                        );
-                    }
+                if let Some(field) = field
+                    && !op.response.is_empty()
+                    && !op.response.iter().any(|f| &f.name == field)
+                {
+                    let message = format!(
+                        "status map `{s}` reads `{field}`, which is not a response field of `{}`",
+                        op.name
+                    );
+                    self.push(
+                        p.key("status"),
+                        message,
+                        Some(format!("add a response field named `{field}`")),
+                    );
                 }
             }
             if let Some(rows) = &op.rows {
                 self.profile_ref(p.key("rows").key("profile"), &rows.profile);
             }
-            if let Some(id) = &op.order_id {
-                if !op.request.iter().any(|f| &f.name == id) {
-                    self.push(
-                        p.key("order_id"),
-                        format!("order_id `{id}` is not a request field of `{}`", op.name),
-                        None,
-                    );
-                }
+            if let Some(id) = &op.order_id
+                && !op.request.iter().any(|f| &f.name == id)
+            {
+                self.push(
+                    p.key("order_id"),
+                    format!("order_id `{id}` is not a request field of `{}`", op.name),
+                    Some("name the request field that holds the merchant's order id".to_owned()),
+                );
             }
             self.fields(p.key("request"), &op.request, true);
             self.fields(p.key("response"), &op.response, false);
@@ -478,14 +526,16 @@ impl Checker<'_> {
                 self.push(
                     p.key("name"),
                     format!("notification name `{}` is not snake_case", n.name),
-                    None,
+                    Some(
+                        "use lowercase letters, digits and `_`, such as `payout_notify`".to_owned(),
+                    ),
                 );
             }
             if !names_seen.insert(n.name.as_str()) {
                 self.push(
                     p.key("name"),
                     format!("duplicate notification `{}`", n.name),
-                    None,
+                    Some("give each notification its own name".to_owned()),
                 );
             }
             if let Some(prof) = &n.profile {
@@ -494,14 +544,14 @@ impl Checker<'_> {
             if let Some(s) = &n.status {
                 self.status_ref(p.key("status"), s);
             }
-            if let Some(id) = &n.order_id {
-                if !n.fields.iter().any(|f| &f.name == id) {
-                    self.push(
-                        p.key("order_id"),
-                        format!("order_id `{id}` is not a field of `{}`", n.name),
-                        None,
-                    );
-                }
+            if let Some(id) = &n.order_id
+                && !n.fields.iter().any(|f| &f.name == id)
+            {
+                self.push(
+                    p.key("order_id"),
+                    format!("order_id `{id}` is not a field of `{}`", n.name),
+                    Some("name the field that holds the merchant's order id".to_owned()),
+                );
             }
             self.fields(p.key("fields"), &n.fields, false);
         }
@@ -538,10 +588,23 @@ impl Checker<'_> {
                 self.push(
                     p.key("code"),
                     format!("duplicate error code `{}`", e.code),
-                    None,
+                    Some("list each error code once".to_owned()),
                 );
             }
         }
+    }
+}
+
+/// `define [table.name] or use one of: a, b` (without the list when nothing is defined).
+fn define_or_use<'k>(table: &str, name: &str, known: impl Iterator<Item = &'k String>) -> String {
+    let known: Vec<_> = known.map(String::as_str).collect();
+    if known.is_empty() {
+        format!("define [{table}.{name}]")
+    } else {
+        format!(
+            "define [{table}.{name}] or use one of: {}",
+            known.join(", ")
+        )
     }
 }
 

@@ -207,6 +207,9 @@ pub enum NotificationError {
     /// The signature does not verify: do not trust the payload; query the order instead.
     #[error("notification {0}")]
     Signature(#[from] VerifyError),
+    /// The notification or its profile is not in the spec.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
     /// The body verified but does not fit the spec's fields.
     #[error("notification payload: {0}")]
     Payload(#[from] crate::read::ReadError),
@@ -467,14 +470,33 @@ impl Gateway {
                 }
             }
         }
-        let status = Object::from_raw(&payload)
-            .ok()
-            .and_then(|p| self.status_of(op.status.as_deref(), &p));
+        // A list payload (query rows): the status is the first row's.
+        let status = first_object(&payload).and_then(|p| self.status_of(op.status.as_deref(), &p));
         Ok(Reply::Accepted(Accepted {
             code,
             payload,
             status,
         }))
+    }
+
+    /// The profile a received message is verified with: a profile whose `adds` values the
+    /// message carries (diamondpay's `sign_type=HMAC-SHA256`), else `declared`.
+    pub fn received_profile<'a>(
+        &'a self,
+        declared: Option<&'a str>,
+        obj: &Object,
+    ) -> Option<&'a str> {
+        self.spec
+            .profiles
+            .iter()
+            .find(|(_, r)| {
+                !r.adds.is_empty()
+                    && r.adds
+                        .iter()
+                        .all(|(k, v)| obj.text(k).as_deref() == Some(v.as_str()))
+            })
+            .map(|(name, _)| name.as_str())
+            .or(declared)
     }
 
     /// Read a status through a named status map.
@@ -568,6 +590,17 @@ impl Gateway {
     }
 }
 
+/// The payload as an object, or its first element when it is a list.
+fn first_object(payload: &Raw) -> Option<Object> {
+    if let Ok(o) = Object::from_raw(payload) {
+        return Some(o);
+    }
+    let text = payload.sign_text()?;
+    let list: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(&text).ok()?;
+    let first = list.into_iter().next()?;
+    Object::from_raw(&Raw::Json(first)).ok()
+}
+
 fn raw_of(body: &[u8]) -> Raw {
     let text = String::from_utf8_lossy(body).into_owned();
     match serde_json::value::RawValue::from_string(text.clone()) {
@@ -628,6 +661,19 @@ pub enum Response<T, E> {
         /// The message, verbatim.
         message: Option<String>,
     },
+}
+
+impl<T, E> Response<T, E> {
+    /// Transform the accepted payload.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U, E> {
+        match self {
+            Response::Accepted { payload, status } => Response::Accepted {
+                payload: f(payload),
+                status,
+            },
+            Response::Rejected { code, message } => Response::Rejected { code, message },
+        }
+    }
 }
 
 /// A verified notification with its typed fields.

@@ -129,6 +129,49 @@ pub mod __private {
         }
     }
 
+    /// Read a response whose payload is a list of rows, and type each row.
+    pub fn read_response_rows<T: FromObject, E>(
+        gw: &Gateway,
+        op: &str,
+        body: &[u8],
+        secret: &Secret,
+        code: impl Fn(&str) -> E,
+    ) -> Result<Response<Vec<T>, E>, ResponseError> {
+        match gw.read_response(op, body, secret)? {
+            Reply::Accepted(a) => {
+                let text = a.payload.sign_text().unwrap_or_default();
+                let list: Vec<Box<serde_json::value::RawValue>> =
+                    if text.trim().is_empty() || text == "null" {
+                        Vec::new()
+                    } else {
+                        serde_json::from_str(&text).map_err(|_| {
+                            ResponseError::Payload(crate::read::ReadError {
+                                field: "(payload)".to_owned(),
+                                expected: "a list of rows",
+                                found: text.chars().take(60).collect(),
+                            })
+                        })?
+                    };
+                let rows = list
+                    .into_iter()
+                    .map(|r| {
+                        let obj =
+                            Object::from_raw(&crate::received::Raw::Json(r)).unwrap_or_default();
+                        T::from_object(&obj)
+                    })
+                    .collect::<Result<Vec<T>, _>>()?;
+                Ok(Response::Accepted {
+                    payload: rows,
+                    status: a.status,
+                })
+            }
+            Reply::Rejected(r) => Ok(Response::Rejected {
+                code: code(&r.code),
+                message: r.message,
+            }),
+        }
+    }
+
     /// Verify a notification and type it.
     pub fn verify_notification<T: FromObject>(
         gw: &Gateway,

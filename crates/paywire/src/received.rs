@@ -169,6 +169,12 @@ impl Object {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err(ReceiveError::Empty);
         }
+        // A trailing newline (curl -d @file, most editors) is not part of the last value.
+        let end = body
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        let body = &body[..end];
         let mut entries: Vec<(String, Raw)> = Vec::new();
         for (k, v) in form_urlencoded::parse(body) {
             if entries.iter().any(|(e, _)| e.as_str() == k) {

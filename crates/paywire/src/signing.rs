@@ -91,6 +91,7 @@ pub struct CanonicalString {
     pairs: String,
     template: String,
     steps: Vec<Step>,
+    ordered: Vec<String>,
 }
 
 impl CanonicalString {
@@ -127,13 +128,9 @@ impl CanonicalString {
         &self.steps
     }
 
-    /// The names of the fields that entered the string, in order.
+    /// The names of the fields that entered the string, in the string's order.
     pub fn kept(&self) -> Vec<&str> {
-        self.steps
-            .iter()
-            .filter(|s| s.decision == Decision::Kept)
-            .map(|s| s.key.as_str())
-            .collect()
+        self.ordered.iter().map(String::as_str).collect()
     }
 }
 
@@ -209,10 +206,10 @@ fn select(recipe: &Recipe, fields: &[SignField]) -> (Vec<Step>, Vec<(String, Str
                 Some(t) if t.is_empty() && recipe.empty == EmptyRule::Skip => Decision::Empty,
                 Some(_) => Decision::Kept,
             });
-            if decision == Decision::Kept {
-                if let Some(t) = text {
-                    kept.push((key.to_owned(), t.clone()));
-                }
+            if decision == Decision::Kept
+                && let Some(t) = text
+            {
+                kept.push((key.to_owned(), t.clone()));
             }
             steps.push(Step {
                 key: key.to_owned(),
@@ -295,6 +292,7 @@ pub fn canonical_string(recipe: &Recipe, fields: &[SignField], secret: &Secret) 
         pairs,
         template: recipe.template.clone(),
         steps,
+        ordered: kept.into_iter().map(|(k, _)| k).collect(),
     }
 }
 

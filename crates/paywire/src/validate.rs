@@ -232,23 +232,23 @@ fn check_into(
             FieldType::String => {
                 let text = source.text(&f.name).unwrap_or_default();
                 let len = text.chars().count();
-                if let Some(max) = f.max_length {
-                    if len > max {
-                        errors.push(err(Rule::MaxLength { max, actual: len }));
-                    }
+                if let Some(max) = f.max_length
+                    && len > max
+                {
+                    errors.push(err(Rule::MaxLength { max, actual: len }));
                 }
-                if let Some(min) = f.min_length {
-                    if len < min {
-                        errors.push(err(Rule::MinLength { min, actual: len }));
-                    }
+                if let Some(min) = f.min_length
+                    && len < min
+                {
+                    errors.push(err(Rule::MinLength { min, actual: len }));
                 }
-                if let Some(p) = &f.pattern {
-                    if !matches(p, &text) {
-                        errors.push(err(Rule::Pattern {
-                            pattern: p.clone(),
-                            doc: f.pattern_doc.clone(),
-                        }));
-                    }
+                if let Some(p) = &f.pattern
+                    && !matches(p, &text)
+                {
+                    errors.push(err(Rule::Pattern {
+                        pattern: p.clone(),
+                        doc: f.pattern_doc.clone(),
+                    }));
                 }
                 if !f.one_of.is_empty() && !f.one_of.contains(&text) {
                     errors.push(err(Rule::OneOf(f.one_of.clone())));
@@ -282,10 +282,10 @@ fn check_into(
                         _ => "a whole number of minor units, such as 50000",
                     }))),
                     Ok(m) => {
-                        if let Some(min) = f.min {
-                            if m.minor() < min {
-                                errors.push(err(Rule::Min(min)));
-                            }
+                        if let Some(min) = f.min
+                            && m.minor() < min
+                        {
+                            errors.push(err(Rule::Min(min)));
                         }
                     }
                 }
@@ -299,21 +299,21 @@ fn check_into(
             FieldType::Strings => match source.items(&f.name) {
                 None => errors.push(err(Rule::Type("a list of strings"))),
                 Some(items) => {
-                    if let Some(min) = f.min_items {
-                        if items.len() < min {
-                            errors.push(err(Rule::MinItems {
-                                min,
-                                actual: items.len(),
-                            }));
-                        }
+                    if let Some(min) = f.min_items
+                        && items.len() < min
+                    {
+                        errors.push(err(Rule::MinItems {
+                            min,
+                            actual: items.len(),
+                        }));
                     }
-                    if let Some(max) = f.max_items {
-                        if items.len() > max {
-                            errors.push(err(Rule::MaxItems {
-                                max,
-                                actual: items.len(),
-                            }));
-                        }
+                    if let Some(max) = f.max_items
+                        && items.len() > max
+                    {
+                        errors.push(err(Rule::MaxItems {
+                            max,
+                            actual: items.len(),
+                        }));
                     }
                     if let Some(p) = &f.item_pattern {
                         for (index, item) in items.iter().enumerate() {
@@ -334,21 +334,21 @@ fn check_into(
                     "a list of objects"
                 }))),
                 Some(objs) => {
-                    if let Some(max) = f.max_items {
-                        if objs.len() > max {
-                            errors.push(err(Rule::MaxItems {
-                                max,
-                                actual: objs.len(),
-                            }));
-                        }
+                    if let Some(max) = f.max_items
+                        && objs.len() > max
+                    {
+                        errors.push(err(Rule::MaxItems {
+                            max,
+                            actual: objs.len(),
+                        }));
                     }
-                    if let Some(min) = f.min_items {
-                        if objs.len() < min {
-                            errors.push(err(Rule::MinItems {
-                                min,
-                                actual: objs.len(),
-                            }));
-                        }
+                    if let Some(min) = f.min_items
+                        && objs.len() < min
+                    {
+                        errors.push(err(Rule::MinItems {
+                            min,
+                            actual: objs.len(),
+                        }));
                     }
                     for (i, o) in objs.iter().enumerate() {
                         let p = if f.ty == FieldType::Object {

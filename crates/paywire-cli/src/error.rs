@@ -1,0 +1,126 @@
+//! The CLI's errors, and the exit status each one gives.
+
+use std::io;
+use std::path::PathBuf;
+
+use paywire::received::ReceiveError;
+use paywire::spec::SpecErrors;
+use paywire::{GatewayError, NotificationError, SecretError, VerifyError};
+
+/// Exit status when a body did not verify (bad signature, unreadable body).
+pub const EXIT_NOT_VERIFIED: u8 = 1;
+/// Exit status for usage and input errors (bad spec, unknown profile, missing secret or file).
+pub const EXIT_USAGE: u8 = 2;
+
+/// Everything that can stop a command. No variant ever holds the secret.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The spec does not load or validate; every diagnostic is shown.
+    #[error("{}", .0.to_string().trim_end())]
+    Spec(#[from] SpecErrors),
+    /// Unknown profile or notification.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+    /// `--secret-env` names a variable that is unset or empty.
+    #[error("{source}: set it to the merchant key, or pass the key with --secret-file PATH")]
+    SecretEnv {
+        /// Names the variable.
+        source: SecretError,
+    },
+    /// `--secret-file` cannot be read.
+    #[error("cannot read the secret file {}: {source}", path.display())]
+    SecretFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// `--secret-file` holds nothing but line endings.
+    #[error("the secret file {} is empty", .0.display())]
+    EmptySecretFile(PathBuf),
+    /// Neither `--secret-env` nor `--secret-file` (clap normally refuses this first).
+    #[error("no secret given: pass --secret-env VAR or --secret-file PATH")]
+    NoSecret,
+    /// An input file cannot be read.
+    #[error("cannot read the {what} {path}: {source}")]
+    Read {
+        /// What the file is for (`params`, `body`).
+        what: &'static str,
+        /// The path as given (`<stdin>` for `-`).
+        path: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// The params file is not a JSON object.
+    #[error("the {what} {path} is not usable: {source}")]
+    BadInput {
+        /// What the file is for.
+        what: &'static str,
+        /// The path as given.
+        path: String,
+        /// Why.
+        source: ReceiveError,
+    },
+    /// A param carries the secret itself; signing it would put the key in the body.
+    #[error(
+        "the field `{field}` holds the secret itself: remove it from the params \
+         (the profile places the secret itself, template `{template}`)"
+    )]
+    SecretInParams {
+        /// The field.
+        field: String,
+        /// The profile's template.
+        template: String,
+    },
+    /// The output could not be serialized.
+    #[error("cannot write the JSON output: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The output could not be written.
+    #[error("cannot write the output: {0}")]
+    Output(io::Error),
+    /// A notification did not verify or could not be read.
+    #[error(transparent)]
+    Notification(#[from] NotificationError),
+    /// A body's signature did not verify.
+    #[error(transparent)]
+    Signature(#[from] VerifyError),
+    /// A body to verify could not be read as JSON or form fields.
+    #[error("the body {path} cannot be read: {source}")]
+    UnreadableBody {
+        /// The path as given.
+        path: String,
+        /// Why.
+        source: ReceiveError,
+    },
+}
+
+impl CliError {
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Notification(_)
+            | CliError::Signature(_)
+            | CliError::UnreadableBody { .. } => EXIT_NOT_VERIFIED,
+            _ => EXIT_USAGE,
+        }
+    }
+
+    /// A next step for the user, when there is an obvious one.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            CliError::Signature(_) | CliError::Notification(NotificationError::Signature(_)) => {
+                Some(
+                    "do not trust this body (query the order's status instead); check the secret \
+                     and the profile, and run `paywire sign --spec .. --profile .. --json BODY \
+                     --explain` to see the canonical string this body gives",
+                )
+            }
+            CliError::Notification(NotificationError::Unreadable(_))
+            | CliError::UnreadableBody { .. } => Some(
+                "a body must be a JSON object or form fields; --content-type application/json or \
+                 application/x-www-form-urlencoded says which when it cannot be guessed",
+            ),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Reading the files a command is given: params, bodies, secrets.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use paywire::Secret;
+
+use crate::cli::SecretArgs;
+use crate::error::CliError;
+
+/// The path as shown in messages (`<stdin>` for `-`).
+pub fn shown(path: &Path) -> String {
+    if is_stdin(path) {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Read a whole input file, or standard input for `-`.
+pub fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, CliError> {
+    let result = if is_stdin(path) {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map(|_| buf)
+    } else {
+        std::fs::read(path)
+    };
+    result.map_err(|source| CliError::Read {
+        what,
+        path: shown(path),
+        source,
+    })
+}
+
+impl SecretArgs {
+    /// The merchant secret, from the environment variable or the file given. A file's trailing
+    /// line endings are not part of the secret.
+    pub fn load(&self) -> Result<Secret, CliError> {
+        if let Some(var) = &self.secret_env {
+            return Secret::from_env(var).map_err(|source| CliError::SecretEnv { source });
+        }
+        let Some(path) = &self.secret_file else {
+            return Err(CliError::NoSecret);
+        };
+        let mut text = std::fs::read_to_string(path).map_err(|source| CliError::SecretFile {
+            path: path.clone(),
+            source,
+        })?;
+        let len = text.trim_end_matches(['\r', '\n']).len();
+        text.truncate(len);
+        // Wrapped at once so the text is zeroized when dropped.
+        let secret = Secret::new(text);
+        if secret.expose().is_empty() {
+            return Err(CliError::EmptySecretFile(path.clone()));
+        }
+        Ok(secret)
+    }
+}

@@ -1,0 +1,286 @@
+//! `paywire sign`: sign a params object with a profile, and explain every step.
+
+use std::collections::BTreeMap;
+
+use paywire::received::Object;
+use paywire::signing::{Decision, Step};
+use paywire::spec::{Compare, Digest, EmptyRule, HexCase, Order, Recipe};
+use paywire::{CanonicalString, Gateway, Signature, WireFields, WireValue};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::cli::{Format, SignArgs};
+use crate::error::CliError;
+use crate::input;
+use crate::text::{Out, quoted};
+
+/// Everything `sign` computed.
+struct Signed<'a> {
+    label: String,
+    /// The fields offered for signing (params and `adds`), to show each value as given.
+    given: WireFields,
+    recipe: &'a Recipe,
+    canonical: CanonicalString,
+    signature: Signature,
+    body: String,
+}
+
+/// Run `paywire sign` and return what to print.
+pub fn run(args: &SignArgs) -> Result<String, CliError> {
+    let gateway = Gateway::load(&args.spec)?;
+    let profile = args.profile.as_deref();
+    let recipe = gateway.profile(profile)?;
+    let secret = args.secret.load()?;
+    let bytes = input::read("params", &args.params)?;
+    let object = Object::from_json(&bytes).map_err(|source| CliError::BadInput {
+        what: "params",
+        path: input::shown(&args.params),
+        source,
+    })?;
+
+    // As `Gateway::prepare` does: the profile's `adds` are set before signing (its `exclude`
+    // decides whether they are signed), the signature last.
+    let mut fields = WireFields::from_object(&object);
+    for (key, value) in &recipe.adds {
+        fields.set(key, WireValue::Str(value.clone()));
+    }
+    let sign_fields = fields.sign_fields();
+    if let Some(f) = sign_fields
+        .iter()
+        .find(|f| f.text.as_deref() == Some(secret.expose()))
+    {
+        return Err(CliError::SecretInParams {
+            field: f.key.clone(),
+            template: recipe.template.clone(),
+        });
+    }
+    let (canonical, signature) = gateway.sign_fields(profile, &sign_fields, &secret)?;
+    let given = fields.clone();
+    fields.set(
+        &recipe.signature_field,
+        WireValue::Str(signature.as_str().to_owned()),
+    );
+    let signed = Signed {
+        label: gateway.profile_label(profile),
+        given,
+        recipe,
+        canonical,
+        signature,
+        body: fields.to_json(),
+    };
+    match args.format {
+        Format::Text => Ok(text(&signed, args.explain)),
+        Format::Json => json(&signed, args.explain),
+    }
+}
+
+fn text(s: &Signed<'_>, explain: bool) -> String {
+    let mut out = Out::default();
+    out.line("profile", &s.label);
+    if let Some(doc) = &s.recipe.doc {
+        out.line("", doc);
+    }
+    if explain {
+        explain_text(&mut out, s);
+    }
+    out.line("canonical", &s.canonical.masked());
+    out.line("signature", s.signature.as_str());
+    out.line("body", &s.body);
+    out.into_string()
+}
+
+fn explain_text(out: &mut Out, s: &Signed<'_>) {
+    let r = s.recipe;
+    let steps = s.canonical.steps();
+    let given = steps
+        .iter()
+        .filter(|st| st.decision != Decision::Missing)
+        .count();
+    let kept = steps
+        .iter()
+        .filter(|st| st.decision == Decision::Kept)
+        .count();
+    let mut rules = vec![match r.empty {
+        EmptyRule::Skip => "empty values are dropped".to_owned(),
+        EmptyRule::Keep => "empty values enter as `key=`".to_owned(),
+    }];
+    if r.fields.is_some() {
+        rules.push("only the profile's listed fields are signed".to_owned());
+    } else if !r.exclude.is_empty() {
+        rules.push(format!("never signed: {}", r.exclude.join(", ")));
+    }
+    rules.push(format!("the signature goes in `{}`", r.signature_field));
+    out.line(
+        "fields",
+        &format!(
+            "{given} given, {kept} kept (strings quoted, other values as JSON)\n{}",
+            rules.join("; ")
+        ),
+    );
+    let rows: Vec<Vec<String>> = steps.iter().map(|st| step_row(st, &s.given)).collect();
+    out.table(2, &rows, 40);
+    if !r.adds.is_empty() {
+        let adds: Vec<String> = r.adds.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out.line(
+            "adds",
+            &format!("{} (set in the body before signing)", adds.join(", ")),
+        );
+    }
+    let order = match r.order {
+        Order::Ascii => "by key, byte-wise ASCII (uppercase before lowercase)",
+        Order::Listed => "as the profile's fields list",
+    };
+    out.line(
+        "order",
+        &format!("{order}: {}", sorted_keys(r, steps).join(", ")),
+    );
+    out.line("pairs", s.canonical.pairs());
+    out.line(
+        "",
+        &format!(
+            "each pair written {}, joined with {}",
+            r.pair,
+            quoted(&r.join)
+        ),
+    );
+    let secret_note = if r.template.contains("{secret}") {
+        "{secret} is the merchant key, shown as ****"
+    } else if r.digest.is_keyed() {
+        "no secret in the string: it is the HMAC key"
+    } else {
+        "no secret in the string"
+    };
+    out.line("template", &format!("{}   ({secret_note})", r.template));
+    out.line(
+        "digest",
+        &format!(
+            "{}, {} hex",
+            digest_text(r.digest),
+            match r.hex {
+                HexCase::Lower => "lowercase",
+                HexCase::Upper => "uppercase",
+            },
+        ),
+    );
+    out.line(
+        "",
+        match r.compare {
+            Compare::Exact => "a received signature must match exactly",
+            Compare::CaseInsensitive => "a received signature is compared ignoring hex case",
+        },
+    );
+}
+
+/// One field's row: status, key, value as given (strings quoted, numbers and lists as JSON),
+/// and why it was dropped.
+fn step_row(step: &Step, given: &WireFields) -> Vec<String> {
+    let reason = step.decision.reason();
+    let (status, detail) = reason.split_once(": ").unwrap_or((reason, ""));
+    let value = match (given.get(&step.key), &step.text, step.decision) {
+        (_, _, Decision::Missing) => "(absent)".to_owned(),
+        (_, None, _) => "null".to_owned(),
+        (Some(WireValue::Str(_)) | None, Some(t), _) => quoted(t),
+        (Some(_), Some(t), _) => t.clone(),
+    };
+    vec![
+        status.to_owned(),
+        step.key.clone(),
+        value,
+        detail.to_owned(),
+    ]
+}
+
+/// The kept fields in the order they enter the string.
+fn sorted_keys<'s>(recipe: &Recipe, steps: &'s [Step]) -> Vec<&'s str> {
+    let mut keys: Vec<&str> = steps
+        .iter()
+        .filter(|st| st.decision == Decision::Kept)
+        .map(|st| st.key.as_str())
+        .collect();
+    if recipe.order == Order::Ascii {
+        keys.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    }
+    keys
+}
+
+fn digest_text(d: Digest) -> &'static str {
+    match d {
+        Digest::Md5 => "md5 of the string",
+        Digest::Sha256 => "sha256 of the string",
+        Digest::HmacSha256 => "hmac-sha256 of the string, keyed with the merchant key (****)",
+    }
+}
+
+#[derive(Serialize)]
+struct SignJson<'a> {
+    profile: &'a str,
+    canonical_masked: String,
+    signature: &'a str,
+    body: Box<RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<ExplainJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExplainJson<'a> {
+    doc: Option<&'a str>,
+    steps: Vec<StepJson<'a>>,
+    adds: &'a BTreeMap<String, String>,
+    order: Order,
+    sorted: Vec<&'a str>,
+    pairs: &'a str,
+    pair: &'a str,
+    join: &'a str,
+    template: &'a str,
+    digest: Digest,
+    hex: HexCase,
+    compare: Compare,
+    signature_field: &'a str,
+}
+
+#[derive(Serialize)]
+struct StepJson<'a> {
+    key: &'a str,
+    text: Option<&'a str>,
+    kept: bool,
+    reason: &'static str,
+}
+
+fn json(s: &Signed<'_>, explain: bool) -> Result<String, CliError> {
+    let r = s.recipe;
+    let explain = explain.then(|| ExplainJson {
+        doc: r.doc.as_deref(),
+        steps: s
+            .canonical
+            .steps()
+            .iter()
+            .map(|st| StepJson {
+                key: &st.key,
+                text: st.text.as_deref(),
+                kept: st.decision == Decision::Kept,
+                reason: st.decision.reason(),
+            })
+            .collect(),
+        adds: &r.adds,
+        order: r.order,
+        sorted: sorted_keys(r, s.canonical.steps()),
+        pairs: s.canonical.pairs(),
+        pair: &r.pair,
+        join: &r.join,
+        template: &r.template,
+        digest: r.digest,
+        hex: r.hex,
+        compare: r.compare,
+        signature_field: &r.signature_field,
+    });
+    let out = SignJson {
+        profile: &s.label,
+        canonical_masked: s.canonical.masked(),
+        signature: s.signature.as_str(),
+        body: RawValue::from_string(s.body.clone())?,
+        explain,
+    };
+    let mut text = serde_json::to_string(&out)?;
+    text.push('\n');
+    Ok(text)
+}

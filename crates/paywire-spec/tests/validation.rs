@@ -1,0 +1,665 @@
+//! A malformed spec is refused with located diagnostics: each names the file, line and column of
+//! the offending value, says what is wrong, and its help says what to write instead.
+
+use paywire_spec::{Diagnostic, SpecErrors, parse_str};
+
+/// Every diagnostic of `src` (which must be refused).
+#[track_caller]
+fn diagnostics(src: &str) -> Vec<Diagnostic> {
+    match parse_str(src, "demo.toml") {
+        Ok(_) => panic!("the spec was accepted:\n{src}"),
+        Err(SpecErrors(d)) => d,
+    }
+}
+
+/// The single diagnostic of `src`.
+#[track_caller]
+fn only(src: &str) -> Diagnostic {
+    let d = diagnostics(src);
+    assert_eq!(d.len(), 1, "expected one problem, got:\n{}", SpecErrors(d));
+    d.into_iter().next().unwrap()
+}
+
+/// `d` is at `line:column` and its span covers exactly `text`.
+#[track_caller]
+fn assert_at(src: &str, d: &Diagnostic, line: usize, column: usize, text: &str) {
+    assert_eq!((d.line, d.column), (line, column), "wrong location: {d}");
+    assert_eq!(&src[d.span.clone()], text, "wrong span: {d}");
+}
+
+#[track_caller]
+fn assert_message(d: &Diagnostic, needle: &str) {
+    assert!(d.message.contains(needle), "message lacks {needle:?}: {d}");
+}
+
+#[track_caller]
+fn assert_help(d: &Diagnostic, needle: &str) {
+    let help = d.help.as_deref().unwrap_or_else(|| panic!("no help: {d}"));
+    assert!(help.contains(needle), "help lacks {needle:?}: {d}");
+}
+
+#[test]
+fn unknown_type() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+
+[[operations.request]]
+name = "amount"
+type = "strng"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 15, 8, r#""strng""#);
+    assert_message(&d, "unknown type `strng`");
+    assert_message(&d, "field `amount`");
+    assert_eq!(d.path, "operations[0].request[0].type");
+    assert_help(
+        &d,
+        "write one of: string, integer, boolean, money, strings, object, objects, json",
+    );
+}
+
+#[test]
+fn unknown_type_in_an_inline_table() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[notifications]]
+name = "paid"
+reply = { content_type = "text/plain", body = "success" }
+fields = [{ name = "id", type = "string" }, { name = "amount", type = "decimal" }]
+"#;
+    let d = only(src);
+    assert_at(src, &d, 11, 71, r#""decimal""#);
+    assert_message(&d, "unknown type `decimal` for field `amount`");
+    assert_eq!(d.path, "notifications[0].fields[1].type");
+    assert_help(&d, "money");
+}
+
+#[test]
+fn profile_used_but_not_defined() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[profiles.hmac]
+digest = "hmac-sha256"
+template = "{pairs}"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+profile = "sha256"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 16, 11, r#""sha256""#);
+    assert_message(&d, "profile `sha256` is used but not defined");
+    assert_help(&d, "define [profiles.sha256] or use one of: hmac, md5");
+}
+
+#[test]
+fn default_profile_not_defined() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5-key]
+digest = "md5"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 3, 19, r#""md5""#);
+    assert_message(&d, "profile `md5` is used but not defined");
+    assert_help(&d, "define [profiles.md5] or use one of: md5-key");
+}
+
+#[test]
+fn envelope_signature_profile_not_defined() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+default_envelope = "standard"
+
+[profiles.md5]
+digest = "md5"
+
+[envelopes.standard]
+code = "status"
+success = ["10000"]
+signature = { profile = "md5-upper", scope = "body" }
+"#;
+    let d = only(src);
+    assert_at(src, &d, 12, 25, r#""md5-upper""#);
+    assert_eq!(d.path, "envelopes.standard.signature.profile");
+    assert_message(&d, "profile `md5-upper` is used but not defined");
+    assert_help(&d, "define [profiles.md5-upper]");
+}
+
+#[test]
+fn duplicate_wire_name_is_reported_once() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+
+[[operations.request]]
+name = "amount"
+type = "money"
+money = "minor"
+
+[[operations.request]]
+name = "amount"
+type = "string"
+"#;
+    // One problem, not a second "two fields map to the Rust name" for the same cause.
+    let d = only(src);
+    assert_at(src, &d, 19, 8, r#""amount""#);
+    assert_eq!(d.path, "operations[0].request[1].name");
+    assert_message(&d, "duplicate wire name `amount`");
+    assert_help(&d, "remove or rename one");
+}
+
+#[test]
+fn two_wire_names_with_one_rust_name() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+request = [
+    { name = "payment_cl_id", type = "string" },
+    { name = "paymentClId", type = "string" },
+]
+"#;
+    let d = only(src);
+    assert_at(src, &d, 14, 14, r#""paymentClId""#);
+    assert_message(&d, "two fields map to the Rust name `payment_cl_id`");
+    assert_help(&d, "set `rust = \"...\"`");
+}
+
+#[test]
+fn required_when_names_a_field_that_does_not_exist() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "payout"
+method = "POST"
+path = "/payouts"
+
+[[operations.request]]
+name = "currency"
+type = "string"
+
+[[operations.request]]
+name = "account_org_code"
+type = "string"
+required_when = [{ field = "currency", in = ["VND", "THB"] }, { field = "country", in = ["VN"] }]
+"#;
+    let d = only(src);
+    assert_at(src, &d, 20, 73, r#""country""#);
+    assert_eq!(d.path, "operations[0].request[1].required_when[1].field");
+    assert_message(&d, "names field `country`, which does not exist here");
+    assert_help(&d, "name one of: currency, account_org_code");
+}
+
+#[test]
+fn required_when_value_outside_the_other_fields_enum() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "payout"
+method = "POST"
+path = "/payouts"
+
+[[operations.request]]
+name = "account_type"
+type = "string"
+enum = ["CPF", "CNPJ", "PHONE", "EMAIL", "EVP"]
+
+[[operations.request]]
+name = "account_email"
+type = "string"
+required_when = [{ field = "account_type", in = ["E-MAIL"] }]
+"#;
+    let d = only(src);
+    assert_at(src, &d, 21, 50, r#""E-MAIL""#);
+    assert_eq!(d.path, "operations[0].request[1].required_when[0].in[0]");
+    assert_message(
+        &d,
+        "condition value `E-MAIL` is not an allowed value of `account_type`",
+    );
+    assert_help(&d, "use one of: CPF, CNPJ, PHONE, EMAIL, EVP");
+}
+
+#[test]
+fn invalid_regex_pattern() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+
+[[operations.request]]
+name = "bank_ifsc"
+type = "string"
+pattern = "[A-Z]{4"
+pattern_doc = "an IFSC"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 16, 11, r#""[A-Z]{4""#);
+    assert_message(&d, "`[A-Z]{4` is not a valid regular expression");
+    // The regex crate's multi-line report is reduced to its reason: one line per diagnostic.
+    assert!(!d.message.contains('\n'), "{d}");
+    assert_help(&d, "regex");
+}
+
+#[test]
+fn invalid_item_pattern() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+request = [{ name = "last_numbers", type = "strings", item_pattern = "(\\d{5}" }]
+"#;
+    let d = only(src);
+    assert_at(src, &d, 12, 70, r#""(\\d{5}""#);
+    assert_eq!(d.path, "operations[0].request[0].item_pattern");
+    assert_message(&d, "is not a valid regular expression");
+}
+
+#[test]
+fn money_without_money_format() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+
+[[operations.request]]
+name = "amount"
+type = "money"
+required = true
+"#;
+    let d = only(src);
+    assert_at(src, &d, 15, 8, r#""money""#);
+    assert_message(&d, "money field `amount` does not say how it is written");
+    assert_help(&d, r#"money = "minor""#);
+    assert_help(&d, r#"money = "decimal""#);
+}
+
+#[test]
+fn hmac_template_containing_the_secret() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "hmac"
+
+[profiles.hmac]
+digest = "hmac-sha256"
+template = "{pairs}&key={secret}"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 7, 12, r#""{pairs}&key={secret}""#);
+    assert_message(&d, "HMAC");
+    assert_message(&d, "must not contain {secret}");
+    assert_help(&d, r#"template = "{pairs}""#);
+}
+
+#[test]
+fn hmac_with_the_default_template_points_at_the_digest() {
+    // `template` defaults to `{pairs}&key={secret}`; with no template written, the digest is
+    // what makes it wrong.
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "hmac"
+
+[profiles.hmac]
+doc = "HMAC-SHA256 keyed with the platform key."
+digest = "hmac-sha256"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 7, 10, r#""hmac-sha256""#);
+    assert_message(
+        &d,
+        "the template `{pairs}&key={secret}` must not contain {secret}",
+    );
+    assert_help(&d, r#"template = "{pairs}""#);
+}
+
+#[test]
+fn md5_template_without_the_secret() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+hex = "upper"
+template = "{pairs}"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 8, 12, r#""{pairs}""#);
+    assert_message(&d, "template `{pairs}` has no {secret}");
+    assert_help(
+        &d,
+        "`{pairs}&key={secret}`, `{secret}&{pairs}` or `{pairs}{secret}`",
+    );
+}
+
+#[test]
+fn get_with_a_json_body() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "query_payouts"
+method = "GET"
+path = "/payouts"
+body = "json"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 12, 8, r#""json""#);
+    assert_message(&d, "a GET request has no body");
+    assert_help(&d, r#"body = "query""#);
+}
+
+#[test]
+fn get_without_a_body_key_points_at_the_method() {
+    // `body` defaults to json, so a GET must say `body = "query"`; the method is what is
+    // written, so that is where the diagnostic points (not the `[[operations]]` header).
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "query_payouts"
+method = "GET"
+path = "/payouts"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 10, 10, r#""GET""#);
+    assert_message(&d, "a GET request has no body");
+    assert_help(&d, r#"body = "query""#);
+}
+
+#[test]
+fn toml_syntax_error() {
+    let src = r#"[gateway]
+name = "demo
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+"#;
+    let d = only(src);
+    // The unterminated string: the parser stops at the end of line 2.
+    assert_eq!((d.line, d.column), (2, 13), "{d}");
+    assert_eq!(d.path, "");
+    assert_message(&d, "invalid basic string");
+}
+
+#[test]
+fn unknown_key_suggests_the_closest_one() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+
+[[operations.request]]
+name = "name"
+type = "string"
+maxlength = 16
+"#;
+    let d = only(src);
+    assert_at(src, &d, 16, 1, "maxlength");
+    assert_message(&d, "unknown field `maxlength`");
+    assert_message(&d, "`max_length`");
+    assert_help(&d, "did you mean `max_length`?");
+    assert_help(&d, "specs/README.md");
+}
+
+#[test]
+fn unknown_key_in_a_profile() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+sign_field = "signature"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 7, 1, "sign_field");
+    assert_message(&d, "unknown field `sign_field`");
+    assert_help(&d, "specs/schema.json");
+}
+
+#[test]
+fn missing_key() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+
+[[operations.request]]
+name = "amount"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 13, 1, "[[operations.request]]");
+    assert_message(&d, "missing field `type`");
+    assert_help(&d, "add the `type` key");
+}
+
+#[test]
+fn unknown_value_of_a_closed_set() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md4"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 6, 10, r#""md4""#);
+    assert_message(
+        &d,
+        "unknown variant `md4`, expected one of `md5`, `sha256`, `hmac-sha256`",
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once_in_source_order() {
+    let src = r#"[gateway]
+name = "Demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+template = "{pairs}"
+
+[profiles.hmac]
+digest = "hmac-sha256"
+template = "{secret}{pairs}"
+
+[[operations]]
+name = "query"
+method = "GET"
+path = "query"
+profile = "sha"
+
+[[operations.request]]
+name = "amount"
+type = "money"
+
+[[operations.request]]
+name = "currency"
+type = "strng"
+
+[[operations.request]]
+name = "bank_code"
+type = "string"
+pattern = "(["
+required_when = [{ field = "country", in = ["VN"] }]
+
+[[operations.request]]
+name = "amount"
+type = "string"
+"#;
+    let found: Vec<(usize, usize, &str)> = diagnostics(src)
+        .iter()
+        .map(|d| (d.line, d.column, &src[d.span.clone()]))
+        .collect();
+    let expected = vec![
+        (2, 8, r#""Demo""#),              // gateway name not lowercase
+        (7, 12, r#""{pairs}""#),          // md5 template without {secret}
+        (11, 12, r#""{secret}{pairs}""#), // HMAC template with {secret}
+        (15, 10, r#""GET""#),             // GET with the default json body
+        (16, 8, r#""query""#),            // path without a leading `/`
+        (17, 11, r#""sha""#),             // profile not defined
+        (21, 8, r#""money""#),            // money without `money`
+        (25, 8, r#""strng""#),            // unknown type
+        (30, 11, r#""([""#),              // invalid regex
+        (31, 28, r#""country""#),         // condition on a missing field
+        (34, 8, r#""amount""#),           // duplicate wire name
+    ];
+    assert_eq!(found, expected, "\n{}", SpecErrors(diagnostics(src)));
+    for d in diagnostics(src) {
+        assert!(d.help.is_some(), "no help: {d}");
+        assert!(!d.message.contains('\n'), "multi-line message: {d}");
+    }
+}
+
+#[test]
+fn diagnostics_print_as_file_line_column_message_and_help() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+request = [{ name = "amount", type = "strng" }]
+"#;
+    let err = parse_str(src, "specs/demo.toml").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "1 problem in spec:\n\
+         specs/demo.toml:12:38: unknown type `strng` for field `amount` (at operations[0].request[0].type)\n  \
+         help: write one of: string, integer, boolean, money, strings, object, objects, json\n"
+    );
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    let src = r#"[gateway]
+name = "demo"
+title = "Démo — 演示"
+default_profile = "md5"
+
+[profiles.md5]
+doc = "Démo — 演示"; digest = "md5"
+"#;
+    // A TOML syntax error after multi-byte characters on the same line.
+    let d = only(src);
+    assert_eq!((d.line, d.column), (7, 18), "{d}");
+    assert_message(&d, "expected newline");
+}
+
+#[test]
+fn listed_fields_must_not_include_the_signature_field() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "balance-row"
+
+[profiles.balance-row]
+digest = "md5"
+order = "listed"
+fields = ["platform_channel_id", "channel_name", "balance", "sign"]
+"#;
+    let d = only(src);
+    assert_at(src, &d, 8, 61, r#""sign""#);
+    assert_eq!(d.path, "profiles.balance-row.fields[3]");
+    assert_message(&d, "`sign` is the signature field");
+    assert_help(&d, "remove `sign` from `fields`");
+}
