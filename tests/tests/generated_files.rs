@@ -1,17 +1,21 @@
 //! The checked-in, pretty-printed output of `cargo xtask codegen` compiles and behaves like the
 //! macro's expansion (`cargo xtask check` keeps it identical to what the specs produce).
+//! `include!` rather than `#[path]`, so rustfmt leaves the prettyplease output alone.
 
 #[allow(dead_code)]
-#[path = "../../generated/intqp.rs"]
-mod intqp;
+mod intqp {
+    include!("../../generated/intqp.rs");
+}
 
 #[allow(dead_code)]
-#[path = "../../generated/diamondpay.rs"]
-mod diamondpay;
+mod diamondpay {
+    include!("../../generated/diamondpay.rs");
+}
 
 #[allow(dead_code)]
-#[path = "../../generated/goldenpay.rs"]
-mod goldenpay;
+mod goldenpay {
+    include!("../../generated/goldenpay.rs");
+}
 
 use paywire::{Credentials, Money, Secret};
 
