@@ -2564,7 +2564,7 @@ impl QueryPayoutsRequestBuilder {
     }
     /// Check every required field and every rule; the error names each broken field and rule.
     pub fn build(self) -> Result<QueryPayoutsRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
+        let errors: Vec<::paywire::ValidationError> = Vec::new();
         let offset = Some(self.offset);
         let limit = Some(self.limit);
         let payout_id = Some(self.payout_id);
@@ -2867,7 +2867,7 @@ impl QueryDepositsRequestBuilder {
     }
     /// Check every required field and every rule; the error names each broken field and rule.
     pub fn build(self) -> Result<QueryDepositsRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
+        let errors: Vec<::paywire::ValidationError> = Vec::new();
         let offset = Some(self.offset);
         let limit = Some(self.limit);
         let payment_id = Some(self.payment_id);
@@ -3114,7 +3114,7 @@ pub struct BalanceRequestBuilder {}
 impl BalanceRequestBuilder {
     /// Check every required field and every rule; the error names each broken field and rule.
     pub fn build(self) -> Result<BalanceRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
+        let errors: Vec<::paywire::ValidationError> = Vec::new();
         if !errors.is_empty() {
             return Err(::paywire::ValidationErrors(errors));
         }
@@ -3130,8 +3130,7 @@ impl BalanceRequest {
     }
     /// The fields as they go on the wire, in spec order (before signing).
     pub fn to_wire(&self) -> ::paywire::WireFields {
-        let mut wire = ::paywire::WireFields::new();
-        wire
+        ::paywire::WireFields::new()
     }
     /// Check every rule of the spec (a builder already did; call this after editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {

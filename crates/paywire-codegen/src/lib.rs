@@ -426,6 +426,20 @@ fn outgoing_struct(
             Ok(value)
         }
     };
+    let errors_binding = if fields.iter().any(|f| f.required) {
+        quote!(mut errors)
+    } else {
+        quote!(errors)
+    };
+    let to_wire_body = if fields.is_empty() {
+        quote!(::paywire::WireFields::new())
+    } else {
+        quote! {
+            let mut wire = ::paywire::WireFields::new();
+            #(#wires)*
+            wire
+        }
+    };
     out.push(quote! {
         #(#[doc = #doc])*
         #[derive(Debug, Clone, PartialEq)]
@@ -444,7 +458,7 @@ fn outgoing_struct(
 
             /// Check every required field and every rule; the error names each broken field and rule.
             pub fn build(self) -> Result<#name, ::paywire::ValidationErrors> {
-                let mut errors: Vec<::paywire::ValidationError> = Vec::new();
+                let #errors_binding: Vec<::paywire::ValidationError> = Vec::new();
                 #(#builds)*
                 if !errors.is_empty() {
                     return Err(::paywire::ValidationErrors(errors));
@@ -461,9 +475,7 @@ fn outgoing_struct(
 
             /// The fields as they go on the wire, in spec order (before signing).
             pub fn to_wire(&self) -> ::paywire::WireFields {
-                let mut wire = ::paywire::WireFields::new();
-                #(#wires)*
-                wire
+                #to_wire_body
             }
 
             /// Check every rule of the spec (a builder already did; call this after editing fields).
