@@ -125,6 +125,7 @@ fn reads_responses_tolerantly() {
         rejected,
         Response::Rejected {
             code: ErrorCode::Duplicate,
+            raw_code: "7".into(),
             message: Some("dup".into())
         }
     );

@@ -629,6 +629,28 @@ fn operation(spec: &Spec, op: &Operation) -> TokenStream {
             }
         }
 
+        impl ::paywire::Request for #req {
+            type Payload = #resp;
+            type Error = ErrorCode;
+            const OPERATION: &'static str = #op_name;
+
+            fn gateway() -> &'static ::paywire::Gateway {
+                gateway()
+            }
+
+            fn wire(&self) -> ::paywire::WireFields {
+                self.to_wire()
+            }
+
+            fn read_body(body: &[u8], secret: &::paywire::Secret) -> Result<::paywire::Response<#resp, ErrorCode>, ::paywire::ResponseError> {
+                #resp::read(body, secret)
+            }
+
+            fn error_code(code: &str) -> ErrorCode {
+                ErrorCode::from_code(code)
+            }
+        }
+
         impl #resp {
             /// Read a response body: the envelope, its signature where the spec says it is
             /// signed, then the typed payload.

@@ -658,6 +658,8 @@ pub enum Response<T, E> {
     Rejected {
         /// The code, typed.
         code: E,
+        /// The code as the gateway wrote it.
+        raw_code: String,
         /// The message, verbatim.
         message: Option<String>,
     },
@@ -671,7 +673,15 @@ impl<T, E> Response<T, E> {
                 payload: f(payload),
                 status,
             },
-            Response::Rejected { code, message } => Response::Rejected { code, message },
+            Response::Rejected {
+                code,
+                raw_code,
+                message,
+            } => Response::Rejected {
+                code,
+                raw_code,
+                message,
+            },
         }
     }
 }

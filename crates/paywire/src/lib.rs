@@ -30,23 +30,31 @@
 //! assert_eq!(sign.as_str().len(), 32);
 //! ```
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod gateway;
 pub mod money;
+pub mod outcome;
 pub mod read;
 pub mod received;
+pub mod request;
 pub mod secret;
 pub mod signing;
 pub mod validate;
 pub mod wire;
 
+#[cfg(feature = "client")]
+pub use client::{Client, ClientConfig, ClientError, ReconcilePolicy, Reconciliation};
 pub use gateway::{
     Accepted, Credentials, Gateway, GatewayError, GatewayStatus, NotificationError,
     PreparedRequest, Rejection, Reply, Response, ResponseError, Verified, VerifiedNotification,
 };
 pub use money::{Money, MoneyError};
+pub use outcome::{Evidence, IndeterminateReason, NotSentReason, Outcome};
 pub use paywire_macros::gateway;
 pub use paywire_spec as spec;
 pub use paywire_spec::CommonStatus;
+pub use request::Request;
 pub use secret::{Secret, SecretError};
 pub use signing::{CanonicalString, Signature, VerifyError};
 pub use validate::{ValidationError, ValidationErrors};
@@ -124,6 +132,7 @@ pub mod __private {
             }
             Reply::Rejected(r) => Ok(Response::Rejected {
                 code: code(&r.code),
+                raw_code: r.code,
                 message: r.message,
             }),
         }
@@ -167,6 +176,7 @@ pub mod __private {
             }
             Reply::Rejected(r) => Ok(Response::Rejected {
                 code: code(&r.code),
+                raw_code: r.code,
                 message: r.message,
             }),
         }

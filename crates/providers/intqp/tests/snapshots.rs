@@ -162,7 +162,7 @@ fn every_documented_error_code_is_typed() {
         let body = format!(r#"{{"status":{code},"result":null,"msg":"error {code}"}}"#);
         let body = gw.sign_json_body(None, body.as_bytes(), &secret).unwrap();
         match WithdrawResponse::read(body.as_bytes(), &secret).unwrap() {
-            Response::Rejected { code, message } => seen.push(format!("{code:?} {message:?}")),
+            Response::Rejected { code, message, .. } => seen.push(format!("{code:?} {message:?}")),
             other => panic!("{code}: {other:?}"),
         }
     }

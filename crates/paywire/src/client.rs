@@ -1,0 +1,327 @@
+//! The HTTP client (feature `client`, on by default in provider crates): sends any generated
+//! request over reqwest (rustls) and returns an [`Outcome`] that never mistakes unknown for
+//! failed; [`Client::reconcile`] resolves an indeterminate order through the query API.
+
+use std::time::{Duration, Instant};
+
+use crate::gateway::{Credentials, Gateway, PreparedRequest};
+use crate::outcome::{
+    Evidence, Exchange, IndeterminateReason, NotSentReason, Outcome, classify, dynamic_response,
+};
+use crate::request::Request;
+use crate::spec::{CommonStatus, Method};
+use crate::wire::WireFields;
+
+/// How to reach a gateway.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Base URL (`https://api.gateway.example`); operation paths are appended.
+    pub base_url: String,
+    /// The merchant's credentials.
+    pub credentials: Credentials,
+    /// Whole-request timeout (connect, send, receive).
+    pub timeout: Duration,
+    /// Connect timeout (a connect failure is `NotSent`: nothing left).
+    pub connect_timeout: Duration,
+    /// A reqwest client of your own (proxies, TLS roots, pools); its timeouts are yours then.
+    pub http: Option<reqwest::Client>,
+}
+
+impl ClientConfig {
+    /// A configuration with 30 s request and 10 s connect timeouts.
+    pub fn new(base_url: impl Into<String>, credentials: Credentials) -> Self {
+        Self {
+            base_url: base_url.into(),
+            credentials,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            http: None,
+        }
+    }
+
+    /// Set the whole-request timeout.
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
+
+    /// Set the connect timeout.
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = t;
+        self
+    }
+
+    /// Use a reqwest client of your own.
+    pub fn http_client(mut self, c: reqwest::Client) -> Self {
+        self.http = Some(c);
+        self
+    }
+}
+
+/// A client could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    /// The base URL is not http(s).
+    #[error("base URL `{0}` must start with http:// or https://")]
+    BaseUrl(String),
+}
+
+/// Sends requests of any provider.
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: String,
+    credentials: Credentials,
+    http: reqwest::Client,
+}
+
+/// How [`Client::reconcile`] polls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconcilePolicy {
+    /// Stop polling after this long.
+    pub deadline: Duration,
+    /// Wait before the second query.
+    pub initial_delay: Duration,
+    /// Longest wait between queries.
+    pub max_delay: Duration,
+}
+
+impl Default for ReconcilePolicy {
+    fn default() -> Self {
+        Self {
+            deadline: Duration::from_secs(300),
+            initial_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What reconciliation found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reconciliation<T, E> {
+    /// The last status the gateway reported, if any.
+    pub status: Option<crate::gateway::GatewayStatus>,
+    /// Whether that status is terminal (succeeded, failed, cancelled).
+    pub terminal: bool,
+    /// Queries made.
+    pub attempts: u32,
+    /// The last query's outcome.
+    pub last: Outcome<T, E>,
+    /// Evidence of every query, in order.
+    pub history: Vec<Evidence>,
+}
+
+impl<T, E> Reconciliation<T, E> {
+    /// The common status found, or `Unknown`.
+    pub fn common_status(&self) -> CommonStatus {
+        self.status
+            .as_ref()
+            .map_or(CommonStatus::Unknown, |s| s.common)
+    }
+}
+
+impl Client {
+    /// Build a client.
+    pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
+        let base = config.base_url.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::BaseUrl(config.base_url));
+        }
+        let http = match config.http {
+            Some(c) => c,
+            None => reqwest::Client::builder()
+                .timeout(config.timeout)
+                .connect_timeout(config.connect_timeout)
+                .build()?,
+        };
+        Ok(Self {
+            base,
+            credentials: config.credentials,
+            http,
+        })
+    }
+
+    /// The credentials this client signs with.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Validate, sign and send a request; read, verify and type the response.
+    pub async fn send<R: Request>(&self, request: &R) -> Outcome<R::Payload, R::Error> {
+        self.send_with(request, None).await
+    }
+
+    /// As [`Client::send`], signing with another profile of the gateway.
+    pub async fn send_with<R: Request>(
+        &self,
+        request: &R,
+        profile: Option<&str>,
+    ) -> Outcome<R::Payload, R::Error> {
+        let gw = R::gateway();
+        let mut evidence = Evidence {
+            operation: R::OPERATION.to_owned(),
+            order_id: request.order_id(),
+            ..Evidence::default()
+        };
+        let prepared = match gw.prepare(R::OPERATION, request.wire(), &self.credentials, profile) {
+            Ok(p) => p,
+            Err(e) => {
+                return Outcome::NotSent {
+                    reason: NotSentReason::Invalid(e.to_string()),
+                    evidence,
+                };
+            }
+        };
+        let started = Instant::now();
+        let exchange = self.exchange(&prepared).await;
+        evidence.elapsed = started.elapsed();
+        let secret = &self.credentials.secret;
+        classify(
+            exchange,
+            evidence,
+            |body| R::read_body(body, secret),
+            R::error_code,
+        )
+    }
+
+    /// Send an operation of any gateway from key/value fields (the CLI's `send`); the payload is
+    /// JSON and error codes are text.
+    pub async fn send_dynamic(
+        &self,
+        gateway: &Gateway,
+        operation: &str,
+        fields: WireFields,
+        profile: Option<&str>,
+    ) -> Outcome<serde_json::Value, String> {
+        let mut evidence = Evidence {
+            operation: operation.to_owned(),
+            ..Evidence::default()
+        };
+        if let Ok(op) = gateway.operation(operation) {
+            evidence.order_id = op
+                .order_id
+                .as_deref()
+                .and_then(|k| fields.get(k))
+                .and_then(|v| v.text());
+        }
+        let prepared = match gateway.prepare(operation, fields, &self.credentials, profile) {
+            Ok(p) => p,
+            Err(e) => {
+                return Outcome::NotSent {
+                    reason: NotSentReason::Invalid(e.to_string()),
+                    evidence,
+                };
+            }
+        };
+        let started = Instant::now();
+        let exchange = self.exchange(&prepared).await;
+        evidence.elapsed = started.elapsed();
+        let secret = &self.credentials.secret;
+        classify(
+            exchange,
+            evidence,
+            |body| {
+                gateway
+                    .read_response(operation, body, secret)
+                    .map(dynamic_response)
+            },
+            str::to_owned,
+        )
+    }
+
+    /// Send a prepared request and collect what came back, classifying transport failures.
+    pub async fn exchange(&self, prepared: &PreparedRequest) -> Exchange {
+        let url = format!("{}{}", self.base, prepared.path_and_query());
+        let mut req = match prepared.method {
+            Method::Get => self.http.get(&url),
+            Method::Post => self.http.post(&url),
+        };
+        for (name, value) in &prepared.headers {
+            req = req.header(name.as_str(), value.expose());
+        }
+        if let Some(ct) = prepared.content_type {
+            req = req.header(reqwest::header::CONTENT_TYPE, ct);
+        }
+        if let Some(body) = &prepared.body {
+            req = req.body(body.clone());
+        }
+        let response = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return transport_failure(&e),
+        };
+        let status = response.status().as_u16();
+        match response.bytes().await {
+            Ok(body) => Exchange::Answered {
+                status,
+                body: body.to_vec(),
+            },
+            Err(e) if e.is_timeout() => Exchange::Lost(IndeterminateReason::Timeout),
+            Err(e) => Exchange::Lost(IndeterminateReason::ConnectionLost(error_chain(&e))),
+        }
+    }
+
+    /// Poll a query until the order reaches a terminal status, the gateway rejects the query, or
+    /// the deadline passes. `query` builds a fresh query for each attempt (new nonce and
+    /// timestamp) by the merchant's own order id: after a timeout no gateway id exists.
+    pub async fn reconcile<R: Request>(
+        &self,
+        mut query: impl FnMut() -> R,
+        policy: ReconcilePolicy,
+    ) -> Reconciliation<R::Payload, R::Error> {
+        let started = Instant::now();
+        let mut delay = policy.initial_delay;
+        let mut history = Vec::new();
+        let mut attempts = 0;
+        let mut last_status = None;
+        loop {
+            attempts += 1;
+            let outcome = self.send(&query()).await;
+            history.push(outcome.evidence().clone());
+            if let Outcome::Accepted {
+                status: Some(s), ..
+            } = &outcome
+            {
+                last_status = Some(s.clone());
+            }
+            let terminal = last_status.as_ref().is_some_and(|s| s.common.is_terminal());
+            let rejected = matches!(outcome, Outcome::Rejected { .. });
+            if terminal || rejected || started.elapsed() + delay > policy.deadline {
+                return Reconciliation {
+                    status: last_status,
+                    terminal,
+                    attempts,
+                    last: outcome,
+                    history,
+                };
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(policy.max_delay);
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(inner) = cur {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        cur = inner.source();
+    }
+    s
+}
+
+/// Classify a reqwest send error: connect failures left nothing; anything after is unknown.
+fn transport_failure(e: &reqwest::Error) -> Exchange {
+    if e.is_builder() {
+        Exchange::NotSent(NotSentReason::Build(error_chain(e)))
+    } else if e.is_connect() {
+        Exchange::NotSent(NotSentReason::Connect(error_chain(e)))
+    } else if e.is_timeout() {
+        Exchange::Lost(IndeterminateReason::Timeout)
+    } else {
+        Exchange::Lost(IndeterminateReason::ConnectionLost(error_chain(e)))
+    }
+}
