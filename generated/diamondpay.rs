@@ -59,6 +59,10 @@ pub enum ErrorCode {
     InvalidAuthorization,
     /// `0050`: Order not found.
     OrderNotFound,
+    /// `0002`: Not documented: the simulator's code for a merchant order id used before.
+    DuplicateOrder,
+    /// `0001`: Not documented: the simulator's code for a missing or malformed field.
+    InvalidParameters,
     /// A code the spec does not document, verbatim.
     Other(String),
 }
@@ -69,6 +73,8 @@ impl ErrorCode {
             "0004" => ErrorCode::SignatureVerificationFailed,
             "0006" => ErrorCode::InvalidAuthorization,
             "0050" => ErrorCode::OrderNotFound,
+            "0002" => ErrorCode::DuplicateOrder,
+            "0001" => ErrorCode::InvalidParameters,
             other => ErrorCode::Other(other.to_owned()),
         }
     }
@@ -78,6 +84,8 @@ impl ErrorCode {
             ErrorCode::SignatureVerificationFailed => "0004",
             ErrorCode::InvalidAuthorization => "0006",
             ErrorCode::OrderNotFound => "0050",
+            ErrorCode::DuplicateOrder => "0002",
+            ErrorCode::InvalidParameters => "0001",
             ErrorCode::Other(c) => c,
         }
     }
@@ -199,116 +207,98 @@ impl CreatePayoutTwdRequestBuilder {
         self.request_time = Some(value);
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<CreatePayoutTwdRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let platform_id = match self.platform_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "platform_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let service_id = match self.service_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "service_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let payout_cl_id = match self.payout_cl_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "payout_cl_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let amount = match self.amount {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "amount".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let notify_url = Some(self.notify_url);
-        let bank_code = match self.bank_code {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "bank_code".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let number = match self.number {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "number".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let name = Some(self.name);
-        let currency = match self.currency {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "currency".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let request_time = match self.request_time {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "request_time".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.platform_id {
+            wire.push("platform_id", ::paywire::WireValue::Str(v.clone()));
         }
-        let value = CreatePayoutTwdRequest {
-            platform_id: platform_id.unwrap_or_default(),
-            service_id: service_id.unwrap_or_default(),
-            payout_cl_id: payout_cl_id.unwrap_or_default(),
-            amount: amount.unwrap_or_default(),
-            notify_url: notify_url.flatten(),
-            bank_code: bank_code.unwrap_or_default(),
-            number: number.unwrap_or_default(),
-            name: name.flatten(),
-            currency: currency.unwrap_or_default(),
-            request_time: request_time.unwrap_or_default(),
+        if let Some(v) = &self.service_id {
+            wire.push("service_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payout_cl_id {
+            wire.push("payout_cl_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.amount {
+            wire.push(
+                "amount",
+                ::paywire::WireValue::money(
+                    *v,
+                    ::paywire::spec::MoneyFormat::Minor,
+                    ::paywire::spec::NumberWire::String,
+                ),
+            );
+        }
+        if let Some(v) = &self.notify_url {
+            wire.push("notify_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_code {
+            wire.push("bank_code", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.number {
+            wire.push("number", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.name {
+            wire.push("name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.currency {
+            wire.push("currency", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.request_time {
+            wire.push(
+                "request_time",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::String),
+            );
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<CreatePayoutTwdRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "create_payout_twd",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(platform_id) = self.platform_id else {
+            return Err(::paywire::__private::required("platform_id"));
         };
-        value.validate()?;
-        Ok(value)
+        let Some(service_id) = self.service_id else {
+            return Err(::paywire::__private::required("service_id"));
+        };
+        let Some(payout_cl_id) = self.payout_cl_id else {
+            return Err(::paywire::__private::required("payout_cl_id"));
+        };
+        let Some(amount) = self.amount else {
+            return Err(::paywire::__private::required("amount"));
+        };
+        let notify_url = self.notify_url;
+        let Some(bank_code) = self.bank_code else {
+            return Err(::paywire::__private::required("bank_code"));
+        };
+        let Some(number) = self.number else {
+            return Err(::paywire::__private::required("number"));
+        };
+        let name = self.name;
+        let Some(currency) = self.currency else {
+            return Err(::paywire::__private::required("currency"));
+        };
+        let Some(request_time) = self.request_time else {
+            return Err(::paywire::__private::required("request_time"));
+        };
+        Ok(CreatePayoutTwdRequest {
+            platform_id,
+            service_id,
+            payout_cl_id,
+            amount,
+            notify_url,
+            bank_code,
+            number,
+            name,
+            currency,
+            request_time,
+        })
     }
 }
 impl CreatePayoutTwdRequest {
@@ -387,10 +377,7 @@ pub struct CreatePayoutTwdResponse {
     /// Wire name `payout_id` (also read as `payoutId`).
     pub payout_id: String,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutTwdResponse {
     fn from_object(
@@ -451,6 +438,29 @@ impl CreatePayoutTwdRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+}
+impl ::paywire::Request for CreatePayoutTwdRequest {
+    type Payload = CreatePayoutTwdResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "create_payout_twd";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutTwdResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        CreatePayoutTwdResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl CreatePayoutTwdResponse {
@@ -604,122 +614,110 @@ impl CreatePayoutCnyBankRequestBuilder {
         self.request_time = Some(value);
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.platform_id {
+            wire.push("platform_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.service_id {
+            wire.push("service_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payout_cl_id {
+            wire.push("payout_cl_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.amount {
+            wire.push(
+                "amount",
+                ::paywire::WireValue::money(
+                    *v,
+                    ::paywire::spec::MoneyFormat::Minor,
+                    ::paywire::spec::NumberWire::String,
+                ),
+            );
+        }
+        if let Some(v) = &self.notify_url {
+            wire.push("notify_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_name {
+            wire.push("bank_name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.name {
+            wire.push("name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.number {
+            wire.push("number", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_branch {
+            wire.push("bank_branch", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.province {
+            wire.push("province", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.city {
+            wire.push("city", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.request_time {
+            wire.push(
+                "request_time",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::String),
+            );
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
     pub fn build(
         self,
     ) -> Result<CreatePayoutCnyBankRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let platform_id = match self.platform_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "platform_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "create_payout_cny_bank",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(platform_id) = self.platform_id else {
+            return Err(::paywire::__private::required("platform_id"));
         };
-        let service_id = match self.service_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "service_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(service_id) = self.service_id else {
+            return Err(::paywire::__private::required("service_id"));
         };
-        let payout_cl_id = match self.payout_cl_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "payout_cl_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(payout_cl_id) = self.payout_cl_id else {
+            return Err(::paywire::__private::required("payout_cl_id"));
         };
-        let amount = match self.amount {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "amount".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(amount) = self.amount else {
+            return Err(::paywire::__private::required("amount"));
         };
-        let notify_url = Some(self.notify_url);
-        let bank_name = match self.bank_name {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "bank_name".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let notify_url = self.notify_url;
+        let Some(bank_name) = self.bank_name else {
+            return Err(::paywire::__private::required("bank_name"));
         };
-        let name = match self.name {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "name".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(name) = self.name else {
+            return Err(::paywire::__private::required("name"));
         };
-        let number = match self.number {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "number".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(number) = self.number else {
+            return Err(::paywire::__private::required("number"));
         };
-        let bank_branch = Some(self.bank_branch);
-        let province = Some(self.province);
-        let city = Some(self.city);
-        let request_time = match self.request_time {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "request_time".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let bank_branch = self.bank_branch;
+        let province = self.province;
+        let city = self.city;
+        let Some(request_time) = self.request_time else {
+            return Err(::paywire::__private::required("request_time"));
         };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
-        }
-        let value = CreatePayoutCnyBankRequest {
-            platform_id: platform_id.unwrap_or_default(),
-            service_id: service_id.unwrap_or_default(),
-            payout_cl_id: payout_cl_id.unwrap_or_default(),
-            amount: amount.unwrap_or_default(),
-            notify_url: notify_url.flatten(),
-            bank_name: bank_name.unwrap_or_default(),
-            name: name.unwrap_or_default(),
-            number: number.unwrap_or_default(),
-            bank_branch: bank_branch.flatten(),
-            province: province.flatten(),
-            city: city.flatten(),
-            request_time: request_time.unwrap_or_default(),
-        };
-        value.validate()?;
-        Ok(value)
+        Ok(CreatePayoutCnyBankRequest {
+            platform_id,
+            service_id,
+            payout_cl_id,
+            amount,
+            notify_url,
+            bank_name,
+            name,
+            number,
+            bank_branch,
+            province,
+            city,
+            request_time,
+        })
     }
 }
 impl CreatePayoutCnyBankRequest {
@@ -804,10 +802,7 @@ pub struct CreatePayoutCnyBankResponse {
     /// Wire name `payout_id` (also read as `payoutId`).
     pub payout_id: String,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutCnyBankResponse {
     fn from_object(
@@ -868,6 +863,29 @@ impl CreatePayoutCnyBankRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+}
+impl ::paywire::Request for CreatePayoutCnyBankRequest {
+    type Payload = CreatePayoutCnyBankResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "create_payout_cny_bank";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutCnyBankResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        CreatePayoutCnyBankResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl CreatePayoutCnyBankResponse {
@@ -1011,128 +1029,105 @@ impl CreatePayoutInrRequestBuilder {
         self.request_time = Some(value);
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<CreatePayoutInrRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let platform_id = match self.platform_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "platform_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let service_id = match self.service_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "service_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let platform_channel_id = Some(self.platform_channel_id);
-        let payout_cl_id = match self.payout_cl_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "payout_cl_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let amount = match self.amount {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "amount".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let notify_url = Some(self.notify_url);
-        let ifsc_code = match self.ifsc_code {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "ifsc_code".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let name = match self.name {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "name".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let number = match self.number {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "number".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let currency = match self.currency {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "currency".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let request_time = match self.request_time {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "request_time".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.platform_id {
+            wire.push("platform_id", ::paywire::WireValue::Str(v.clone()));
         }
-        let value = CreatePayoutInrRequest {
-            platform_id: platform_id.unwrap_or_default(),
-            service_id: service_id.unwrap_or_default(),
-            platform_channel_id: platform_channel_id.flatten(),
-            payout_cl_id: payout_cl_id.unwrap_or_default(),
-            amount: amount.unwrap_or_default(),
-            notify_url: notify_url.flatten(),
-            ifsc_code: ifsc_code.unwrap_or_default(),
-            name: name.unwrap_or_default(),
-            number: number.unwrap_or_default(),
-            currency: currency.unwrap_or_default(),
-            request_time: request_time.unwrap_or_default(),
+        if let Some(v) = &self.service_id {
+            wire.push("service_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.platform_channel_id {
+            wire.push("platform_channel_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payout_cl_id {
+            wire.push("payout_cl_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.amount {
+            wire.push(
+                "amount",
+                ::paywire::WireValue::money(
+                    *v,
+                    ::paywire::spec::MoneyFormat::Minor,
+                    ::paywire::spec::NumberWire::String,
+                ),
+            );
+        }
+        if let Some(v) = &self.notify_url {
+            wire.push("notify_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.ifsc_code {
+            wire.push("ifsc_code", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.name {
+            wire.push("name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.number {
+            wire.push("number", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.currency {
+            wire.push("currency", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.request_time {
+            wire.push(
+                "request_time",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::String),
+            );
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<CreatePayoutInrRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "create_payout_inr",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(platform_id) = self.platform_id else {
+            return Err(::paywire::__private::required("platform_id"));
         };
-        value.validate()?;
-        Ok(value)
+        let Some(service_id) = self.service_id else {
+            return Err(::paywire::__private::required("service_id"));
+        };
+        let platform_channel_id = self.platform_channel_id;
+        let Some(payout_cl_id) = self.payout_cl_id else {
+            return Err(::paywire::__private::required("payout_cl_id"));
+        };
+        let Some(amount) = self.amount else {
+            return Err(::paywire::__private::required("amount"));
+        };
+        let notify_url = self.notify_url;
+        let Some(ifsc_code) = self.ifsc_code else {
+            return Err(::paywire::__private::required("ifsc_code"));
+        };
+        let Some(name) = self.name else {
+            return Err(::paywire::__private::required("name"));
+        };
+        let Some(number) = self.number else {
+            return Err(::paywire::__private::required("number"));
+        };
+        let Some(currency) = self.currency else {
+            return Err(::paywire::__private::required("currency"));
+        };
+        let Some(request_time) = self.request_time else {
+            return Err(::paywire::__private::required("request_time"));
+        };
+        Ok(CreatePayoutInrRequest {
+            platform_id,
+            service_id,
+            platform_channel_id,
+            payout_cl_id,
+            amount,
+            notify_url,
+            ifsc_code,
+            name,
+            number,
+            currency,
+            request_time,
+        })
     }
 }
 impl CreatePayoutInrRequest {
@@ -1215,10 +1210,7 @@ pub struct CreatePayoutInrResponse {
     /// Wire name `payout_id` (also read as `payoutId`).
     pub payout_id: String,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutInrResponse {
     fn from_object(
@@ -1279,6 +1271,29 @@ impl CreatePayoutInrRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+}
+impl ::paywire::Request for CreatePayoutInrRequest {
+    type Payload = CreatePayoutInrResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "create_payout_inr";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutInrResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        CreatePayoutInrResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl CreatePayoutInrResponse {
@@ -1392,104 +1407,88 @@ impl CreatePayoutCnyAlipayRequestBuilder {
         self.request_time = Some(value);
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.platform_id {
+            wire.push("platform_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.service_id {
+            wire.push("service_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payout_cl_id {
+            wire.push("payout_cl_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.amount {
+            wire.push(
+                "amount",
+                ::paywire::WireValue::money(
+                    *v,
+                    ::paywire::spec::MoneyFormat::Minor,
+                    ::paywire::spec::NumberWire::String,
+                ),
+            );
+        }
+        if let Some(v) = &self.notify_url {
+            wire.push("notify_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.alipay_account_name {
+            wire.push("alipay_account_name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.alipay_surname {
+            wire.push("alipay_surname", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.request_time {
+            wire.push(
+                "request_time",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::String),
+            );
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
     pub fn build(
         self,
     ) -> Result<CreatePayoutCnyAlipayRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let platform_id = match self.platform_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "platform_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "create_payout_cny_alipay",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(platform_id) = self.platform_id else {
+            return Err(::paywire::__private::required("platform_id"));
         };
-        let service_id = match self.service_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "service_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(service_id) = self.service_id else {
+            return Err(::paywire::__private::required("service_id"));
         };
-        let payout_cl_id = match self.payout_cl_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "payout_cl_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(payout_cl_id) = self.payout_cl_id else {
+            return Err(::paywire::__private::required("payout_cl_id"));
         };
-        let amount = match self.amount {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "amount".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(amount) = self.amount else {
+            return Err(::paywire::__private::required("amount"));
         };
-        let notify_url = Some(self.notify_url);
-        let alipay_account_name = match self.alipay_account_name {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "alipay_account_name".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let notify_url = self.notify_url;
+        let Some(alipay_account_name) = self.alipay_account_name else {
+            return Err(::paywire::__private::required("alipay_account_name"));
         };
-        let alipay_surname = match self.alipay_surname {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "alipay_surname".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(alipay_surname) = self.alipay_surname else {
+            return Err(::paywire::__private::required("alipay_surname"));
         };
-        let request_time = match self.request_time {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "request_time".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(request_time) = self.request_time else {
+            return Err(::paywire::__private::required("request_time"));
         };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
-        }
-        let value = CreatePayoutCnyAlipayRequest {
-            platform_id: platform_id.unwrap_or_default(),
-            service_id: service_id.unwrap_or_default(),
-            payout_cl_id: payout_cl_id.unwrap_or_default(),
-            amount: amount.unwrap_or_default(),
-            notify_url: notify_url.flatten(),
-            alipay_account_name: alipay_account_name.unwrap_or_default(),
-            alipay_surname: alipay_surname.unwrap_or_default(),
-            request_time: request_time.unwrap_or_default(),
-        };
-        value.validate()?;
-        Ok(value)
+        Ok(CreatePayoutCnyAlipayRequest {
+            platform_id,
+            service_id,
+            payout_cl_id,
+            amount,
+            notify_url,
+            alipay_account_name,
+            alipay_surname,
+            request_time,
+        })
     }
 }
 impl CreatePayoutCnyAlipayRequest {
@@ -1561,10 +1560,7 @@ pub struct CreatePayoutCnyAlipayResponse {
     /// Wire name `payout_id` (also read as `payoutId`).
     pub payout_id: String,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutCnyAlipayResponse {
     fn from_object(
@@ -1625,6 +1621,29 @@ impl CreatePayoutCnyAlipayRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+}
+impl ::paywire::Request for CreatePayoutCnyAlipayRequest {
+    type Payload = CreatePayoutCnyAlipayResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "create_payout_cny_alipay";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutCnyAlipayResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        CreatePayoutCnyAlipayResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl CreatePayoutCnyAlipayResponse {
@@ -1738,104 +1757,88 @@ impl CreatePayoutCnyUnionpayRequestBuilder {
         self.request_time = Some(value);
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.platform_id {
+            wire.push("platform_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.service_id {
+            wire.push("service_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payout_cl_id {
+            wire.push("payout_cl_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.amount {
+            wire.push(
+                "amount",
+                ::paywire::WireValue::money(
+                    *v,
+                    ::paywire::spec::MoneyFormat::Minor,
+                    ::paywire::spec::NumberWire::String,
+                ),
+            );
+        }
+        if let Some(v) = &self.notify_url {
+            wire.push("notify_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.name {
+            wire.push("name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.number {
+            wire.push("number", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.request_time {
+            wire.push(
+                "request_time",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::String),
+            );
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
     pub fn build(
         self,
     ) -> Result<CreatePayoutCnyUnionpayRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let platform_id = match self.platform_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "platform_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "create_payout_cny_unionpay",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(platform_id) = self.platform_id else {
+            return Err(::paywire::__private::required("platform_id"));
         };
-        let service_id = match self.service_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "service_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(service_id) = self.service_id else {
+            return Err(::paywire::__private::required("service_id"));
         };
-        let payout_cl_id = match self.payout_cl_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "payout_cl_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(payout_cl_id) = self.payout_cl_id else {
+            return Err(::paywire::__private::required("payout_cl_id"));
         };
-        let amount = match self.amount {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "amount".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(amount) = self.amount else {
+            return Err(::paywire::__private::required("amount"));
         };
-        let notify_url = Some(self.notify_url);
-        let name = match self.name {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "name".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let notify_url = self.notify_url;
+        let Some(name) = self.name else {
+            return Err(::paywire::__private::required("name"));
         };
-        let number = match self.number {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "number".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(number) = self.number else {
+            return Err(::paywire::__private::required("number"));
         };
-        let request_time = match self.request_time {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "request_time".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(request_time) = self.request_time else {
+            return Err(::paywire::__private::required("request_time"));
         };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
-        }
-        let value = CreatePayoutCnyUnionpayRequest {
-            platform_id: platform_id.unwrap_or_default(),
-            service_id: service_id.unwrap_or_default(),
-            payout_cl_id: payout_cl_id.unwrap_or_default(),
-            amount: amount.unwrap_or_default(),
-            notify_url: notify_url.flatten(),
-            name: name.unwrap_or_default(),
-            number: number.unwrap_or_default(),
-            request_time: request_time.unwrap_or_default(),
-        };
-        value.validate()?;
-        Ok(value)
+        Ok(CreatePayoutCnyUnionpayRequest {
+            platform_id,
+            service_id,
+            payout_cl_id,
+            amount,
+            notify_url,
+            name,
+            number,
+            request_time,
+        })
     }
 }
 impl CreatePayoutCnyUnionpayRequest {
@@ -1907,10 +1910,7 @@ pub struct CreatePayoutCnyUnionpayResponse {
     /// Wire name `payout_id` (also read as `payoutId`).
     pub payout_id: String,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutCnyUnionpayResponse {
     fn from_object(
@@ -1972,6 +1972,29 @@ impl CreatePayoutCnyUnionpayRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+}
+impl ::paywire::Request for CreatePayoutCnyUnionpayRequest {
+    type Payload = CreatePayoutCnyUnionpayResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "create_payout_cny_unionpay";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutCnyUnionpayResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        CreatePayoutCnyUnionpayResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl CreatePayoutCnyUnionpayResponse {
@@ -2098,116 +2121,95 @@ impl CreateDepositTwdAtmRequestBuilder {
         self.request_time = Some(value);
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.platform_id {
+            wire.push("platform_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.service_id {
+            wire.push("service_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payment_cl_id {
+            wire.push("payment_cl_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.amount {
+            wire.push(
+                "amount",
+                ::paywire::WireValue::money(
+                    *v,
+                    ::paywire::spec::MoneyFormat::Minor,
+                    ::paywire::spec::NumberWire::Number,
+                ),
+            );
+        }
+        if let Some(v) = &self.last_numbers {
+            wire.push("last_numbers", ::paywire::WireValue::Strings(v.clone()));
+        }
+        if let Some(v) = &self.bank_code {
+            wire.push("bank_code", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.name {
+            wire.push("name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.notify_url {
+            wire.push("notify_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.request_time {
+            wire.push(
+                "request_time",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
     pub fn build(
         self,
     ) -> Result<CreateDepositTwdAtmRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let platform_id = match self.platform_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "platform_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "create_deposit_twd_atm",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(platform_id) = self.platform_id else {
+            return Err(::paywire::__private::required("platform_id"));
         };
-        let service_id = match self.service_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "service_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(service_id) = self.service_id else {
+            return Err(::paywire::__private::required("service_id"));
         };
-        let payment_cl_id = match self.payment_cl_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "payment_cl_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(payment_cl_id) = self.payment_cl_id else {
+            return Err(::paywire::__private::required("payment_cl_id"));
         };
-        let amount = match self.amount {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "amount".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(amount) = self.amount else {
+            return Err(::paywire::__private::required("amount"));
         };
-        let last_numbers = match self.last_numbers {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "last_numbers".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(last_numbers) = self.last_numbers else {
+            return Err(::paywire::__private::required("last_numbers"));
         };
-        let bank_code = Some(self.bank_code);
-        let name = match self.name {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "name".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let bank_code = self.bank_code;
+        let Some(name) = self.name else {
+            return Err(::paywire::__private::required("name"));
         };
-        let notify_url = match self.notify_url {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "notify_url".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(notify_url) = self.notify_url else {
+            return Err(::paywire::__private::required("notify_url"));
         };
-        let request_time = match self.request_time {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "request_time".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
+        let Some(request_time) = self.request_time else {
+            return Err(::paywire::__private::required("request_time"));
         };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
-        }
-        let value = CreateDepositTwdAtmRequest {
-            platform_id: platform_id.unwrap_or_default(),
-            service_id: service_id.unwrap_or_default(),
-            payment_cl_id: payment_cl_id.unwrap_or_default(),
-            amount: amount.unwrap_or_default(),
-            last_numbers: last_numbers.unwrap_or_default(),
-            bank_code: bank_code.flatten(),
-            name: name.unwrap_or_default(),
-            notify_url: notify_url.unwrap_or_default(),
-            request_time: request_time.unwrap_or_default(),
-        };
-        value.validate()?;
-        Ok(value)
+        Ok(CreateDepositTwdAtmRequest {
+            platform_id,
+            service_id,
+            payment_cl_id,
+            amount,
+            last_numbers,
+            bank_code,
+            name,
+            notify_url,
+            request_time,
+        })
     }
 }
 impl CreateDepositTwdAtmRequest {
@@ -2299,10 +2301,7 @@ pub struct CreateDepositTwdAtmResponsePaymentInfoReceiver {
     /// Wire name `card_number` (also read as `cardNumber`).
     pub card_number: Option<String>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreateDepositTwdAtmResponsePaymentInfoReceiver {
     fn from_object(
@@ -2349,10 +2348,7 @@ pub struct CreateDepositTwdAtmResponsePaymentInfo {
     /// Wire name `receiver` (also read as `receiver`).
     pub receiver: Option<CreateDepositTwdAtmResponsePaymentInfoReceiver>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreateDepositTwdAtmResponsePaymentInfo {
     fn from_object(
@@ -2403,10 +2399,7 @@ pub struct CreateDepositTwdAtmResponse {
     /// Wire name `payment_id` (also read as `paymentId`).
     pub payment_id: Option<String>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreateDepositTwdAtmResponse {
     fn from_object(
@@ -2469,6 +2462,29 @@ impl CreateDepositTwdAtmRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+}
+impl ::paywire::Request for CreateDepositTwdAtmRequest {
+    type Payload = CreateDepositTwdAtmResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "create_deposit_twd_atm";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<CreateDepositTwdAtmResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        CreateDepositTwdAtmResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl CreateDepositTwdAtmResponse {
@@ -2562,28 +2578,58 @@ impl QueryPayoutsRequestBuilder {
         self.create_time_lte = Some(value.into());
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<QueryPayoutsRequest, ::paywire::ValidationErrors> {
-        let errors: Vec<::paywire::ValidationError> = Vec::new();
-        let offset = Some(self.offset);
-        let limit = Some(self.limit);
-        let payout_id = Some(self.payout_id);
-        let payout_cl_id = Some(self.payout_cl_id);
-        let create_time_gte = Some(self.create_time_gte);
-        let create_time_lte = Some(self.create_time_lte);
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.offset {
+            wire.push(
+                "offset",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
         }
-        let value = QueryPayoutsRequest {
-            offset: offset.flatten(),
-            limit: limit.flatten(),
-            payout_id: payout_id.flatten(),
-            payout_cl_id: payout_cl_id.flatten(),
-            create_time_gte: create_time_gte.flatten(),
-            create_time_lte: create_time_lte.flatten(),
-        };
-        value.validate()?;
-        Ok(value)
+        if let Some(v) = &self.limit {
+            wire.push(
+                "limit",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        if let Some(v) = &self.payout_id {
+            wire.push("payout_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payout_cl_id {
+            wire.push("payout_cl_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.create_time_gte {
+            wire.push("create_time__gte", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.create_time_lte {
+            wire.push("create_time__lte", ::paywire::WireValue::Str(v.clone()));
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<QueryPayoutsRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "query_payouts",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let offset = self.offset;
+        let limit = self.limit;
+        let payout_id = self.payout_id;
+        let payout_cl_id = self.payout_cl_id;
+        let create_time_gte = self.create_time_gte;
+        let create_time_lte = self.create_time_lte;
+        Ok(QueryPayoutsRequest {
+            offset,
+            limit,
+            payout_id,
+            payout_cl_id,
+            create_time_gte,
+            create_time_lte,
+        })
     }
 }
 impl QueryPayoutsRequest {
@@ -2674,10 +2720,7 @@ pub struct QueryPayoutsRow {
     /// Wire name `sign` (also read as `sign`).
     pub sign: Option<String>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for QueryPayoutsRow {
     fn from_object(
@@ -2773,6 +2816,29 @@ impl QueryPayoutsRequest {
             .prepare("query_payouts", self.to_wire(), credentials, Some(profile.name()))
     }
 }
+impl ::paywire::Request for QueryPayoutsRequest {
+    type Payload = QueryPayoutsResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "query_payouts";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<QueryPayoutsResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        QueryPayoutsResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
+    }
+}
 impl QueryPayoutsResponse {
     /// Read a response body: the envelope, its signature where the spec says it is
     /// signed, then the typed payload.
@@ -2865,28 +2931,58 @@ impl QueryDepositsRequestBuilder {
         self.create_time_lte = Some(value.into());
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<QueryDepositsRequest, ::paywire::ValidationErrors> {
-        let errors: Vec<::paywire::ValidationError> = Vec::new();
-        let offset = Some(self.offset);
-        let limit = Some(self.limit);
-        let payment_id = Some(self.payment_id);
-        let payment_cl_id = Some(self.payment_cl_id);
-        let create_time_gte = Some(self.create_time_gte);
-        let create_time_lte = Some(self.create_time_lte);
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.offset {
+            wire.push(
+                "offset",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
         }
-        let value = QueryDepositsRequest {
-            offset: offset.flatten(),
-            limit: limit.flatten(),
-            payment_id: payment_id.flatten(),
-            payment_cl_id: payment_cl_id.flatten(),
-            create_time_gte: create_time_gte.flatten(),
-            create_time_lte: create_time_lte.flatten(),
-        };
-        value.validate()?;
-        Ok(value)
+        if let Some(v) = &self.limit {
+            wire.push(
+                "limit",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        if let Some(v) = &self.payment_id {
+            wire.push("payment_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payment_cl_id {
+            wire.push("payment_cl_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.create_time_gte {
+            wire.push("create_time__gte", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.create_time_lte {
+            wire.push("create_time__lte", ::paywire::WireValue::Str(v.clone()));
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<QueryDepositsRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "query_deposits",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let offset = self.offset;
+        let limit = self.limit;
+        let payment_id = self.payment_id;
+        let payment_cl_id = self.payment_cl_id;
+        let create_time_gte = self.create_time_gte;
+        let create_time_lte = self.create_time_lte;
+        Ok(QueryDepositsRequest {
+            offset,
+            limit,
+            payment_id,
+            payment_cl_id,
+            create_time_gte,
+            create_time_lte,
+        })
     }
 }
 impl QueryDepositsRequest {
@@ -2981,10 +3077,7 @@ pub struct QueryDepositsRow {
     /// Wire name `sign` (also read as `sign`).
     pub sign: Option<String>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for QueryDepositsRow {
     fn from_object(
@@ -3082,6 +3175,29 @@ impl QueryDepositsRequest {
             .prepare("query_deposits", self.to_wire(), credentials, Some(profile.name()))
     }
 }
+impl ::paywire::Request for QueryDepositsRequest {
+    type Payload = QueryDepositsResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "query_deposits";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<QueryDepositsResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        QueryDepositsResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
+    }
+}
 impl QueryDepositsResponse {
     /// Read a response body: the envelope, its signature where the spec says it is
     /// signed, then the typed payload.
@@ -3112,15 +3228,16 @@ pub struct BalanceRequest {}
 #[derive(Debug, Clone, Default)]
 pub struct BalanceRequestBuilder {}
 impl BalanceRequestBuilder {
-    /// Check every required field and every rule; the error names each broken field and rule.
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        ::paywire::WireFields::new()
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
     pub fn build(self) -> Result<BalanceRequest, ::paywire::ValidationErrors> {
-        let errors: Vec<::paywire::ValidationError> = Vec::new();
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
-        }
-        let value = BalanceRequest {};
-        value.validate()?;
-        Ok(value)
+        let fields = ::paywire::__private::request_fields(gateway(), "balance", &[]);
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        Ok(BalanceRequest {})
     }
 }
 impl BalanceRequest {
@@ -3158,10 +3275,7 @@ pub struct BalanceResponseChannels {
     /// Wire name `sign` (also read as `sign`).
     pub sign: Option<String>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for BalanceResponseChannels {
     fn from_object(
@@ -3211,10 +3325,7 @@ pub struct BalanceResponse {
     /// Wire name `channels` (also read as `channels`).
     pub channels: Option<Vec<BalanceResponseChannels>>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for BalanceResponse {
     fn from_object(
@@ -3288,6 +3399,29 @@ impl BalanceRequest {
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("balance", self.to_wire(), credentials, Some(profile.name()))
+    }
+}
+impl ::paywire::Request for BalanceRequest {
+    type Payload = BalanceResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "balance";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<BalanceResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        BalanceResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl BalanceResponse {
@@ -3367,10 +3501,7 @@ pub struct DepositNotification {
     /// Wire name `sign` (also read as `sign`).
     pub sign: String,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for DepositNotification {
     fn from_object(
@@ -3522,10 +3653,7 @@ pub struct PayoutNotification {
     /// Wire name `sign` (also read as `sign`).
     pub sign: String,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for PayoutNotification {
     fn from_object(

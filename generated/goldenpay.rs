@@ -257,152 +257,145 @@ impl CreatePayoutRequestBuilder {
         self.remarks = Some(value.into());
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<CreatePayoutRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let mch_id = match self.mch_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "mch_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let trans_id = match self.trans_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "trans_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let channel = match self.channel {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "channel".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let amount = match self.amount {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "amount".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let currency = match self.currency {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "currency".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let account_no = match self.account_no {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "account_no".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let account_name = match self.account_name {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "account_name".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let account_org = Some(self.account_org);
-        let account_org_code = Some(self.account_org_code);
-        let account_sub_org = Some(self.account_sub_org);
-        let account_type = Some(self.account_type);
-        let account_tin = Some(self.account_tin);
-        let account_phone = Some(self.account_phone);
-        let account_email = Some(self.account_email);
-        let callback_url = match self.callback_url {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "callback_url".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let nonce = match self.nonce {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "nonce".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let timestamp = match self.timestamp {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "timestamp".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let remarks = Some(self.remarks);
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.mch_id {
+            wire.push(
+                "mch_id",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
         }
-        let value = CreatePayoutRequest {
-            mch_id: mch_id.unwrap_or_default(),
-            trans_id: trans_id.unwrap_or_default(),
-            channel: channel.unwrap_or_default(),
-            amount: amount.unwrap_or_default(),
-            currency: currency.unwrap_or_default(),
-            account_no: account_no.unwrap_or_default(),
-            account_name: account_name.unwrap_or_default(),
-            account_org: account_org.flatten(),
-            account_org_code: account_org_code.flatten(),
-            account_sub_org: account_sub_org.flatten(),
-            account_type: account_type.flatten(),
-            account_tin: account_tin.flatten(),
-            account_phone: account_phone.flatten(),
-            account_email: account_email.flatten(),
-            callback_url: callback_url.unwrap_or_default(),
-            nonce: nonce.unwrap_or_default(),
-            timestamp: timestamp.unwrap_or_default(),
-            remarks: remarks.flatten(),
+        if let Some(v) = &self.trans_id {
+            wire.push("trans_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.channel {
+            wire.push("channel", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.amount {
+            wire.push(
+                "amount",
+                ::paywire::WireValue::money(
+                    *v,
+                    ::paywire::spec::MoneyFormat::Decimal,
+                    ::paywire::spec::NumberWire::Number,
+                ),
+            );
+        }
+        if let Some(v) = &self.currency {
+            wire.push("currency", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.account_no {
+            wire.push("account_no", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.account_name {
+            wire.push("account_name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.account_org {
+            wire.push("account_org", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.account_org_code {
+            wire.push("account_org_code", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.account_sub_org {
+            wire.push("account_sub_org", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.account_type {
+            wire.push("account_type", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.account_tin {
+            wire.push("account_tin", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.account_phone {
+            wire.push("account_phone", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.account_email {
+            wire.push("account_email", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.callback_url {
+            wire.push("callback_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.nonce {
+            wire.push("nonce", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.timestamp {
+            wire.push(
+                "timestamp",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        if let Some(v) = &self.remarks {
+            wire.push("remarks", ::paywire::WireValue::Str(v.clone()));
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<CreatePayoutRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "create_payout",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(mch_id) = self.mch_id else {
+            return Err(::paywire::__private::required("mch_id"));
         };
-        value.validate()?;
-        Ok(value)
+        let Some(trans_id) = self.trans_id else {
+            return Err(::paywire::__private::required("trans_id"));
+        };
+        let Some(channel) = self.channel else {
+            return Err(::paywire::__private::required("channel"));
+        };
+        let Some(amount) = self.amount else {
+            return Err(::paywire::__private::required("amount"));
+        };
+        let Some(currency) = self.currency else {
+            return Err(::paywire::__private::required("currency"));
+        };
+        let Some(account_no) = self.account_no else {
+            return Err(::paywire::__private::required("account_no"));
+        };
+        let Some(account_name) = self.account_name else {
+            return Err(::paywire::__private::required("account_name"));
+        };
+        let account_org = self.account_org;
+        let account_org_code = self.account_org_code;
+        let account_sub_org = self.account_sub_org;
+        let account_type = self.account_type;
+        let account_tin = self.account_tin;
+        let account_phone = self.account_phone;
+        let account_email = self.account_email;
+        let Some(callback_url) = self.callback_url else {
+            return Err(::paywire::__private::required("callback_url"));
+        };
+        let Some(nonce) = self.nonce else {
+            return Err(::paywire::__private::required("nonce"));
+        };
+        let Some(timestamp) = self.timestamp else {
+            return Err(::paywire::__private::required("timestamp"));
+        };
+        let remarks = self.remarks;
+        Ok(CreatePayoutRequest {
+            mch_id,
+            trans_id,
+            channel,
+            amount,
+            currency,
+            account_no,
+            account_name,
+            account_org,
+            account_org_code,
+            account_sub_org,
+            account_type,
+            account_tin,
+            account_phone,
+            account_email,
+            callback_url,
+            nonce,
+            timestamp,
+            remarks,
+        })
     }
 }
 impl CreatePayoutRequest {
@@ -574,10 +567,7 @@ pub struct CreatePayoutResponse {
     /// Wire name `status` (also read as `status`).
     pub status: i64,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutResponse {
     fn from_object(
@@ -679,6 +669,29 @@ impl CreatePayoutRequest {
             .prepare("create_payout", self.to_wire(), credentials, Some(profile.name()))
     }
 }
+impl ::paywire::Request for CreatePayoutRequest {
+    type Payload = CreatePayoutResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "create_payout";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        CreatePayoutResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
+    }
+}
 impl CreatePayoutResponse {
     /// Read a response body: the envelope, its signature where the spec says it is
     /// signed, then the typed payload.
@@ -750,64 +763,56 @@ impl QueryPayoutRequestBuilder {
         self.timestamp = Some(value);
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<QueryPayoutRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let id = match self.id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let mch_id = match self.mch_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "mch_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let nonce = match self.nonce {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "nonce".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let timestamp = match self.timestamp {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "timestamp".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.id {
+            wire.push("id", ::paywire::WireValue::Str(v.clone()));
         }
-        let value = QueryPayoutRequest {
-            id: id.unwrap_or_default(),
-            mch_id: mch_id.unwrap_or_default(),
-            nonce: nonce.unwrap_or_default(),
-            timestamp: timestamp.unwrap_or_default(),
+        if let Some(v) = &self.mch_id {
+            wire.push(
+                "mch_id",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        if let Some(v) = &self.nonce {
+            wire.push("nonce", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.timestamp {
+            wire.push(
+                "timestamp",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<QueryPayoutRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "query_payout",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(id) = self.id else {
+            return Err(::paywire::__private::required("id"));
         };
-        value.validate()?;
-        Ok(value)
+        let Some(mch_id) = self.mch_id else {
+            return Err(::paywire::__private::required("mch_id"));
+        };
+        let Some(nonce) = self.nonce else {
+            return Err(::paywire::__private::required("nonce"));
+        };
+        let Some(timestamp) = self.timestamp else {
+            return Err(::paywire::__private::required("timestamp"));
+        };
+        Ok(QueryPayoutRequest {
+            id,
+            mch_id,
+            nonce,
+            timestamp,
+        })
     }
 }
 impl QueryPayoutRequest {
@@ -924,10 +929,7 @@ pub struct QueryPayoutResponse {
     /// Wire name `status` (also read as `status`).
     pub status: i64,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for QueryPayoutResponse {
     fn from_object(
@@ -1028,6 +1030,29 @@ impl QueryPayoutRequest {
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway()
             .prepare("query_payout", self.to_wire(), credentials, Some(profile.name()))
+    }
+}
+impl ::paywire::Request for QueryPayoutRequest {
+    type Payload = QueryPayoutResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "query_payout";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<QueryPayoutResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        QueryPayoutResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl QueryPayoutResponse {
@@ -1221,128 +1246,131 @@ impl CreateCollectRequestBuilder {
         self.timestamp = Some(value);
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<CreateCollectRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let mch_id = match self.mch_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "mch_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let trans_id = match self.trans_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "trans_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let currency = match self.currency {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "currency".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let amount = match self.amount {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "amount".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let channel = match self.channel {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "channel".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let callback_url = match self.callback_url {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "callback_url".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let bank_code = Some(self.bank_code);
-        let payer_account_no = Some(self.payer_account_no);
-        let payer_account_name = Some(self.payer_account_name);
-        let payer_account_org = Some(self.payer_account_org);
-        let mode = Some(self.mode);
-        let return_url = Some(self.return_url);
-        let uid = Some(self.uid);
-        let remarks = Some(self.remarks);
-        let nonce = match self.nonce {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "nonce".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let timestamp = match self.timestamp {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "timestamp".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.mch_id {
+            wire.push(
+                "mch_id",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
         }
-        let value = CreateCollectRequest {
-            mch_id: mch_id.unwrap_or_default(),
-            trans_id: trans_id.unwrap_or_default(),
-            currency: currency.unwrap_or_default(),
-            amount: amount.unwrap_or_default(),
-            channel: channel.unwrap_or_default(),
-            callback_url: callback_url.unwrap_or_default(),
-            bank_code: bank_code.flatten(),
-            payer_account_no: payer_account_no.flatten(),
-            payer_account_name: payer_account_name.flatten(),
-            payer_account_org: payer_account_org.flatten(),
-            mode: mode.flatten(),
-            return_url: return_url.flatten(),
-            uid: uid.flatten(),
-            remarks: remarks.flatten(),
-            nonce: nonce.unwrap_or_default(),
-            timestamp: timestamp.unwrap_or_default(),
+        if let Some(v) = &self.trans_id {
+            wire.push("trans_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.currency {
+            wire.push("currency", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.amount {
+            wire.push(
+                "amount",
+                ::paywire::WireValue::money(
+                    *v,
+                    ::paywire::spec::MoneyFormat::Decimal,
+                    ::paywire::spec::NumberWire::Number,
+                ),
+            );
+        }
+        if let Some(v) = &self.channel {
+            wire.push("channel", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.callback_url {
+            wire.push("callback_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_code {
+            wire.push("bank_code", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payer_account_no {
+            wire.push("payer_account_no", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payer_account_name {
+            wire.push("payer_account_name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payer_account_org {
+            wire.push("payer_account_org", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.mode {
+            wire.push("mode", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.return_url {
+            wire.push("return_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.uid {
+            wire.push("uid", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.remarks {
+            wire.push("remarks", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.nonce {
+            wire.push("nonce", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.timestamp {
+            wire.push(
+                "timestamp",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<CreateCollectRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "create_collect",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(mch_id) = self.mch_id else {
+            return Err(::paywire::__private::required("mch_id"));
         };
-        value.validate()?;
-        Ok(value)
+        let Some(trans_id) = self.trans_id else {
+            return Err(::paywire::__private::required("trans_id"));
+        };
+        let Some(currency) = self.currency else {
+            return Err(::paywire::__private::required("currency"));
+        };
+        let Some(amount) = self.amount else {
+            return Err(::paywire::__private::required("amount"));
+        };
+        let Some(channel) = self.channel else {
+            return Err(::paywire::__private::required("channel"));
+        };
+        let Some(callback_url) = self.callback_url else {
+            return Err(::paywire::__private::required("callback_url"));
+        };
+        let bank_code = self.bank_code;
+        let payer_account_no = self.payer_account_no;
+        let payer_account_name = self.payer_account_name;
+        let payer_account_org = self.payer_account_org;
+        let mode = self.mode;
+        let return_url = self.return_url;
+        let uid = self.uid;
+        let remarks = self.remarks;
+        let Some(nonce) = self.nonce else {
+            return Err(::paywire::__private::required("nonce"));
+        };
+        let Some(timestamp) = self.timestamp else {
+            return Err(::paywire::__private::required("timestamp"));
+        };
+        Ok(CreateCollectRequest {
+            mch_id,
+            trans_id,
+            currency,
+            amount,
+            channel,
+            callback_url,
+            bank_code,
+            payer_account_no,
+            payer_account_name,
+            payer_account_org,
+            mode,
+            return_url,
+            uid,
+            remarks,
+            nonce,
+            timestamp,
+        })
     }
 }
 impl CreateCollectRequest {
@@ -1462,10 +1490,7 @@ pub struct CreateCollectResponseMeta {
     /// Wire name `qr_url` (also read as `qrUrl`).
     pub qr_url: Option<String>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreateCollectResponseMeta {
     fn from_object(
@@ -1552,10 +1577,7 @@ pub struct CreateCollectResponse {
     /// Wire name `sign` (also read as `sign`).
     pub sign: Option<String>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreateCollectResponse {
     fn from_object(
@@ -1648,6 +1670,29 @@ impl CreateCollectRequest {
             .prepare("create_collect", self.to_wire(), credentials, Some(profile.name()))
     }
 }
+impl ::paywire::Request for CreateCollectRequest {
+    type Payload = CreateCollectResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "create_collect";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<CreateCollectResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        CreateCollectResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
+    }
+}
 impl CreateCollectResponse {
     /// Read a response body: the envelope, its signature where the spec says it is
     /// signed, then the typed payload.
@@ -1719,64 +1764,56 @@ impl QueryCollectRequestBuilder {
         self.timestamp = Some(value);
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<QueryCollectRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let id = match self.id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let mch_id = match self.mch_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "mch_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let nonce = match self.nonce {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "nonce".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let timestamp = match self.timestamp {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "timestamp".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.id {
+            wire.push("id", ::paywire::WireValue::Str(v.clone()));
         }
-        let value = QueryCollectRequest {
-            id: id.unwrap_or_default(),
-            mch_id: mch_id.unwrap_or_default(),
-            nonce: nonce.unwrap_or_default(),
-            timestamp: timestamp.unwrap_or_default(),
+        if let Some(v) = &self.mch_id {
+            wire.push(
+                "mch_id",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        if let Some(v) = &self.nonce {
+            wire.push("nonce", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.timestamp {
+            wire.push(
+                "timestamp",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<QueryCollectRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "query_collect",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(id) = self.id else {
+            return Err(::paywire::__private::required("id"));
         };
-        value.validate()?;
-        Ok(value)
+        let Some(mch_id) = self.mch_id else {
+            return Err(::paywire::__private::required("mch_id"));
+        };
+        let Some(nonce) = self.nonce else {
+            return Err(::paywire::__private::required("nonce"));
+        };
+        let Some(timestamp) = self.timestamp else {
+            return Err(::paywire::__private::required("timestamp"));
+        };
+        Ok(QueryCollectRequest {
+            id,
+            mch_id,
+            nonce,
+            timestamp,
+        })
     }
 }
 impl QueryCollectRequest {
@@ -1865,10 +1902,7 @@ pub struct QueryCollectResponse {
     /// Wire name `status` (also read as `status`).
     pub status: i64,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for QueryCollectResponse {
     fn from_object(
@@ -1957,6 +1991,29 @@ impl QueryCollectRequest {
             .prepare("query_collect", self.to_wire(), credentials, Some(profile.name()))
     }
 }
+impl ::paywire::Request for QueryCollectRequest {
+    type Payload = QueryCollectResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "query_collect";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<QueryCollectResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        QueryCollectResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
+    }
+}
 impl QueryCollectResponse {
     /// Read a response body: the envelope, its signature where the spec says it is
     /// signed, then the typed payload.
@@ -2028,64 +2085,52 @@ impl BalanceRequestBuilder {
         self.timestamp = Some(value);
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<BalanceRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let mch_id = match self.mch_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "mch_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let currency = match self.currency {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "currency".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let nonce = match self.nonce {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "nonce".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let timestamp = match self.timestamp {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "timestamp".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.mch_id {
+            wire.push(
+                "mch_id",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
         }
-        let value = BalanceRequest {
-            mch_id: mch_id.unwrap_or_default(),
-            currency: currency.unwrap_or_default(),
-            nonce: nonce.unwrap_or_default(),
-            timestamp: timestamp.unwrap_or_default(),
+        if let Some(v) = &self.currency {
+            wire.push("currency", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.nonce {
+            wire.push("nonce", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.timestamp {
+            wire.push(
+                "timestamp",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<BalanceRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(gateway(), "balance", &[]);
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(mch_id) = self.mch_id else {
+            return Err(::paywire::__private::required("mch_id"));
         };
-        value.validate()?;
-        Ok(value)
+        let Some(currency) = self.currency else {
+            return Err(::paywire::__private::required("currency"));
+        };
+        let Some(nonce) = self.nonce else {
+            return Err(::paywire::__private::required("nonce"));
+        };
+        let Some(timestamp) = self.timestamp else {
+            return Err(::paywire::__private::required("timestamp"));
+        };
+        Ok(BalanceRequest {
+            mch_id,
+            currency,
+            nonce,
+            timestamp,
+        })
     }
 }
 impl BalanceRequest {
@@ -2134,10 +2179,7 @@ pub struct BalanceResponse {
     /// Wire name `balance` (also read as `balance`).
     pub balance: ::paywire::Money,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for BalanceResponse {
     fn from_object(
@@ -2196,6 +2238,29 @@ impl BalanceRequest {
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("balance", self.to_wire(), credentials, Some(profile.name()))
+    }
+}
+impl ::paywire::Request for BalanceRequest {
+    type Payload = BalanceResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "balance";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<BalanceResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        BalanceResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl BalanceResponse {
@@ -2259,52 +2324,49 @@ impl MerchantInfoRequestBuilder {
         self.timestamp = Some(value);
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<MerchantInfoRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let mch_id = match self.mch_id {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "mch_id".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let nonce = match self.nonce {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "nonce".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let timestamp = match self.timestamp {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "timestamp".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.mch_id {
+            wire.push(
+                "mch_id",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
         }
-        let value = MerchantInfoRequest {
-            mch_id: mch_id.unwrap_or_default(),
-            nonce: nonce.unwrap_or_default(),
-            timestamp: timestamp.unwrap_or_default(),
+        if let Some(v) = &self.nonce {
+            wire.push("nonce", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.timestamp {
+            wire.push(
+                "timestamp",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<MerchantInfoRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(
+            gateway(),
+            "merchant_info",
+            &[],
+        );
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(mch_id) = self.mch_id else {
+            return Err(::paywire::__private::required("mch_id"));
         };
-        value.validate()?;
-        Ok(value)
+        let Some(nonce) = self.nonce else {
+            return Err(::paywire::__private::required("nonce"));
+        };
+        let Some(timestamp) = self.timestamp else {
+            return Err(::paywire::__private::required("timestamp"));
+        };
+        Ok(MerchantInfoRequest {
+            mch_id,
+            nonce,
+            timestamp,
+        })
     }
 }
 impl MerchantInfoRequest {
@@ -2361,10 +2423,7 @@ pub struct MerchantInfoResponse {
     /// Wire name `created_at` (also read as `createdAt`).
     pub created_at: Option<String>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for MerchantInfoResponse {
     fn from_object(
@@ -2419,6 +2478,29 @@ impl MerchantInfoRequest {
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway()
             .prepare("merchant_info", self.to_wire(), credentials, Some(profile.name()))
+    }
+}
+impl ::paywire::Request for MerchantInfoRequest {
+    type Payload = MerchantInfoResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "merchant_info";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<MerchantInfoResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        MerchantInfoResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl MerchantInfoResponse {
@@ -2482,10 +2564,7 @@ pub struct PayoutNotification {
     /// Wire name `sign` (also read as `sign`).
     pub sign: String,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for PayoutNotification {
     fn from_object(
@@ -2606,10 +2685,7 @@ pub struct CollectNotification {
     /// Wire name `sign` (also read as `sign`).
     pub sign: String,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CollectNotification {
     fn from_object(

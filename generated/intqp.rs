@@ -280,132 +280,137 @@ impl WithdrawRequestBuilder {
         self.pay_code = Some(value.into());
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<WithdrawRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let uid = match self.uid {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "uid".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let currency = match self.currency {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "currency".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let bank_id = Some(self.bank_id);
-        let orderid = match self.orderid {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "orderid".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let notify_url = match self.notify_url {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "notify_url".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let amount = match self.amount {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "amount".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let custom = Some(self.custom);
-        let user_name = Some(self.user_name);
-        let userip = match self.userip {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "userip".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let timestamp = match self.timestamp {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "timestamp".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let bank_account = Some(self.bank_account);
-        let bank_no = Some(self.bank_no);
-        let bank_name = Some(self.bank_name);
-        let bank_province = Some(self.bank_province);
-        let bank_city = Some(self.bank_city);
-        let bank_sub = Some(self.bank_sub);
-        let bank_ifsc = Some(self.bank_ifsc);
-        let pay_code = match self.pay_code {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "pay_code".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.uid {
+            wire.push("uid", ::paywire::WireValue::Str(v.clone()));
         }
-        let value = WithdrawRequest {
-            uid: uid.unwrap_or_default(),
-            currency: currency.unwrap_or_default(),
-            bank_id: bank_id.flatten(),
-            orderid: orderid.unwrap_or_default(),
-            notify_url: notify_url.unwrap_or_default(),
-            amount: amount.unwrap_or_default(),
-            custom: custom.flatten(),
-            user_name: user_name.flatten(),
-            userip: userip.unwrap_or_default(),
-            timestamp: timestamp.unwrap_or_default(),
-            bank_account: bank_account.flatten(),
-            bank_no: bank_no.flatten(),
-            bank_name: bank_name.flatten(),
-            bank_province: bank_province.flatten(),
-            bank_city: bank_city.flatten(),
-            bank_sub: bank_sub.flatten(),
-            bank_ifsc: bank_ifsc.flatten(),
-            pay_code: pay_code.unwrap_or_default(),
+        if let Some(v) = &self.currency {
+            wire.push("currency", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_id {
+            wire.push(
+                "bank_id",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        if let Some(v) = &self.orderid {
+            wire.push("orderid", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.notify_url {
+            wire.push("notify_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.amount {
+            wire.push(
+                "amount",
+                ::paywire::WireValue::money(
+                    *v,
+                    ::paywire::spec::MoneyFormat::Decimal,
+                    ::paywire::spec::NumberWire::Number,
+                ),
+            );
+        }
+        if let Some(v) = &self.custom {
+            wire.push("custom", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.user_name {
+            wire.push("user_name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.userip {
+            wire.push("userip", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.timestamp {
+            wire.push(
+                "timestamp",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        if let Some(v) = &self.bank_account {
+            wire.push("bank_account", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_no {
+            wire.push("bank_no", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_name {
+            wire.push("bank_name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_province {
+            wire.push("bank_province", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_city {
+            wire.push("bank_city", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_sub {
+            wire.push("bank_sub", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_ifsc {
+            wire.push("bank_ifsc", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.pay_code {
+            wire.push("pay_code", ::paywire::WireValue::Str(v.clone()));
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<WithdrawRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(gateway(), "withdraw", &[]);
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(uid) = self.uid else {
+            return Err(::paywire::__private::required("uid"));
         };
-        value.validate()?;
-        Ok(value)
+        let Some(currency) = self.currency else {
+            return Err(::paywire::__private::required("currency"));
+        };
+        let bank_id = self.bank_id;
+        let Some(orderid) = self.orderid else {
+            return Err(::paywire::__private::required("orderid"));
+        };
+        let Some(notify_url) = self.notify_url else {
+            return Err(::paywire::__private::required("notify_url"));
+        };
+        let Some(amount) = self.amount else {
+            return Err(::paywire::__private::required("amount"));
+        };
+        let custom = self.custom;
+        let user_name = self.user_name;
+        let Some(userip) = self.userip else {
+            return Err(::paywire::__private::required("userip"));
+        };
+        let Some(timestamp) = self.timestamp else {
+            return Err(::paywire::__private::required("timestamp"));
+        };
+        let bank_account = self.bank_account;
+        let bank_no = self.bank_no;
+        let bank_name = self.bank_name;
+        let bank_province = self.bank_province;
+        let bank_city = self.bank_city;
+        let bank_sub = self.bank_sub;
+        let bank_ifsc = self.bank_ifsc;
+        let Some(pay_code) = self.pay_code else {
+            return Err(::paywire::__private::required("pay_code"));
+        };
+        Ok(WithdrawRequest {
+            uid,
+            currency,
+            bank_id,
+            orderid,
+            notify_url,
+            amount,
+            custom,
+            user_name,
+            userip,
+            timestamp,
+            bank_account,
+            bank_no,
+            bank_name,
+            bank_province,
+            bank_city,
+            bank_sub,
+            bank_ifsc,
+            pay_code,
+        })
     }
 }
 impl WithdrawRequest {
@@ -507,10 +512,7 @@ pub struct WithdrawResponse {
     /// Wire name `transactionid` (also read as `transactionid`).
     pub transactionid: Option<String>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for WithdrawResponse {
     fn from_object(
@@ -562,6 +564,29 @@ impl WithdrawRequest {
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("withdraw", self.to_wire(), credentials, Some(profile.name()))
+    }
+}
+impl ::paywire::Request for WithdrawRequest {
+    type Payload = WithdrawResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "withdraw";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<WithdrawResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        WithdrawResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl WithdrawResponse {
@@ -725,132 +750,114 @@ impl DepositRequestBuilder {
         self.path_type = Some(value.into());
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<DepositRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let uid = match self.uid {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "uid".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let currency = match self.currency {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "currency".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let bank_id = Some(self.bank_id);
-        let orderid = match self.orderid {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "orderid".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let notify_url = match self.notify_url {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "notify_url".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let return_url = match self.return_url {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "return_url".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let amount = match self.amount {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "amount".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let userip = match self.userip {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "userip".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let timestamp = match self.timestamp {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "timestamp".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let user_name = Some(self.user_name);
-        let pay_code = match self.pay_code {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "pay_code".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let custom = Some(self.custom);
-        let path_type = Some(self.path_type);
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.uid {
+            wire.push("uid", ::paywire::WireValue::Str(v.clone()));
         }
-        let value = DepositRequest {
-            uid: uid.unwrap_or_default(),
-            currency: currency.unwrap_or_default(),
-            bank_id: bank_id.flatten(),
-            orderid: orderid.unwrap_or_default(),
-            notify_url: notify_url.unwrap_or_default(),
-            return_url: return_url.unwrap_or_default(),
-            amount: amount.unwrap_or_default(),
-            userip: userip.unwrap_or_default(),
-            timestamp: timestamp.unwrap_or_default(),
-            user_name: user_name.flatten(),
-            pay_code: pay_code.unwrap_or_default(),
-            custom: custom.flatten(),
-            path_type: path_type.flatten(),
+        if let Some(v) = &self.currency {
+            wire.push("currency", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.bank_id {
+            wire.push(
+                "bank_id",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        if let Some(v) = &self.orderid {
+            wire.push("orderid", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.notify_url {
+            wire.push("notify_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.return_url {
+            wire.push("return_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.amount {
+            wire.push(
+                "amount",
+                ::paywire::WireValue::money(
+                    *v,
+                    ::paywire::spec::MoneyFormat::Decimal,
+                    ::paywire::spec::NumberWire::Number,
+                ),
+            );
+        }
+        if let Some(v) = &self.userip {
+            wire.push("userip", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.timestamp {
+            wire.push(
+                "timestamp",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        if let Some(v) = &self.user_name {
+            wire.push("user_name", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.pay_code {
+            wire.push("pay_code", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.custom {
+            wire.push("custom", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.path_type {
+            wire.push("path_type", ::paywire::WireValue::Str(v.clone()));
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<DepositRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(gateway(), "deposit", &[]);
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(uid) = self.uid else {
+            return Err(::paywire::__private::required("uid"));
         };
-        value.validate()?;
-        Ok(value)
+        let Some(currency) = self.currency else {
+            return Err(::paywire::__private::required("currency"));
+        };
+        let bank_id = self.bank_id;
+        let Some(orderid) = self.orderid else {
+            return Err(::paywire::__private::required("orderid"));
+        };
+        let Some(notify_url) = self.notify_url else {
+            return Err(::paywire::__private::required("notify_url"));
+        };
+        let Some(return_url) = self.return_url else {
+            return Err(::paywire::__private::required("return_url"));
+        };
+        let Some(amount) = self.amount else {
+            return Err(::paywire::__private::required("amount"));
+        };
+        let Some(userip) = self.userip else {
+            return Err(::paywire::__private::required("userip"));
+        };
+        let Some(timestamp) = self.timestamp else {
+            return Err(::paywire::__private::required("timestamp"));
+        };
+        let user_name = self.user_name;
+        let Some(pay_code) = self.pay_code else {
+            return Err(::paywire::__private::required("pay_code"));
+        };
+        let custom = self.custom;
+        let path_type = self.path_type;
+        Ok(DepositRequest {
+            uid,
+            currency,
+            bank_id,
+            orderid,
+            notify_url,
+            return_url,
+            amount,
+            userip,
+            timestamp,
+            user_name,
+            pay_code,
+            custom,
+            path_type,
+        })
     }
 }
 impl DepositRequest {
@@ -942,10 +949,7 @@ pub struct DepositResponse {
     /// Wire name `payurl` (also read as `payurl`).
     pub payurl: Option<String>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for DepositResponse {
     fn from_object(
@@ -998,6 +1002,29 @@ impl DepositRequest {
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("deposit", self.to_wire(), credentials, Some(profile.name()))
+    }
+}
+impl ::paywire::Request for DepositRequest {
+    type Payload = DepositResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "deposit";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<DepositResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        DepositResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl DepositResponse {
@@ -1081,76 +1108,56 @@ impl FormRuleRequestBuilder {
         self.userip = Some(value.into());
         self
     }
-    /// Check every required field and every rule; the error names each broken field and rule.
-    pub fn build(self) -> Result<FormRuleRequest, ::paywire::ValidationErrors> {
-        let mut errors: Vec<::paywire::ValidationError> = Vec::new();
-        let uid = match self.uid {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "uid".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let currency = match self.currency {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "currency".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let pay_code = match self.pay_code {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "pay_code".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let timestamp = match self.timestamp {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "timestamp".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        let userip = match self.userip {
-            Some(v) => Some(v),
-            None => {
-                errors
-                    .push(::paywire::ValidationError {
-                        field: "userip".to_owned(),
-                        rule: ::paywire::validate::Rule::Required,
-                    });
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(::paywire::ValidationErrors(errors));
+    /// The fields set so far, as they would go on the wire.
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.uid {
+            wire.push("uid", ::paywire::WireValue::Str(v.clone()));
         }
-        let value = FormRuleRequest {
-            uid: uid.unwrap_or_default(),
-            currency: currency.unwrap_or_default(),
-            pay_code: pay_code.unwrap_or_default(),
-            timestamp: timestamp.unwrap_or_default(),
-            userip: userip.unwrap_or_default(),
+        if let Some(v) = &self.currency {
+            wire.push("currency", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.pay_code {
+            wire.push("pay_code", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.timestamp {
+            wire.push(
+                "timestamp",
+                ::paywire::WireValue::integer(*v, ::paywire::spec::NumberWire::Number),
+            );
+        }
+        if let Some(v) = &self.userip {
+            wire.push("userip", ::paywire::WireValue::Str(v.clone()));
+        }
+        wire
+    }
+    /// Check every rule of the spec at once (missing fields included); the error names
+    /// each broken field and rule.
+    pub fn build(self) -> Result<FormRuleRequest, ::paywire::ValidationErrors> {
+        let fields = ::paywire::__private::request_fields(gateway(), "form_rule", &[]);
+        ::paywire::validate::check(fields, &self.to_wire())?;
+        let Some(uid) = self.uid else {
+            return Err(::paywire::__private::required("uid"));
         };
-        value.validate()?;
-        Ok(value)
+        let Some(currency) = self.currency else {
+            return Err(::paywire::__private::required("currency"));
+        };
+        let Some(pay_code) = self.pay_code else {
+            return Err(::paywire::__private::required("pay_code"));
+        };
+        let Some(timestamp) = self.timestamp else {
+            return Err(::paywire::__private::required("timestamp"));
+        };
+        let Some(userip) = self.userip else {
+            return Err(::paywire::__private::required("userip"));
+        };
+        Ok(FormRuleRequest {
+            uid,
+            currency,
+            pay_code,
+            timestamp,
+            userip,
+        })
     }
 }
 impl FormRuleRequest {
@@ -1222,16 +1229,13 @@ pub struct FormRuleResponseDataFormFields {
     /// Choices of a `select` field (objects such as {bankID, name}), or null.
     ///
     /// Wire name `options` (also read as `options`).
-    pub options: Option<::paywire::__private::serde_json::Value>,
+    pub options: Option<::paywire::serde_json::Value>,
     /// Rules such as `required`, `integer`, `string`, `max:50`.
     ///
     /// Wire name `validation_rules` (also read as `validationRules`).
     pub validation_rules: Option<Vec<String>>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for FormRuleResponseDataFormFields {
     fn from_object(
@@ -1282,10 +1286,7 @@ pub struct FormRuleResponseData {
     /// Wire name `form_fields` (also read as `formFields`).
     pub form_fields: Option<Vec<FormRuleResponseDataFormFields>>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for FormRuleResponseData {
     fn from_object(
@@ -1311,10 +1312,7 @@ pub struct FormRuleResponse {
     /// Wire name `data` (also read as `data`).
     pub data: Option<FormRuleResponseData>,
     /// Every received field the spec does not name, kept as received.
-    pub extra: ::std::collections::BTreeMap<
-        String,
-        ::paywire::__private::serde_json::Value,
-    >,
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for FormRuleResponse {
     fn from_object(
@@ -1366,6 +1364,29 @@ impl FormRuleRequest {
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("form_rule", self.to_wire(), credentials, Some(profile.name()))
+    }
+}
+impl ::paywire::Request for FormRuleRequest {
+    type Payload = FormRuleResponse;
+    type Error = ErrorCode;
+    const OPERATION: &'static str = "form_rule";
+    fn gateway() -> &'static ::paywire::Gateway {
+        gateway()
+    }
+    fn wire(&self) -> ::paywire::WireFields {
+        self.to_wire()
+    }
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<FormRuleResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        FormRuleResponse::read(body, secret)
+    }
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
     }
 }
 impl FormRuleResponse {

@@ -192,7 +192,7 @@ fn rust_type(f: &Field, nested: &Ident) -> TokenStream {
         FieldType::Strings => quote!(Vec<String>),
         FieldType::Object => quote!(#nested),
         FieldType::Objects => quote!(Vec<#nested>),
-        FieldType::Json => quote!(::paywire::__private::serde_json::Value),
+        FieldType::Json => quote!(::paywire::serde_json::Value),
     }
 }
 
@@ -345,6 +345,7 @@ fn outgoing_struct(
     let mut setters = Vec::new();
     let mut builds = Vec::new();
     let mut wires = Vec::new();
+    let mut builder_wires = Vec::new();
     for f in fields {
         let id = ident(&f.rust_name());
         let nested = nested_name(&name.to_string(), f);
@@ -358,21 +359,18 @@ fn outgoing_struct(
         let docs = field_doc(f);
         let wire_name = &f.name;
         let conv = to_wire_value(f);
+        builder_wires.push(quote! { if let Some(v) = &self.#id { wire.push(#wire_name, #conv); } });
         if f.required {
             decls.push(quote! { #(#[doc = #docs])* pub #id: #ty, });
             builds.push(quote! {
-                let #id = match self.#id {
-                    Some(v) => Some(v),
-                    None => {
-                        errors.push(::paywire::ValidationError { field: #wire_name.to_owned(), rule: ::paywire::validate::Rule::Required });
-                        None
-                    }
+                let Some(#id) = self.#id else {
+                    return Err(::paywire::__private::required(#wire_name));
                 };
             });
             wires.push(quote! { { let v = &self.#id; wire.push(#wire_name, #conv); } });
         } else {
             decls.push(quote! { #(#[doc = #docs])* pub #id: Option<#ty>, });
-            builds.push(quote! { let #id = Some(self.#id); });
+            builds.push(quote! { let #id = self.#id; });
             wires.push(quote! { if let Some(v) = &self.#id { wire.push(#wire_name, #conv); } });
         }
         builder_decls.push(quote! { #id: Option<#ty>, });
@@ -386,60 +384,21 @@ fn outgoing_struct(
             }
         });
     }
-    let assemble: Vec<TokenStream> = fields
-        .iter()
-        .map(|f| {
-            let id = ident(&f.rust_name());
-            if f.required {
-                quote!(#id: #id.unwrap_or_default())
-            } else {
-                quote!(#id: #id.flatten())
-            }
-        })
-        .collect();
-    // Required fields whose type has no Default (nested objects) are unwrapped through a fallback
-    // only after errors were checked, so the fallback is never observed.
     let builder_doc = format!(" Builder of [`{name}`]; `build()` checks every rule of the spec.");
-    let all_defaultable = fields
-        .iter()
-        .all(|f| !(f.required && matches!(f.ty, FieldType::Object)));
-    let finish = if all_defaultable {
-        quote! {
-            let value = #name { #(#assemble),* };
-            value.validate()?;
-            Ok(value)
-        }
-    } else {
-        // Nested required object without Default: build only when every required part is there.
-        let ids: Vec<Ident> = fields.iter().map(|f| ident(&f.rust_name())).collect();
-        let unwraps: Vec<TokenStream> = fields
-            .iter()
-            .map(|f| {
-                let id = ident(&f.rust_name());
-                if f.required { quote!(let Some(#id) = #id else { return Err(::paywire::ValidationErrors(errors)); };) } else { quote!(let #id = #id.flatten();) }
-            })
-            .collect();
-        quote! {
-            #(#unwraps)*
-            let value = #name { #(#ids),* };
-            value.validate()?;
-            Ok(value)
+    let ids: Vec<Ident> = fields.iter().map(|f| ident(&f.rust_name())).collect();
+    let wire_body = |pushes: &[TokenStream]| {
+        if pushes.is_empty() {
+            quote!(::paywire::WireFields::new())
+        } else {
+            quote! {
+                let mut wire = ::paywire::WireFields::new();
+                #(#pushes)*
+                wire
+            }
         }
     };
-    let errors_binding = if fields.iter().any(|f| f.required) {
-        quote!(mut errors)
-    } else {
-        quote!(errors)
-    };
-    let to_wire_body = if fields.is_empty() {
-        quote!(::paywire::WireFields::new())
-    } else {
-        quote! {
-            let mut wire = ::paywire::WireFields::new();
-            #(#wires)*
-            wire
-        }
-    };
+    let to_wire_body = wire_body(&wires);
+    let builder_wire_body = wire_body(&builder_wires);
     out.push(quote! {
         #(#[doc = #doc])*
         #[derive(Debug, Clone, PartialEq)]
@@ -456,14 +415,18 @@ fn outgoing_struct(
         impl #builder {
             #(#setters)*
 
-            /// Check every required field and every rule; the error names each broken field and rule.
+            /// The fields set so far, as they would go on the wire.
+            pub fn to_wire(&self) -> ::paywire::WireFields {
+                #builder_wire_body
+            }
+
+            /// Check every rule of the spec at once (missing fields included); the error names
+            /// each broken field and rule.
             pub fn build(self) -> Result<#name, ::paywire::ValidationErrors> {
-                let #errors_binding: Vec<::paywire::ValidationError> = Vec::new();
+                let fields = ::paywire::__private::request_fields(gateway(), #op_name, &[#(#path),*]);
+                ::paywire::validate::check(fields, &self.to_wire())?;
                 #(#builds)*
-                if !errors.is_empty() {
-                    return Err(::paywire::ValidationErrors(errors));
-                }
-                #finish
+                Ok(#name { #(#ids),* })
             }
         }
 
@@ -523,7 +486,7 @@ fn incoming_struct(name: &Ident, doc: &[String], fields: &[Field], out: &mut Vec
         pub struct #name {
             #(#decls)*
             /// Every received field the spec does not name, kept as received.
-            pub extra: ::std::collections::BTreeMap<String, ::paywire::__private::serde_json::Value>,
+            pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
         }
 
         impl ::paywire::read::FromObject for #name {

@@ -201,6 +201,9 @@ pub struct Envelope {
     /// When the response is signed: which profile, and over what.
     #[serde(default)]
     pub signature: Option<EnvelopeSignature>,
+    /// The HTTP status the gateway answers errors with (default 200).
+    #[serde(default)]
+    pub error_http_status: Option<u16>,
 }
 
 /// How a response is signed.
@@ -291,6 +294,27 @@ pub struct ErrorCode {
     /// What it means.
     #[serde(default)]
     pub doc: Option<String>,
+    /// What the code stands for, so the simulator answers with it (bad signature, duplicate...).
+    #[serde(default)]
+    pub meaning: Option<ErrorMeaning>,
+}
+
+/// The situations a simulator must answer with a gateway's own error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorMeaning {
+    /// The signature did not verify.
+    Signature,
+    /// The merchant order id was used before.
+    Duplicate,
+    /// A field is missing or malformed.
+    Invalid,
+    /// No such order.
+    NotFound,
+    /// The Authorization header (or merchant credential) is wrong.
+    Auth,
+    /// Too many requests.
+    RateLimited,
 }
 
 /// HTTP method.
@@ -381,6 +405,15 @@ pub struct Operation {
     /// When the payload holds signed rows: where they are and how each is signed.
     #[serde(default)]
     pub rows: Option<RowSignature>,
+    /// The response field holding the gateway's own order id (the simulator fills it).
+    #[serde(default)]
+    pub gateway_id: Option<String>,
+    /// The request field holding the merchant's notification URL.
+    #[serde(default)]
+    pub notify_url: Option<String>,
+    /// The notification the gateway sends about orders this operation creates.
+    #[serde(default)]
+    pub notification: Option<String>,
     /// Request fields, in wire order.
     #[serde(default)]
     pub request: Vec<Field>,
@@ -427,6 +460,9 @@ pub struct Notification {
     pub order_id: Option<String>,
     /// The exact reply the gateway expects once the notification is accepted.
     pub reply: Reply,
+    /// How often the gateway delivers a notification that was not acknowledged.
+    #[serde(default)]
+    pub retry: Retry,
     /// Known fields. Verification covers every received field, known or not.
     #[serde(default)]
     pub fields: Vec<Field>,
@@ -443,6 +479,25 @@ pub enum NotificationContent {
     /// JSON or form, chosen by content type.
     #[default]
     JsonOrForm,
+}
+
+/// A notification retry policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retry {
+    /// Deliveries at most.
+    pub attempts: u32,
+    /// Seconds between the first and second delivery (doubling after).
+    pub interval_secs: u64,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Self {
+            attempts: 10,
+            interval_secs: 60,
+        }
+    }
 }
 
 /// A reply body.
@@ -569,6 +624,10 @@ pub struct Field {
     /// An example value, used in docs and scaffolds.
     #[serde(default)]
     pub example: Option<String>,
+    /// (Responses and notifications) the request field the simulator copies this value from,
+    /// when the names differ (`order_amount` from `amount`).
+    #[serde(default)]
+    pub from: Option<String>,
 }
 
 /// A condition on another field of the same object.

@@ -504,6 +504,35 @@ impl Checker<'_> {
             if let Some(rows) = &op.rows {
                 self.profile_ref(p.key("rows").key("profile"), &rows.profile);
             }
+            if let Some(n) = &op.notification
+                && self.spec.notification(n).is_none()
+            {
+                let known: Vec<_> = self
+                    .spec
+                    .notifications
+                    .iter()
+                    .map(|n| n.name.as_str())
+                    .collect();
+                self.push(
+                    p.key("notification"),
+                    format!("notification `{n}` is used but not defined"),
+                    Some(format!(
+                        "define a [[notifications]] named `{n}`, or use one of: {}",
+                        known.join(", ")
+                    )),
+                );
+            }
+            for (key, field) in [("notify_url", &op.notify_url)] {
+                if let Some(f) = field
+                    && !op.request.iter().any(|r| &r.name == f)
+                {
+                    self.push(
+                        p.key(key),
+                        format!("{key} `{f}` is not a request field of `{}`", op.name),
+                        Some("name the request field that carries the URL".to_owned()),
+                    );
+                }
+            }
             if let Some(id) = &op.order_id
                 && !op.request.iter().any(|f| &f.name == id)
             {

@@ -516,20 +516,18 @@ impl Gateway {
         content_type: Option<&str>,
         secret: &Secret,
     ) -> Result<VerifiedNotification, NotificationError> {
-        let n = self.notification(name).map_err(|e| {
-            NotificationError::Unreadable(ReceiveError::NotJsonObject(e.to_string()))
-        })?;
+        let n = self.notification(name)?;
         let obj = match n.content {
             NotificationContent::Json => Object::from_json(body)?,
             NotificationContent::Form => Object::from_form(body)?,
             NotificationContent::JsonOrForm => Object::from_body(body, content_type)?,
         };
-        let recipe = self.profile(n.profile.as_deref()).map_err(|e| {
-            NotificationError::Unreadable(ReceiveError::NotJsonObject(e.to_string()))
-        })?;
+        // A body carrying a profile's marker (sign_type=HMAC-SHA256) is verified with that profile.
+        let profile = self.received_profile(n.profile.as_deref(), &obj);
+        let recipe = self.profile(profile)?;
         signing::verify(
             recipe,
-            &self.profile_label(n.profile.as_deref()),
+            &self.profile_label(profile),
             &obj.sign_fields(),
             secret,
         )?;

@@ -56,6 +56,7 @@ pub use paywire_spec as spec;
 pub use paywire_spec::CommonStatus;
 pub use request::Request;
 pub use secret::{Secret, SecretError};
+pub use serde_json;
 pub use signing::{CanonicalString, Signature, VerifyError};
 pub use validate::{ValidationError, ValidationErrors};
 pub use wire::{WireFields, WireValue};
@@ -94,6 +95,14 @@ pub mod __private {
             Ok(o) => o,
             Err(e) => panic!("generated code and embedded spec disagree: {e}"),
         }
+    }
+
+    /// The error of a required field that is absent.
+    pub fn required(field: &str) -> crate::ValidationErrors {
+        crate::ValidationErrors(vec![crate::ValidationError {
+            field: field.to_owned(),
+            rule: crate::validate::Rule::Required,
+        }])
     }
 
     /// The request fields of an operation, or of a nested object along `path`.

@@ -40,6 +40,8 @@ pub enum Rule {
     ItemPattern { index: usize, pattern: String },
     /// Below the minimum.
     Min(i64),
+    /// An amount below the minimum.
+    MinAmount(Money),
     /// A rule from elsewhere (such as a channel's form rules).
     Other(String),
 }
@@ -87,6 +89,7 @@ impl fmt::Display for ValidationError {
                 write!(f, "`{n}[{index}]` does not match the pattern {pattern}")
             }
             Rule::Min(min) => write!(f, "`{n}` must be at least {min}"),
+            Rule::MinAmount(min) => write!(f, "`{n}` must be at least {min}"),
             Rule::Other(m) => write!(f, "`{n}`: {m}"),
         }
     }
@@ -285,7 +288,7 @@ fn check_into(
                         if let Some(min) = f.min
                             && m.minor() < min
                         {
-                            errors.push(err(Rule::Min(min)));
+                            errors.push(err(Rule::MinAmount(Money::from_minor(min))));
                         }
                     }
                 }
