@@ -174,6 +174,32 @@ async fn diamondpay_end_to_end() {
     let r = good.reconcile(query, patient()).await;
     assert!(r.terminal, "{r:?}");
     assert_eq!(r.common_status(), CommonStatus::Succeeded);
+
+    // An injected timeout (magic amount ending in 91): indeterminate, then reconciled by the
+    // merchant's own id to the simulator's final status.
+    let mut timed_out = payout("E2E-T");
+    timed_out.amount = Money::from_minor(50091);
+    match good.send(&timed_out).await {
+        Outcome::Indeterminate { reason, evidence } => {
+            assert_eq!(reason, paywire::IndeterminateReason::Timeout);
+            assert_eq!(evidence.order_id.as_deref(), Some("E2E-T"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let query = || {
+        QueryPayoutsRequest::builder()
+            .payout_cl_id("E2E-T")
+            .build()
+            .unwrap()
+    };
+    let r = good.reconcile(query, patient()).await;
+    assert!(r.terminal && r.attempts >= 1, "{r:?}");
+    let order = sim
+        .orders()
+        .into_iter()
+        .find(|o| o.order_id == "E2E-T")
+        .unwrap();
+    assert_eq!(r.status.unwrap().code, order.status());
 }
 
 #[tokio::test]
@@ -308,6 +334,7 @@ async fn intqp_end_to_end() {
         "the timed-out order exists"
     );
     let r = good.reconcile(|| req.clone(), patient()).await;
+    assert!(r.last.proves_order_exists(), "{r:?}");
     assert!(
         matches!(
             r.last,

@@ -183,6 +183,7 @@ impl Client {
             evidence,
             |body| R::read_body(body, secret),
             R::error_code,
+            |code| crate::outcome::meaning_in(gw, code),
         )
     }
 
@@ -228,6 +229,7 @@ impl Client {
                     .map(dynamic_response)
             },
             str::to_owned,
+            |code| crate::outcome::meaning_in(gateway, code),
         )
     }
 

@@ -9,6 +9,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::gateway::{GatewayStatus, Reply, Response, ResponseError};
+use crate::spec::ErrorMeaning;
 
 /// What is known about the exchange, for logs and support tickets.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -116,12 +117,16 @@ pub enum Outcome<T, E> {
         /// The exchange.
         evidence: Evidence,
     },
-    /// The gateway said no, with its code and message verbatim: safe to treat as not created.
+    /// The gateway said no, with its code and message verbatim: safe to treat as not created,
+    /// except a duplicate-order rejection ([`Outcome::proves_order_exists`]), which says an
+    /// order with this merchant id exists already.
     Rejected {
         /// The code, typed per provider.
         code: E,
         /// The code as the gateway wrote it.
         raw_code: String,
+        /// What the spec says the code means (duplicate, bad signature...), when it says.
+        meaning: Option<ErrorMeaning>,
         /// The message, verbatim.
         message: Option<String>,
         /// The exchange.
@@ -164,6 +169,20 @@ impl<T, E> Outcome<T, E> {
         }
     }
 
+    /// Whether the gateway said an order with this merchant id exists (accepted, or refused as
+    /// a duplicate): after an indeterminate create, resubmitting the same order id and getting
+    /// this answer proves the first attempt went through.
+    pub fn proves_order_exists(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Accepted { .. }
+                | Outcome::Rejected {
+                    meaning: Some(ErrorMeaning::Duplicate),
+                    ..
+                }
+        )
+    }
+
     /// Whether the order may exist without the gateway having said so.
     pub fn is_indeterminate(&self) -> bool {
         matches!(self, Outcome::Indeterminate { .. })
@@ -200,6 +219,7 @@ pub fn classify<T, E>(
     mut evidence: Evidence,
     read: impl FnOnce(&[u8]) -> Result<Response<T, E>, ResponseError>,
     code_of: impl FnOnce(&str) -> E,
+    meaning_of: impl Fn(&str) -> Option<ErrorMeaning>,
 ) -> Outcome<T, E> {
     let (status, body) = match exchange {
         Exchange::NotSent(reason) => return Outcome::NotSent { reason, evidence },
@@ -243,6 +263,7 @@ pub fn classify<T, E>(
             message,
         }) if status < 500 => Outcome::Rejected {
             code,
+            meaning: meaning_of(&raw_code),
             raw_code,
             message,
             evidence,
@@ -268,6 +289,7 @@ fn rate_limited<T, E>(code_of: impl FnOnce(&str) -> E, evidence: Evidence) -> Ou
     Outcome::Rejected {
         code: code_of("429"),
         raw_code: "429".to_owned(),
+        meaning: Some(ErrorMeaning::RateLimited),
         message: Some("rate limited (HTTP 429)".to_owned()),
         evidence,
     }
@@ -286,4 +308,14 @@ pub fn dynamic_response(reply: Reply) -> Response<serde_json::Value, String> {
             message: r.message,
         },
     }
+}
+
+/// What a gateway's spec says an error code means.
+pub fn meaning_in(gateway: &crate::Gateway, code: &str) -> Option<ErrorMeaning> {
+    gateway
+        .spec()
+        .errors
+        .iter()
+        .find(|e| e.code == code)
+        .and_then(|e| e.meaning)
 }
