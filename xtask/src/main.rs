@@ -21,7 +21,10 @@ fn main() -> ExitCode {
             }
         }),
         ["check"] => xtask::check(&root).map(|n| println!("check: every spec is valid and {n} generated files are up to date")),
-        ["new-provider", name] => xtask::new_provider(&root, name).map(|written| {
+        ["new-provider", name] => xtask::new_provider(&root, name).and_then(|written| {
+            let generated = xtask::codegen(&root)?;
+            Ok(written.into_iter().chain(generated.into_iter().map(|p| root.join(p))).collect::<Vec<_>>())
+        }).map(|written| {
             for p in written {
                 println!("new-provider: wrote {}", p.strip_prefix(&root).unwrap_or(&p).display());
             }
