@@ -418,13 +418,6 @@ impl CreatePayoutTwdRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("create_payout_twd", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -438,6 +431,13 @@ impl CreatePayoutTwdRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("create_payout_twd", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for CreatePayoutTwdRequest {
@@ -843,13 +843,6 @@ impl CreatePayoutCnyBankRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("create_payout_cny_bank", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -863,6 +856,13 @@ impl CreatePayoutCnyBankRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("create_payout_cny_bank", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for CreatePayoutCnyBankRequest {
@@ -1251,13 +1251,6 @@ impl CreatePayoutInrRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("create_payout_inr", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -1271,6 +1264,13 @@ impl CreatePayoutInrRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("create_payout_inr", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for CreatePayoutInrRequest {
@@ -1601,13 +1601,6 @@ impl CreatePayoutCnyAlipayRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("create_payout_cny_alipay", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -1621,6 +1614,13 @@ impl CreatePayoutCnyAlipayRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("create_payout_cny_alipay", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for CreatePayoutCnyAlipayRequest {
@@ -1951,14 +1951,6 @@ impl CreatePayoutCnyUnionpayRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway()
-            .prepare("create_payout_cny_unionpay", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -1972,6 +1964,14 @@ impl CreatePayoutCnyUnionpayRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway()
+            .prepare("create_payout_cny_unionpay", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for CreatePayoutCnyUnionpayRequest {
@@ -2442,13 +2442,6 @@ impl CreateDepositTwdAtmRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("create_deposit_twd_atm", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -2462,6 +2455,13 @@ impl CreateDepositTwdAtmRequest {
                 credentials,
                 Some(profile.name()),
             )
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("create_deposit_twd_atm", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for CreateDepositTwdAtmRequest {
@@ -2776,44 +2776,12 @@ pub struct QueryPayoutsResponse {
 impl QueryPayoutsRequest {
     /// The operation's name in the spec.
     pub const OPERATION: &'static str = "query_payouts";
-    /// The profile this operation signs with.
-    pub const PROFILE: Profile = Profile::Md5;
-    /// The canonical string under the operation's profile. `Display` is the exact string;
-    /// `Debug` masks the secret.
-    pub fn canonical_string(
-        &self,
-        secret: &::paywire::Secret,
-    ) -> ::paywire::CanonicalString {
-        self.canonical_string_with(Self::PROFILE, secret)
-    }
-    /// The canonical string under another profile of this gateway.
-    pub fn canonical_string_with(
-        &self,
-        profile: Profile,
-        secret: &::paywire::Secret,
-    ) -> ::paywire::CanonicalString {
-        let recipe = profile.recipe();
-        let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
-        ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
-    }
     /// Validate, sign and encode: the request exactly as it will be sent.
     pub fn prepare(
         &self,
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("query_payouts", self.to_wire(), credentials, None)
-    }
-    /// As [`Self::prepare`], with another profile.
-    pub fn prepare_with(
-        &self,
-        profile: Profile,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway()
-            .prepare("query_payouts", self.to_wire(), credentials, Some(profile.name()))
     }
 }
 impl ::paywire::Request for QueryPayoutsRequest {
@@ -3135,44 +3103,12 @@ pub struct QueryDepositsResponse {
 impl QueryDepositsRequest {
     /// The operation's name in the spec.
     pub const OPERATION: &'static str = "query_deposits";
-    /// The profile this operation signs with.
-    pub const PROFILE: Profile = Profile::Md5;
-    /// The canonical string under the operation's profile. `Display` is the exact string;
-    /// `Debug` masks the secret.
-    pub fn canonical_string(
-        &self,
-        secret: &::paywire::Secret,
-    ) -> ::paywire::CanonicalString {
-        self.canonical_string_with(Self::PROFILE, secret)
-    }
-    /// The canonical string under another profile of this gateway.
-    pub fn canonical_string_with(
-        &self,
-        profile: Profile,
-        secret: &::paywire::Secret,
-    ) -> ::paywire::CanonicalString {
-        let recipe = profile.recipe();
-        let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
-        ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
-    }
     /// Validate, sign and encode: the request exactly as it will be sent.
     pub fn prepare(
         &self,
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("query_deposits", self.to_wire(), credentials, None)
-    }
-    /// As [`Self::prepare`], with another profile.
-    pub fn prepare_with(
-        &self,
-        profile: Profile,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway()
-            .prepare("query_deposits", self.to_wire(), credentials, Some(profile.name()))
     }
 }
 impl ::paywire::Request for QueryDepositsRequest {
@@ -3362,43 +3298,12 @@ impl ::paywire::read::FromObject for BalanceResponse {
 impl BalanceRequest {
     /// The operation's name in the spec.
     pub const OPERATION: &'static str = "balance";
-    /// The profile this operation signs with.
-    pub const PROFILE: Profile = Profile::Md5;
-    /// The canonical string under the operation's profile. `Display` is the exact string;
-    /// `Debug` masks the secret.
-    pub fn canonical_string(
-        &self,
-        secret: &::paywire::Secret,
-    ) -> ::paywire::CanonicalString {
-        self.canonical_string_with(Self::PROFILE, secret)
-    }
-    /// The canonical string under another profile of this gateway.
-    pub fn canonical_string_with(
-        &self,
-        profile: Profile,
-        secret: &::paywire::Secret,
-    ) -> ::paywire::CanonicalString {
-        let recipe = profile.recipe();
-        let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
-        ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
-    }
     /// Validate, sign and encode: the request exactly as it will be sent.
     pub fn prepare(
         &self,
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("balance", self.to_wire(), credentials, None)
-    }
-    /// As [`Self::prepare`], with another profile.
-    pub fn prepare_with(
-        &self,
-        profile: Profile,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("balance", self.to_wire(), credentials, Some(profile.name()))
     }
 }
 impl ::paywire::Request for BalanceRequest {

@@ -652,13 +652,6 @@ impl CreatePayoutRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("create_payout", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -667,6 +660,13 @@ impl CreatePayoutRequest {
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway()
             .prepare("create_payout", self.to_wire(), credentials, Some(profile.name()))
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("create_payout", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for CreatePayoutRequest {
@@ -1015,13 +1015,6 @@ impl QueryPayoutRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("query_payout", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -1030,6 +1023,13 @@ impl QueryPayoutRequest {
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway()
             .prepare("query_payout", self.to_wire(), credentials, Some(profile.name()))
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("query_payout", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for QueryPayoutRequest {
@@ -1653,13 +1653,6 @@ impl CreateCollectRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("create_collect", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -1668,6 +1661,13 @@ impl CreateCollectRequest {
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway()
             .prepare("create_collect", self.to_wire(), credentials, Some(profile.name()))
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("create_collect", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for CreateCollectRequest {
@@ -1974,13 +1974,6 @@ impl QueryCollectRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("query_collect", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -1989,6 +1982,13 @@ impl QueryCollectRequest {
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway()
             .prepare("query_collect", self.to_wire(), credentials, Some(profile.name()))
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("query_collect", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for QueryCollectRequest {
@@ -2224,13 +2224,6 @@ impl BalanceRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("balance", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -2238,6 +2231,13 @@ impl BalanceRequest {
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("balance", self.to_wire(), credentials, Some(profile.name()))
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("balance", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for BalanceRequest {
@@ -2463,13 +2463,6 @@ impl MerchantInfoRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("merchant_info", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -2478,6 +2471,13 @@ impl MerchantInfoRequest {
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway()
             .prepare("merchant_info", self.to_wire(), credentials, Some(profile.name()))
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("merchant_info", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for MerchantInfoRequest {

@@ -550,13 +550,6 @@ impl WithdrawRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("withdraw", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -564,6 +557,13 @@ impl WithdrawRequest {
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("withdraw", self.to_wire(), credentials, Some(profile.name()))
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("withdraw", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for WithdrawRequest {
@@ -988,13 +988,6 @@ impl DepositRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("deposit", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -1002,6 +995,13 @@ impl DepositRequest {
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("deposit", self.to_wire(), credentials, Some(profile.name()))
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("deposit", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for DepositRequest {
@@ -1350,13 +1350,6 @@ impl FormRuleRequest {
         }
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
-    /// Validate, sign and encode: the request exactly as it will be sent.
-    pub fn prepare(
-        &self,
-        credentials: &::paywire::Credentials,
-    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-        gateway().prepare("form_rule", self.to_wire(), credentials, None)
-    }
     /// As [`Self::prepare`], with another profile.
     pub fn prepare_with(
         &self,
@@ -1364,6 +1357,13 @@ impl FormRuleRequest {
         credentials: &::paywire::Credentials,
     ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
         gateway().prepare("form_rule", self.to_wire(), credentials, Some(profile.name()))
+    }
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        gateway().prepare("form_rule", self.to_wire(), credentials, None)
     }
 }
 impl ::paywire::Request for FormRuleRequest {

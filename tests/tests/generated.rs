@@ -98,7 +98,7 @@ fn refuses_bad_input_naming_field_and_rule() {
     let err = order().amount(Money::from_minor(0)).build().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid request: `amount` must be at least 1"
+        "invalid request: `amount` must be at least 0.01"
     );
     let err = CreateOrderRequestPayer::builder()
         .name("Annabel")

@@ -557,11 +557,9 @@ fn operation(spec: &Spec, op: &Operation) -> TokenStream {
         }
     };
     let profile_variant = format_ident!("{}", upper_camel(&profile_name.replace('-', "_")));
-    out.push(quote! {
-        impl #req {
-            /// The operation's name in the spec.
-            pub const OPERATION: &'static str = #op_name;
-
+    // Unsigned operations (diamondpay's queries) get no signing methods.
+    let signing_methods = if op.signed {
+        quote! {
             /// The profile this operation signs with.
             pub const PROFILE: Profile = Profile::#profile_variant;
 
@@ -581,15 +579,26 @@ fn operation(spec: &Spec, op: &Operation) -> TokenStream {
                 ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
             }
 
+            /// As [`Self::prepare`], with another profile.
+            pub fn prepare_with(&self, profile: Profile, credentials: &::paywire::Credentials) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+                gateway().prepare(#op_name, self.to_wire(), credentials, Some(profile.name()))
+            }
+        }
+    } else {
+        quote! {}
+    };
+    out.push(quote! {
+        impl #req {
+            /// The operation's name in the spec.
+            pub const OPERATION: &'static str = #op_name;
+
+#signing_methods
+
             /// Validate, sign and encode: the request exactly as it will be sent.
             pub fn prepare(&self, credentials: &::paywire::Credentials) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
                 gateway().prepare(#op_name, self.to_wire(), credentials, None)
             }
 
-            /// As [`Self::prepare`], with another profile.
-            pub fn prepare_with(&self, profile: Profile, credentials: &::paywire::Credentials) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-                gateway().prepare(#op_name, self.to_wire(), credentials, Some(profile.name()))
-            }
         }
 
         impl ::paywire::Request for #req {

@@ -378,7 +378,12 @@ impl Checker<'_> {
             let cp = fp.key("required_when").index(ci);
             match siblings.iter().find(|s| s.name == c.field) {
                 None => {
-                    let names: Vec<_> = siblings.iter().map(|s| s.name.as_str()).collect();
+                    let mut seen = BTreeSet::new();
+                    let names: Vec<_> = siblings
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .filter(|n| seen.insert(*n))
+                        .collect();
                     self.push(
                         cp.key("field"),
                         format!(
