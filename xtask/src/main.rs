@@ -6,7 +6,8 @@ const USAGE: &str = "usage: cargo xtask <codegen | check | new-provider <name>>
 
   codegen              write generated/<name>.rs, docs/providers/<name>.md and specs/schema.json
   check                validate every spec; fail if a generated file is stale
-  new-provider <name>  scaffold specs/<name>.toml and crates/providers/<name>";
+  new-provider <name>  scaffold specs/<name>.toml and crates/providers/<name>
+  bench                run the signing benchmarks (criterion)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,6 +31,17 @@ fn main() -> ExitCode {
             }
             println!("next: edit specs/{name}.toml, run `cargo xtask codegen`, then `cargo test -p paywire-{}`", name.replace('_', "-"));
         }),
+        ["bench"] => {
+            let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+                .args(["bench", "-p", "paywire", "--bench", "signing"])
+                .current_dir(&root)
+                .status();
+            match status {
+                Ok(s) if s.success() => Ok(()),
+                Ok(s) => Err(xtask::TaskError(format!("cargo bench failed: {s}"))),
+                Err(e) => Err(xtask::TaskError(format!("cannot run cargo bench: {e}"))),
+            }
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

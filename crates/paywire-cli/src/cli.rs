@@ -4,9 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Sign and verify payment-gateway messages with a paywire spec.
+/// Sign, verify and send payment-gateway messages with a paywire spec; run the sandbox simulator
+/// or the one-command demo.
 ///
-/// Exit status: 0 done (signed, verified), 1 the body did not verify, 2 usage or input error.
+/// Exit status: 0 done (signed, verified, accepted), 1 the body did not verify or the gateway
+/// rejected the call, 2 usage or input error, 3 indeterminate (sent, result unknown), 4 not sent.
 #[derive(Debug, Parser)]
 #[command(name = "paywire", version, arg_required_else_help = true)]
 pub struct Cli {
@@ -22,6 +24,12 @@ pub enum Command {
     Sign(SignArgs),
     /// Verify a signed body: a notification (`--notification`), or any body with a profile.
     Verify(VerifyArgs),
+    /// Send one operation of a spec to a gateway (or the simulator) and show the outcome.
+    Send(SendArgs),
+    /// Run the sandbox simulator: every operation of every spec given, with fault injection.
+    Sim(SimArgs),
+    /// Run a simulator, a merchant endpoint and the client for every provider, and narrate it.
+    Demo(DemoArgs),
 }
 
 /// Where the merchant secret comes from. There is deliberately no `--secret VALUE`: a value on
@@ -94,3 +102,74 @@ pub struct VerifyArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
+
+/// `paywire send`.
+///
+/// Exit status: 0 accepted, 1 rejected, 2 usage or input error, 3 indeterminate (the order may
+/// exist: query it, never resend with a new order id), 4 not sent (nothing left: safe to retry).
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The gateway's spec file (specs/<name>.toml).
+    #[arg(long, value_name = "PATH")]
+    pub spec: PathBuf,
+    /// The operation to send (as named in the spec, e.g. `create_payout_twd`).
+    #[arg(long, value_name = "NAME")]
+    pub operation: String,
+    /// Where the gateway is: the operation's path is appended
+    /// (`http://127.0.0.1:8080/diamondpay` for `paywire sim`).
+    #[arg(long, value_name = "URL")]
+    pub base_url: String,
+    #[command(flatten)]
+    pub secret: SecretArgs,
+    /// Read the `{authorization}` header credential (diamondpay's `Authorization`) from this
+    /// environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub authorization_env: Option<String>,
+    /// The request fields: a JSON object file, or `-` for standard input. Each value's text is
+    /// kept exactly as written; the signature is added.
+    #[arg(long = "json", value_name = "FILE")]
+    pub fields: PathBuf,
+    /// Sign with this profile instead of the operation's.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Whole-request timeout in milliseconds; past it the outcome is indeterminate.
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    pub timeout_ms: u64,
+}
+
+/// `paywire sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// A spec file, or a pattern with `*` and `?` in the file name (`'specs/*.toml'`, quoted so
+    /// the shell leaves it alone). Repeat it, or give several paths after one `--spec`.
+    #[arg(long, value_name = "PATH", required = true, num_args = 1..)]
+    pub spec: Vec<String>,
+    /// Port to listen on (0: any free port; the one chosen is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Keep orders in this SQLite file (created if absent) instead of in memory.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Read the merchant secret every gateway accepts from this environment variable
+    /// (default PAYWIRE_SIM_SECRET; when that is unset the sandbox secret `sandbox-secret` is
+    /// used, with a warning).
+    #[arg(long, value_name = "VAR")]
+    pub secret_env: Option<String>,
+    /// Read the value expected in `{authorization}` headers from this environment variable
+    /// (default: `sandbox-authorization`, with a warning).
+    #[arg(long, value_name = "VAR")]
+    pub authorization_env: Option<String>,
+    /// Time between status steps of an order, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1_000)]
+    pub step_ms: u64,
+    /// How long a `timeout` fault holds the connection, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    pub hold_ms: u64,
+}
+
+/// `paywire demo` (no options: it needs nothing but free loopback ports).
+#[derive(Debug, Args)]
+pub struct DemoArgs {}

@@ -5,12 +5,18 @@ use std::path::PathBuf;
 
 use paywire::received::ReceiveError;
 use paywire::spec::SpecErrors;
-use paywire::{GatewayError, NotificationError, SecretError, VerifyError};
+use paywire::{ClientError, GatewayError, NotificationError, SecretError, VerifyError};
 
 /// Exit status when a body did not verify (bad signature, unreadable body).
 pub const EXIT_NOT_VERIFIED: u8 = 1;
+/// Exit status of `send` when the gateway rejected the call.
+pub const EXIT_REJECTED: u8 = 1;
 /// Exit status for usage and input errors (bad spec, unknown profile, missing secret or file).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit status of `send` when the call was sent and its result is unknown.
+pub const EXIT_INDETERMINATE: u8 = 3;
+/// Exit status of `send` when nothing was sent.
+pub const EXIT_NOT_SENT: u8 = 4;
 
 /// Everything that can stop a command. No variant ever holds the secret.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +44,18 @@ pub enum CliError {
     /// `--secret-file` holds nothing but line endings.
     #[error("the secret file {} is empty", .0.display())]
     EmptySecretFile(PathBuf),
+    /// `--authorization-env` names a variable that is unset or empty.
+    #[error("--authorization-env: {source}: set it to the value of the Authorization header")]
+    AuthorizationEnv {
+        /// Names the variable.
+        source: SecretError,
+    },
+    /// `--secret-env` of `sim` names a variable that is unset or empty.
+    #[error("--secret-env: {source}: set it to the merchant secret the simulator accepts")]
+    SimSecretEnv {
+        /// Names the variable.
+        source: SecretError,
+    },
     /// Neither `--secret-env` nor `--secret-file` (clap normally refuses this first).
     #[error("no secret given: pass --secret-env VAR or --secret-file PATH")]
     NoSecret,
@@ -84,6 +102,34 @@ pub enum CliError {
     /// A body's signature did not verify.
     #[error(transparent)]
     Signature(#[from] VerifyError),
+    /// The client could not be made (a base URL that is not http(s)).
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// Some spec files given to `sim` do not load (their diagnostics were printed).
+    #[error("{0} spec file(s) did not load; nothing was started")]
+    SpecsFailed(usize),
+    /// A `--spec` pattern matched no file.
+    #[error("--spec {pattern}: {why}")]
+    NoSpec {
+        /// The pattern as given.
+        pattern: String,
+        /// Why nothing was found.
+        why: String,
+    },
+    /// The simulator could not be built (a duplicate gateway name, an unusable database).
+    #[error("the simulator cannot start: {0}")]
+    Sim(#[from] paywire_sim::SimError),
+    /// A port could not be bound or served.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(io::Error),
     /// A body to verify could not be read as JSON or form fields.
     #[error("the body {path} cannot be read: {source}")]
     UnreadableBody {
@@ -115,6 +161,13 @@ impl CliError {
                      --explain` to see the canonical string this body gives",
                 )
             }
+            CliError::Gateway(GatewayError::MissingCredential { .. }) => Some(
+                "pass --authorization-env VAR, with VAR holding the header's value (for `paywire \
+                 sim`, the value it printed or took from its own --authorization-env)",
+            ),
+            CliError::Listen { .. } => Some(
+                "pick another --port, or --port 0 for any free port (the one chosen is printed)",
+            ),
             CliError::Notification(NotificationError::Unreadable(_))
             | CliError::UnreadableBody { .. } => Some(
                 "a body must be a JSON object or form fields; --content-type application/json or \

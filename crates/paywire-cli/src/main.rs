@@ -1,5 +1,6 @@
 //! `paywire`: sign and verify payment-gateway messages with a gateway's spec file, and show why a
-//! signature comes out as it does.
+//! signature comes out as it does; send an operation and see its outcome; run the sandbox
+//! simulator; run the one-command demo.
 //!
 //! The secret is read from an environment variable (`--secret-env`) or a file
 //! (`--secret-file`), never from the command line, and is never printed: canonical strings show
@@ -65,16 +66,49 @@
 //! $ paywire verify --spec specs/intqp.toml --profile md5 --secret-env INTQP_KEY --body body.json
 //! ```
 //!
+//! # Send
+//!
+//! One operation from a JSON object of fields (each value's text kept), signed and sent with
+//! `paywire::Client`; the outcome is printed with the gateway's code and message verbatim, the
+//! status, the payload and the evidence (HTTP status, time):
+//!
+//! ```text
+//! $ paywire send --spec specs/diamondpay.toml --operation create_payout_twd \
+//!       --base-url http://127.0.0.1:8080/diamondpay --secret-env DIAMONDPAY_KEY --json payout.json
+//! ```
+//!
+//! `--authorization-env VAR` supplies header credentials (diamondpay's `Authorization`),
+//! `--profile` another signing profile, `--timeout-ms` the request timeout. An indeterminate
+//! outcome says what to do: never resend with a new order id; query the order (the spec's query
+//! operations are named) or wait for the notification.
+//!
+//! # Sim
+//!
+//! `paywire sim --spec 'specs/*.toml' --port 8080` serves every spec's gateway under
+//! `http://127.0.0.1:8080/<gateway>` with fault injection (printed at start) until Ctrl-C.
+//! `--db state.sqlite` keeps orders across restarts; `--secret-env` (default
+//! `PAYWIRE_SIM_SECRET`, else the public `sandbox-secret`) and `--authorization-env` set the
+//! merchant credentials it accepts; `--step-ms` and `--hold-ms` its pace.
+//!
+//! # Demo
+//!
+//! `paywire demo` runs a simulator, a merchant notification endpoint and the client for every
+//! provider, and narrates each step (see `demo.rs`).
+//!
 //! # Exit status
 //!
-//! 0 done; 1 the body did not verify (wrong signature, unreadable body: do not trust it); 2 usage
-//! or input error (the spec's problems are all listed, an unknown profile, a missing secret or
-//! file).
+//! 0 done (for `send`: accepted); 1 the body did not verify (wrong signature, unreadable body: do
+//! not trust it), or `send` was rejected; 2 usage or input error (the spec's problems are all
+//! listed, an unknown profile, a missing secret or file); 3 `send` was indeterminate (sent, result
+//! unknown); 4 `send` sent nothing.
 
 mod cli;
+mod demo;
 mod error;
 mod input;
+mod send;
 mod sign;
+mod sim;
 mod text;
 mod verify;
 
@@ -89,11 +123,14 @@ use error::CliError;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Sign(args) => sign::run(args),
-        Command::Verify(args) => verify::run(args),
+        Command::Sign(args) => sign::run(args).and_then(|out| print(&out)).map(|()| 0),
+        Command::Verify(args) => verify::run(args).and_then(|out| print(&out)).map(|()| 0),
+        Command::Send(args) => send::run(args),
+        Command::Sim(args) => sim::run(args),
+        Command::Demo(args) => demo::run(args),
     };
-    match result.and_then(|out| print(&out)) {
-        Ok(()) => ExitCode::SUCCESS,
+    match result {
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
             if let Some(hint) = e.hint() {
@@ -102,6 +139,14 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// A runtime for the commands that talk HTTP (`send`, `sim`, `demo`).
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)
 }
 
 /// Write to standard output; a closed pipe (`| head`) is not an error.

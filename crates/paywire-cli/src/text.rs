@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
+use paywire::GatewayStatus;
 use paywire::received::{Raw, minify};
+use paywire::spec::CommonStatus;
 
 /// Width of the label column.
 pub const LABEL: usize = 11;
@@ -72,4 +74,21 @@ pub fn raw_text(raw: &Raw) -> String {
         Raw::Json(r) => minify(r.get()),
         Raw::Text(t) => quoted(t),
     }
+}
+
+/// A common status's name.
+pub fn common_name(status: CommonStatus) -> &'static str {
+    match status {
+        CommonStatus::Pending => "pending",
+        CommonStatus::Processing => "processing",
+        CommonStatus::Succeeded => "succeeded",
+        CommonStatus::Failed => "failed",
+        CommonStatus::Cancelled => "cancelled",
+        CommonStatus::Unknown => "unknown",
+    }
+}
+
+/// A status as the gateway wrote it and as the common status: `"3" -> succeeded`.
+pub fn status_text(s: &GatewayStatus) -> String {
+    format!("{} -> {}", quoted(&s.code), common_name(s.common))
 }

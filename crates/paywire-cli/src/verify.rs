@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use crate::cli::{Format, VerifyArgs};
 use crate::error::CliError;
 use crate::input;
-use crate::text::{Out, quoted, raw_text};
+use crate::text::{Out, common_name, quoted, raw_text};
 
 /// A body that verified.
 struct Verified {
@@ -69,17 +69,6 @@ pub fn run(args: &VerifyArgs) -> Result<String, CliError> {
     match args.format {
         Format::Text => Ok(text(&verified)),
         Format::Json => json(&verified),
-    }
-}
-
-fn common_name(status: CommonStatus) -> &'static str {
-    match status {
-        CommonStatus::Pending => "pending",
-        CommonStatus::Processing => "processing",
-        CommonStatus::Succeeded => "succeeded",
-        CommonStatus::Failed => "failed",
-        CommonStatus::Cancelled => "cancelled",
-        CommonStatus::Unknown => "unknown",
     }
 }
 

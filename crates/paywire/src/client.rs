@@ -273,6 +273,9 @@ impl Client {
         policy: ReconcilePolicy,
     ) -> Reconciliation<R::Payload, R::Error> {
         let started = Instant::now();
+        let maps_status = R::gateway()
+            .operation(R::OPERATION)
+            .is_ok_and(|op| op.status.is_some());
         let mut delay = policy.initial_delay;
         let mut history = Vec::new();
         let mut attempts = 0;
@@ -289,7 +292,10 @@ impl Client {
             }
             let terminal = last_status.as_ref().is_some_and(|s| s.common.is_terminal());
             let rejected = matches!(outcome, Outcome::Rejected { .. });
-            if terminal || rejected || started.elapsed() + delay > policy.deadline {
+            // An operation that maps no status (resubmitting a create) is answered once it
+            // proves the order exists: polling again would only send it once more.
+            let conclusive = !maps_status && outcome.proves_order_exists();
+            if terminal || rejected || conclusive || started.elapsed() + delay > policy.deadline {
                 return Reconciliation {
                     status: last_status,
                     terminal,

@@ -281,5 +281,98 @@
 //! assert!(prepared.body.as_deref().unwrap_or_default().contains(r#""sign_type":"HMAC-SHA256""#));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Sending with the client (feature `client`, on by default)
+//!
+//! Every call ends in one of four [`Outcome`]s, and `Outcome` is not a `Result`: an
+//! indeterminate payout cannot be turned into "failed" by `?`.
+//!
+//! ```no_run
+//! use paywire::{Credentials, Money, Secret};
+//! use paywire_diamondpay::{Client, ClientConfig, Outcome, ReconcilePolicy, CreatePayoutTwdRequest, PayoutNotification, QueryPayoutsRequest};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let credentials = Credentials::new(Secret::from_env("DIAMONDPAY_KEY")?)
+//!     .with("authorization", Secret::from_env("DIAMONDPAY_AUTHORIZATION")?);
+//! let client = Client::new(ClientConfig::new("https://gateway.example", credentials))?;
+//! let payout = CreatePayoutTwdRequest::builder()
+//!     .platform_id("PF0002")
+//!     .service_id("SVC0004")
+//!     .payout_cl_id("DEVPOT00143538")
+//!     .amount(Money::from_minor(50_000))
+//!     .notify_url("https://merchant.example/diamondpay/notify")
+//!     .bank_code("812")
+//!     .number("4088748280272397")
+//!     .currency("twd")
+//!     .request_time(1_763_700_000)
+//!     .build()?;
+//! match client.send(&payout).await {
+//!     // The order exists (money has not necessarily moved): wait for the notification.
+//!     Outcome::Accepted { payload, .. } => println!("created {:?}", payload.payout_id),
+//!     // Not created: show the gateway's message verbatim.
+//!     Outcome::Rejected { code, message, .. } => println!("refused {code}: {message:?}"),
+//!     // Nothing left the machine: safe to send the same request again.
+//!     Outcome::NotSent { reason, .. } => println!("not sent: {reason}"),
+//!     // It may exist. Never pay again under a new order id: reconcile by our own id.
+//!     Outcome::Indeterminate { reason, .. } => {
+//!         println!("unknown ({reason}): reconciling");
+//!         let query = || {
+//!             QueryPayoutsRequest::builder()
+//!             .payout_cl_id("DEVPOT00143538") // our own id: no gateway id exists after a timeout
+//!             .build()
+//!             .expect("a valid query")
+//!         };
+//!         let found = client.reconcile(query, ReconcilePolicy::default()).await;
+//!         println!("final: {:?} after {} queries", found.common_status(), found.attempts);
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Handling notifications idempotently (axum)
+//!
+//! The gateway retries and duplicates happen: verify, handle each delivery key once, and always
+//! answer the exact reply. A body that fails verification is never trusted: query the order.
+//!
+//! ```no_run
+//! use std::collections::HashSet;
+//! use std::sync::{Arc, Mutex};
+//!
+//! use axum::{Router, body::Bytes, extract::State, http::{HeaderMap, StatusCode}, routing::post};
+//! use paywire::Secret;
+//! use paywire_diamondpay::PayoutNotification;
+//!
+//! #[derive(Clone)]
+//! struct App {
+//!     secret: Secret,
+//!     handled: Arc<Mutex<HashSet<String>>>, // use your database in production
+//! }
+//!
+//! async fn notify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> (StatusCode, String) {
+//!     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+//!     match PayoutNotification::verify(&body, content_type, &app.secret) {
+//!         Ok(verified) => {
+//!             let first_time = app.handled.lock().map(|mut h| h.insert(verified.delivery_key())).unwrap_or(false);
+//!             if first_time {
+//!                 // Apply verified.notification exactly once (credit, mark paid...).
+//!             }
+//!             (StatusCode::OK, verified.reply_body().to_owned())
+//!         }
+//!         // Forged or corrupted: do not apply it; the order's state comes from the query API.
+//!         Err(_) => (StatusCode::BAD_REQUEST, String::new()),
+//!     }
+//! }
+//!
+//! # async fn serve() -> std::io::Result<()> {
+//! let app = App { secret: Secret::new("platform key"), handled: Default::default() };
+//! let router = Router::new().route("/diamondpay/notify", post(notify)).with_state(app);
+//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//! axum::serve(listener, router).await
+//! # }
+//! ```
+
+#[cfg(feature = "client")]
+pub use paywire::{Client, ClientConfig, Outcome, ReconcilePolicy, Reconciliation};
 
 paywire::gateway!("specs/diamondpay.toml");

@@ -326,5 +326,104 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Sending with the client (feature `client`, on by default)
+//!
+//! Every call ends in one of four [`Outcome`]s, and `Outcome` is not a `Result`: an
+//! indeterminate payout cannot be turned into "failed" by `?`.
+//!
+//! ```no_run
+//! use paywire::{Credentials, Money, Secret};
+//! use paywire_goldenpay::{Client, ClientConfig, Outcome, ReconcilePolicy, CreatePayoutRequest, PayoutNotification, QueryPayoutRequest};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let credentials = Credentials::new(Secret::from_env("GOLDENPAY_TOKEN")?)
+//!     .with("authorization", Secret::from_env("GOLDENPAY_AUTHORIZATION")?);
+//! let client = Client::new(ClientConfig::new("https://gateway.example", credentials))?;
+//! let payout = CreatePayoutRequest::builder()
+//!     .mch_id(8888)
+//!     .trans_id("T-20261121-0001")
+//!     .channel("bank")
+//!     .amount(Money::from_minor(10_000))
+//!     .currency("VND")
+//!     .account_no("2333667799212341")
+//!     .account_name("Nguyen Xuan Hung")
+//!     .account_org("PVCOMBANK")
+//!     .account_org_code("970425")
+//!     .callback_url("https://merchant.example/goldenpay/callback")
+//!     .nonce("k2j4h5g6")
+//!     .timestamp(1_763_700_000)
+//!     .build()?;
+//! match client.send(&payout).await {
+//!     // The order exists (money has not necessarily moved): wait for the notification.
+//!     Outcome::Accepted { payload, .. } => println!("created {:?}", payload.id),
+//!     // Not created: show the gateway's message verbatim.
+//!     Outcome::Rejected { code, message, .. } => println!("refused {code}: {message:?}"),
+//!     // Nothing left the machine: safe to send the same request again.
+//!     Outcome::NotSent { reason, .. } => println!("not sent: {reason}"),
+//!     // It may exist. Never pay again under a new order id: reconcile by our own id.
+//!     Outcome::Indeterminate { reason, .. } => {
+//!         println!("unknown ({reason}): reconciling");
+//!         let query = || {
+//!             QueryPayoutRequest::builder()
+//!             .id("T-20261121-0001") // our own trans_id: no gateway id exists after a timeout
+//!             .mch_id(8888)
+//!             .nonce("n0nce-fresh")
+//!             .timestamp(1_763_700_060)
+//!             .build()
+//!             .expect("a valid query")
+//!         };
+//!         let found = client.reconcile(query, ReconcilePolicy::default()).await;
+//!         println!("final: {:?} after {} queries", found.common_status(), found.attempts);
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Handling notifications idempotently (axum)
+//!
+//! The gateway retries and duplicates happen: verify, handle each delivery key once, and always
+//! answer the exact reply. A body that fails verification is never trusted: query the order.
+//!
+//! ```no_run
+//! use std::collections::HashSet;
+//! use std::sync::{Arc, Mutex};
+//!
+//! use axum::{Router, body::Bytes, extract::State, http::{HeaderMap, StatusCode}, routing::post};
+//! use paywire::Secret;
+//! use paywire_goldenpay::PayoutNotification;
+//!
+//! #[derive(Clone)]
+//! struct App {
+//!     secret: Secret,
+//!     handled: Arc<Mutex<HashSet<String>>>, // use your database in production
+//! }
+//!
+//! async fn notify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> (StatusCode, String) {
+//!     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+//!     match PayoutNotification::verify(&body, content_type, &app.secret) {
+//!         Ok(verified) => {
+//!             let first_time = app.handled.lock().map(|mut h| h.insert(verified.delivery_key())).unwrap_or(false);
+//!             if first_time {
+//!                 // Apply verified.notification exactly once (credit, mark paid...).
+//!             }
+//!             (StatusCode::OK, verified.reply_body().to_owned())
+//!         }
+//!         // Forged or corrupted: do not apply it; the order's state comes from the query API.
+//!         Err(_) => (StatusCode::BAD_REQUEST, String::new()),
+//!     }
+//! }
+//!
+//! # async fn serve() -> std::io::Result<()> {
+//! let app = App { secret: Secret::new("platform key"), handled: Default::default() };
+//! let router = Router::new().route("/goldenpay/notify", post(notify)).with_state(app);
+//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//! axum::serve(listener, router).await
+//! # }
+//! ```
+
+#[cfg(feature = "client")]
+pub use paywire::{Client, ClientConfig, Outcome, ReconcilePolicy, Reconciliation};
 
 paywire::gateway!("specs/goldenpay.toml");

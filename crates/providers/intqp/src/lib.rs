@@ -244,6 +244,50 @@
 //! ));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Sending with the client (feature `client`, on by default)
+//!
+//! Every call ends in one of four [`Outcome`]s, and `Outcome` is not a `Result`: an
+//! indeterminate withdrawal cannot be turned into "failed" by `?`. intqp documents no query API
+//! and no notification format, so an indeterminate withdrawal is reconciled by resubmitting the
+//! same `orderid`: `10003 DuplicateOrder` proves the first one went through.
+//!
+//! ```no_run
+//! use paywire::{Credentials, Money, Secret};
+//! use paywire_intqp::{Client, ClientConfig, ErrorCode, Outcome, ReconcilePolicy, WithdrawRequest};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::new(ClientConfig::new(
+//!     "https://gateway.example",
+//!     Credentials::new(Secret::from_env("INTQP_KEY")?),
+//! ))?;
+//! let withdrawal = WithdrawRequest::builder()
+//!     .uid("test1")
+//!     .currency("VND")
+//!     .orderid("W202611210001")
+//!     .notify_url("https://merchant.example/intqp/notify")
+//!     .amount(Money::from_minor(10_050))
+//!     .userip("203.0.113.7")
+//!     .timestamp(1_763_700_000)
+//!     .pay_code("1004")
+//!     .build()?;
+//! match client.send(&withdrawal).await {
+//!     Outcome::Accepted { payload, .. } => println!("created {:?}", payload.transactionid),
+//!     Outcome::Rejected { code: ErrorCode::DuplicateOrder, .. } => println!("already exists"),
+//!     Outcome::Rejected { code, message, .. } => println!("refused {code}: {message:?}"),
+//!     Outcome::NotSent { reason, .. } => println!("not sent, safe to retry: {reason}"),
+//!     Outcome::Indeterminate { reason, .. } => {
+//!         println!("unknown ({reason}): resubmitting the same orderid");
+//!         let found = client.reconcile(|| withdrawal.clone(), ReconcilePolicy::default()).await;
+//!         println!("order exists: {}", found.last.proves_order_exists());
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+#[cfg(feature = "client")]
+pub use paywire::{Client, ClientConfig, Outcome, ReconcilePolicy, Reconciliation};
 
 mod form_rules;
 
