@@ -11,8 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use paywire::{
-    Client, ClientConfig, CommonStatus, Credentials, Gateway, Money, Outcome, ReconcilePolicy,
-    Secret,
+    Client, ClientConfig, CommonStatus, Credentials, Gateway, Money, ReconcilePolicy, Secret,
 };
 use paywire_sim::{SimConfig, SimGateway, Simulator};
 use tokio::net::TcpListener;
