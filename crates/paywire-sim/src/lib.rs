@@ -170,6 +170,20 @@ impl Simulator {
             Some(p) => Store::sqlite(p)?,
             None => Store::memory(),
         };
+        // Gateway ids go on after the highest one a persistent store already holds: an order
+        // created after a restart must not get the id of an older one (a query by gateway id
+        // would find the wrong order).
+        let issued = store
+            .all()?
+            .iter()
+            .filter_map(|o| {
+                o.gateway_id
+                    .trim_start_matches(|c: char| !c.is_ascii_digit())
+                    .parse::<u64>()
+                    .ok()
+            })
+            .max()
+            .unwrap_or(0);
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
@@ -182,7 +196,7 @@ impl Simulator {
                 faults: Mutex::new(Vec::new()),
                 deliveries: Mutex::new(Vec::new()),
                 http,
-                counter: Mutex::new(0),
+                counter: Mutex::new(issued),
             }),
         })
     }
@@ -399,24 +413,18 @@ async fn handle(
             .into_response();
     };
     let path = format!("/{path}");
-    let want = if method == HttpMethod::GET {
-        Method::Get
-    } else {
-        Method::Post
-    };
-    let Some(op) = sg
-        .gateway
-        .spec()
-        .operations
-        .iter()
-        .find(|o| o.path == path && o.method == want)
-        .cloned()
-    else {
-        return (
-            StatusCode::NOT_FOUND,
-            format!("`{gateway}` has no {method} {path}\n"),
-        )
-            .into_response();
+    // Gateways speak GET and POST only; anything else must not reach an operation.
+    let want = match method {
+        HttpMethod::GET => Method::Get,
+        HttpMethod::POST => Method::Post,
+        _ => {
+            return (
+                StatusCode::METHOD_NOT_ALLOWED,
+                [("allow", "GET, POST")],
+                format!("`{gateway}` answers GET and POST only, not {method} {path}\n"),
+            )
+                .into_response();
+        }
     };
     let header = |name: &str| {
         headers
@@ -424,12 +432,27 @@ async fn handle(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
+    let content_type = header("content-type");
+    let Some(op) = pick_operation(
+        &sg.gateway,
+        &path,
+        want,
+        query.as_deref(),
+        content_type.as_deref(),
+        &body,
+    ) else {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("`{gateway}` has no {method} {path}\n"),
+        )
+            .into_response();
+    };
     let (answer, order) = process(
         &sim,
         &sg,
         &op,
         query.as_deref(),
-        header("content-type").as_deref(),
+        content_type.as_deref(),
         &body,
         &header,
     );
@@ -493,6 +516,86 @@ async fn apply_fault(sim: &Simulator, fault: Option<&str>, answer: Answer) -> Re
     }
 }
 
+/// The operation a request is for. Several operations may share a method and path (diamondpay's
+/// five payout flavours): the first whose field rules the request meets, else the first.
+fn pick_operation(
+    gw: &Gateway,
+    path: &str,
+    method: Method,
+    query: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Option<Operation> {
+    let mut candidates = gw
+        .spec()
+        .operations
+        .iter()
+        .filter(|o| o.path == path && o.method == method);
+    let first = candidates.next()?;
+    let mut rest = candidates.peekable();
+    if rest.peek().is_none() {
+        return Some(first.clone());
+    }
+    let Ok(obj) = receive(first, query, content_type, body) else {
+        return Some(first.clone());
+    };
+    std::iter::once(first)
+        .chain(rest)
+        .find(|o| check_fields(o, &obj).is_ok())
+        .or(Some(first))
+        .cloned()
+}
+
+/// The request's fields, read as the operation's body encoding says.
+fn receive(
+    op: &Operation,
+    query: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Object, paywire::received::ReceiveError> {
+    match op.body {
+        BodyEncoding::Query => Object::from_form(query.unwrap_or("").as_bytes()).or_else(|e| {
+            if query.unwrap_or("").is_empty() {
+                Ok(Object::default())
+            } else {
+                Err(e)
+            }
+        }),
+        BodyEncoding::Json => Object::from_json(body),
+        BodyEncoding::Form => Object::from_body(
+            body,
+            content_type.or(Some("application/x-www-form-urlencoded")),
+        ),
+    }
+}
+
+/// The spec's field rules, plus one the text-based rules cannot see: a JSON object or list
+/// where the spec says text (`{"a":1}` would otherwise pass as the 7 characters `{"a":1}`).
+fn check_fields(op: &Operation, obj: &Object) -> Result<(), paywire::ValidationErrors> {
+    use paywire::validate::{Rule, ValidationError};
+    let mut errors: Vec<ValidationError> = op
+        .request
+        .iter()
+        .filter(|f| matches!(f.ty, FieldType::String))
+        .filter(|f| {
+            matches!(obj.get(&f.name), Some(paywire::received::Raw::Json(r))
+                if r.get().trim_start().starts_with(['{', '[']))
+        })
+        .map(|f| ValidationError {
+            field: f.name.clone(),
+            rule: Rule::Type("text, not a JSON object or list"),
+        })
+        .collect();
+    if let Err(e) = paywire::validate::check(&op.request, obj) {
+        errors.extend(e.0);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(paywire::ValidationErrors(errors))
+    }
+}
+
 fn error_answer(sg: &SimGateway, meaning: ErrorMeaning, message: &str) -> Answer {
     fill::error_envelope(sg, meaning, message)
 }
@@ -508,21 +611,7 @@ fn process(
     header: &dyn Fn(&str) -> Option<String>,
 ) -> (Answer, Option<Order>) {
     let gw = &sg.gateway;
-    let received = match op.body {
-        BodyEncoding::Query => Object::from_form(query.unwrap_or("").as_bytes()).or_else(|e| {
-            if query.unwrap_or("").is_empty() {
-                Ok(Object::default())
-            } else {
-                Err(e)
-            }
-        }),
-        BodyEncoding::Json => Object::from_json(body),
-        BodyEncoding::Form => Object::from_body(
-            body,
-            content_type.or(Some("application/x-www-form-urlencoded")),
-        ),
-    };
-    let obj = match received {
+    let obj = match receive(op, query, content_type, body) {
         Ok(o) => o,
         Err(e) => {
             return (
@@ -572,7 +661,7 @@ fn process(
             );
         }
     }
-    if let Err(e) = paywire::validate::check(&op.request, &obj) {
+    if let Err(e) = check_fields(op, &obj) {
         return (
             error_answer(sg, ErrorMeaning::Invalid, &e.to_string()),
             None,

@@ -159,32 +159,16 @@ impl Client {
         request: &R,
         profile: Option<&str>,
     ) -> Outcome<R::Payload, R::Error> {
-        let gw = R::gateway();
-        let mut evidence = Evidence {
-            operation: R::OPERATION.to_owned(),
-            order_id: request.order_id(),
-            ..Evidence::default()
-        };
-        let prepared = match gw.prepare(R::OPERATION, request.wire(), &self.credentials, profile) {
-            Ok(p) => p,
-            Err(e) => {
-                return Outcome::NotSent {
-                    reason: NotSentReason::Invalid(e.to_string()),
-                    evidence,
-                };
-            }
-        };
-        let started = Instant::now();
-        let exchange = self.exchange(&prepared).await;
-        evidence.elapsed = started.elapsed();
         let secret = &self.credentials.secret;
-        classify(
-            exchange,
-            evidence,
+        self.execute(
+            R::gateway(),
+            R::OPERATION,
+            request.wire(),
+            profile,
             |body| R::read_body(body, secret),
             R::error_code,
-            |code| crate::outcome::meaning_in(gw, code),
         )
+        .await
     }
 
     /// Send an operation of any gateway from key/value fields (the CLI's `send`); the payload is
@@ -196,17 +180,46 @@ impl Client {
         fields: WireFields,
         profile: Option<&str>,
     ) -> Outcome<serde_json::Value, String> {
+        let secret = &self.credentials.secret;
+        self.execute(
+            gateway,
+            operation,
+            fields,
+            profile,
+            |body| {
+                gateway
+                    .read_response(operation, body, secret)
+                    .map(dynamic_response)
+            },
+            str::to_owned,
+        )
+        .await
+    }
+
+    /// Prepare (validate, sign, encode), exchange, and classify with `read`: the one path every
+    /// send takes.
+    async fn execute<T, E>(
+        &self,
+        gateway: &Gateway,
+        operation: &str,
+        fields: WireFields,
+        profile: Option<&str>,
+        read: impl FnOnce(
+            &[u8],
+        )
+            -> Result<crate::gateway::Response<T, E>, crate::gateway::ResponseError>,
+        code_of: impl FnOnce(&str) -> E,
+    ) -> Outcome<T, E> {
         let mut evidence = Evidence {
             operation: operation.to_owned(),
+            order_id: gateway
+                .operation(operation)
+                .ok()
+                .and_then(|op| op.order_id.as_deref())
+                .and_then(|k| fields.get(k))
+                .and_then(|v| v.text()),
             ..Evidence::default()
         };
-        if let Ok(op) = gateway.operation(operation) {
-            evidence.order_id = op
-                .order_id
-                .as_deref()
-                .and_then(|k| fields.get(k))
-                .and_then(|v| v.text());
-        }
         let prepared = match gateway.prepare(operation, fields, &self.credentials, profile) {
             Ok(p) => p,
             Err(e) => {
@@ -219,18 +232,9 @@ impl Client {
         let started = Instant::now();
         let exchange = self.exchange(&prepared).await;
         evidence.elapsed = started.elapsed();
-        let secret = &self.credentials.secret;
-        classify(
-            exchange,
-            evidence,
-            |body| {
-                gateway
-                    .read_response(operation, body, secret)
-                    .map(dynamic_response)
-            },
-            str::to_owned,
-            |code| crate::outcome::meaning_in(gateway, code),
-        )
+        classify(exchange, evidence, read, code_of, |code| {
+            crate::outcome::meaning_in(gateway, code)
+        })
     }
 
     /// Send a prepared request and collect what came back, classifying transport failures.

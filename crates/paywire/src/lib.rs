@@ -8,6 +8,10 @@
 //!   covers every field, unknown ones included, with each number's text as received.
 //! - [`validate`]: a spec's field rules checked before anything is sent.
 //! - [`Gateway`]: any spec driven at run time (prepare, read responses, verify notifications).
+//! - [`Outcome`]: accepted, rejected, not sent or indeterminate: never "unknown" taken for
+//!   "failed"; [`outcome::classify`] holds the rules.
+//! - [`Request`]: implemented by every generated request, so one client sends any provider's.
+//! - `client` (feature `client`): the reqwest (rustls) client, with `Client::reconcile`.
 //! - [`gateway!`]: the macro that generates a provider's typed API from its spec.
 //!
 //! Dynamic signing of any key/value map with a provider's profile:
