@@ -425,3 +425,41 @@ async fn goldenpay_fault_matrix() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn goldenpay_collect_answer_with_a_bad_signature_is_indeterminate() {
+    use paywire_goldenpay::*;
+    let secret = Secret::new("gp-token");
+    let payload = gateway()
+        .sign_json_body(
+            None,
+            br#"{"id":"PT1","trans_id":"C1","mch_id":8888,"order_amount":"100.00","status":20,"url":"https://cashier.example/PT1"}"#,
+            &secret,
+        )
+        .unwrap();
+    let (server, url) = start().await;
+    let c = client(&url, "gp-token");
+    let collect = || {
+        CreateCollectRequest::builder()
+            .mch_id(8888)
+            .trans_id("C1")
+            .currency("VND")
+            .amount(Money::from_minor(10000))
+            .channel("bank")
+            .callback_url("https://m.example/cb")
+            .nonce("abcdef12")
+            .timestamp(1729187424)
+            .build()
+            .unwrap()
+    };
+    *server.mode.lock().await =
+        Mode::Respond(200, format!(r#"{{"code":200,"payload":{payload}}}"#));
+    assert_eq!(summary(&c.send(&collect()).await), "accepted");
+    let tampered = payload.replace("\"100.00\"", "\"900.00\"");
+    *server.mode.lock().await =
+        Mode::Respond(200, format!(r#"{{"code":200,"payload":{tampered}}}"#));
+    assert_eq!(
+        summary(&c.send(&collect()).await),
+        "indeterminate: bad signature"
+    );
+}

@@ -613,7 +613,7 @@ fn tampered_callbacks_are_refused_without_their_payload() {
 }
 
 #[test]
-fn the_collect_answer_sign_is_kept_but_not_verified() {
+fn the_collect_answer_sign_is_verified() {
     // The fixture's payload `sign` was made with md5 over the payload (`meta` as compact JSON,
     // `ratio` as written), as fixtures/README.md says.
     let body = String::from_utf8(fixture("collect_created_constructed.json")).unwrap();
@@ -626,13 +626,15 @@ fn the_collect_answer_sign_is_kept_but_not_verified() {
         &token(),
     )
     .unwrap();
-    // The spec does not verify it (what it covers is not documented), so a wrong one still reads.
+    // The spec verifies it (envelope `collect`), so a wrong one is an error, never a payload.
+    let parsed = CreateCollectResponse::read(body.as_bytes(), &token()).unwrap();
+    assert!(matches!(parsed, Response::Accepted { .. }));
     let wrong = body.replace("bbebe7532b1a5e4021a258e2a0835daa", "0".repeat(32).as_str());
-    let parsed = CreateCollectResponse::read(wrong.as_bytes(), &token()).unwrap();
-    let Response::Accepted { payload, .. } = parsed else {
-        panic!("accepted")
-    };
-    assert_eq!(payload.sign.as_deref(), Some("0".repeat(32).as_str()));
+    let err = CreateCollectResponse::read(wrong.as_bytes(), &token()).unwrap_err();
+    assert!(
+        err.to_string().contains("signature verification failed"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
