@@ -5,7 +5,7 @@
 use paywire::received::Object;
 use paywire::spec::{
     CommonStatus, ErrorMeaning, Field, FieldType, MoneyFormat, NumberWire, Operation,
-    SignatureScope,
+    OperationKind, SignatureScope,
 };
 use paywire::wire::{WireFields, WireValue};
 use paywire::{Gateway, Money};
@@ -110,6 +110,7 @@ pub fn status_path(gw: &Gateway, op: &Operation, final_status: CommonStatus) -> 
                 .and_then(|n| spec.notification(n))
                 .and_then(|n| n.status.as_deref())
         })
+        .or_else(|| query_status(gw, op))
         .and_then(|m| spec.statuses.get(m));
     let Some(map) = map else {
         return vec!["accepted".to_owned()];
@@ -137,6 +138,27 @@ pub fn status_path(gw: &Gateway, op: &Operation, final_status: CommonStatus) -> 
         path.push(map.map.keys().next().cloned().unwrap_or_default());
     }
     path
+}
+
+/// The status map of the query that reads orders `op` creates, for a creator whose answer and
+/// notification name none (WeChat Pay v2's unified order: only the order query's `trade_state`
+/// says how an order goes): the query keyed by the same merchant order id field, else the only
+/// query with a status map. Without it the order would sit at a code no map knows.
+fn query_status<'a>(gw: &'a Gateway, op: &Operation) -> Option<&'a str> {
+    let queries: Vec<&Operation> = gw
+        .spec()
+        .operations
+        .iter()
+        .filter(|q| matches!(q.kind, OperationKind::Query) && q.status.is_some())
+        .collect();
+    let query = match queries.as_slice() {
+        [only] => Some(*only),
+        many => many
+            .iter()
+            .find(|q| q.order_id.is_some() && q.order_id == op.order_id)
+            .copied(),
+    };
+    query.and_then(|q| q.status.as_deref())
 }
 
 fn is_time_name(name: &str) -> bool {

@@ -8,6 +8,11 @@
 //! until the documented reply comes back), answers queries and balance, and signs its responses
 //! where the gateway does. Errors use the gateway's own envelope and codes.
 //!
+//! Operations that share a method and path (diamondpay's payout flavours) are told apart by
+//! their field rules: a request is for the first one whose rules it meets. Methods other than
+//! GET and POST are answered 405. A create operation whose answer and notification name no status
+//! map moves through the status map of the query that reads its orders.
+//!
 //! # Fault injection
 //!
 //! A fault applies after the request was processed (the order exists), which is exactly the
@@ -759,9 +764,27 @@ fn query_order(
     obj: &Object,
 ) -> (Answer, Option<Order>) {
     let gw = &sg.gateway;
-    // Any request field that names a known order (merchant id or gateway id) finds it.
+    // Only id fields look orders up: the query's own order id and gateway id fields, and any
+    // field named like an order id or gateway id of the spec's create operations (so a `limit`
+    // of 10 never matches an order whose id is "10").
+    let spec = gw.spec();
+    let id_fields: Vec<&str> = op
+        .order_id
+        .iter()
+        .chain(op.gateway_id.iter())
+        .chain(
+            spec.operations
+                .iter()
+                .flat_map(|o| o.order_id.iter().chain(o.gateway_id.iter())),
+        )
+        .map(String::as_str)
+        .collect();
     let mut found = None;
-    for f in &op.request {
+    for f in op
+        .request
+        .iter()
+        .filter(|f| id_fields.contains(&f.name.as_str()))
+    {
         if let Some(v) = obj.text(&f.name)
             && let Ok(Some(o)) = sim.inner.store.find(gw.name(), &v)
         {

@@ -99,10 +99,7 @@ async fn query(sim: &Simulator, field: &str, value: &str) -> Option<(String, Str
 
 fn payout_id(reply: &Reply) -> String {
     match reply {
-        Reply::Accepted(a) => a
-            .payload_object()
-            .text("payout_id")
-            .expect("a payout id"),
+        Reply::Accepted(a) => a.payload_object().text("payout_id").expect("a payout id"),
         Reply::Rejected(r) => panic!("refused: {r:?}"),
     }
 }
