@@ -127,6 +127,8 @@ pub trait FieldSource {
     fn items(&self, key: &str) -> Option<Vec<String>>;
     /// Nested objects of an `object` (one) or `objects` (many) field.
     fn objects(&self, key: &str) -> Option<Vec<Object>>;
+    /// Whether the value is a JSON object or list (not text, a number or a boolean).
+    fn is_structured(&self, key: &str) -> bool;
 }
 
 impl FieldSource for WireFields {
@@ -139,6 +141,12 @@ impl FieldSource for WireFields {
     fn objects(&self, key: &str) -> Option<Vec<Object>> {
         let text = self.get(key)?.text()?;
         objects_of(&text)
+    }
+    fn is_structured(&self, key: &str) -> bool {
+        matches!(
+            self.get(key),
+            Some(crate::wire::WireValue::Strings(_) | crate::wire::WireValue::Json(_))
+        )
     }
 }
 
@@ -154,6 +162,9 @@ impl FieldSource for Object {
     }
     fn objects(&self, key: &str) -> Option<Vec<Object>> {
         objects_of(&self.get(key)?.sign_text()?)
+    }
+    fn is_structured(&self, key: &str) -> bool {
+        matches!(self.get(key), Some(Raw::Json(r)) if r.get().trim_start().starts_with(['{', '[']))
     }
 }
 
@@ -229,6 +240,16 @@ fn check_into(
                 let cond: Vec<String> = f.required_when.iter().map(|c| c.describe()).collect();
                 errors.push(err(Rule::RequiredWhen(cond.join(" and "))));
             }
+            continue;
+        }
+        let scalar = matches!(
+            f.ty,
+            FieldType::String | FieldType::Integer | FieldType::Money | FieldType::Boolean
+        );
+        if scalar && source.is_structured(&f.name) {
+            errors.push(err(Rule::Type(
+                "text or a number, not a JSON object or list",
+            )));
             continue;
         }
         match f.ty {
@@ -365,5 +386,35 @@ fn check_into(
             },
             FieldType::Json | FieldType::Unknown => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(src: &str) -> Vec<Field> {
+        let spec = paywire_spec::parse_str(
+            &format!("[gateway]\nname = \"t\"\ndefault_profile = \"m\"\n[profiles.m]\ndigest = \"md5\"\n[[operations]]\nname = \"o\"\nmethod = \"POST\"\npath = \"/o\"\n{src}"),
+            "t.toml",
+        )
+        .unwrap();
+        spec.operations[0].request.clone()
+    }
+
+    #[test]
+    fn a_json_object_or_list_is_not_text() {
+        let f = fields(
+            "[[operations.request]]\nname = \"name\"\ntype = \"string\"\nmax_length = 20\n[[operations.request]]\nname = \"n\"\ntype = \"integer\"",
+        );
+        let obj = Object::from_json(br#"{"name":{"a":1},"n":[1]}"#).unwrap();
+        let err = check(&f, &obj).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid request: `name` must be text or a number, not a JSON object or list; \
+             `n` must be text or a number, not a JSON object or list"
+        );
+        let ok = Object::from_json(br#"{"name":"Ann","n":3}"#).unwrap();
+        assert_eq!(check(&f, &ok), Ok(()));
     }
 }
