@@ -2516,9 +2516,9 @@ pub struct QueryPayoutsRequest {
     ///
     /// Wire name `offset`. At least 0.
     pub offset: Option<i64>,
-    /// Rows to return: at most 500, default 25 (the spec format has no numeric maximum; the gateway enforces it).
+    /// Rows to return: at most 500, default 25.
     ///
-    /// Wire name `limit`. At least 1.
+    /// Wire name `limit`. At least 1. At most 500.
     pub limit: Option<i64>,
     /// Platform order ID.
     ///
@@ -2837,9 +2837,9 @@ pub struct QueryDepositsRequest {
     ///
     /// Wire name `offset`. At least 0.
     pub offset: Option<i64>,
-    /// Rows to return: at most 500, default 25 (the spec format has no numeric maximum; the gateway enforces it).
+    /// Rows to return: at most 500, default 25.
     ///
-    /// Wire name `limit`. At least 1.
+    /// Wire name `limit`. At least 1. At most 500.
     pub limit: Option<i64>,
     /// Platform order ID.
     ///

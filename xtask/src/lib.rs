@@ -220,6 +220,9 @@ fn rules(f: &Field) -> String {
     if let Some(m) = f.min {
         r.push(format!("min {m}"));
     }
+    if let Some(m) = f.max {
+        r.push(format!("max {m}"));
+    }
     r.join("; ")
 }
 

@@ -251,6 +251,9 @@ fn field_doc(f: &Field) -> Vec<String> {
     if let Some(m) = f.min {
         rules.push(format!("At least {m}."));
     }
+    if let Some(m) = f.max {
+        rules.push(format!("At most {m}."));
+    }
     if lines.iter().all(|l| l.trim().is_empty()) {
         lines.clear();
     } else {

@@ -615,6 +615,9 @@ pub struct Field {
     /// Smallest value of an integer or amount (in minor units for money).
     #[serde(default)]
     pub min: Option<i64>,
+    /// Largest value of an integer or amount (in minor units for money).
+    #[serde(default)]
+    pub max: Option<i64>,
     /// The field is required when every one of these conditions holds.
     #[serde(default)]
     pub required_when: Vec<Condition>,

@@ -346,6 +346,22 @@ impl Checker<'_> {
                 Some("remove it, or use `type = \"money\"`".to_owned()),
             );
         }
+        if f.max.is_some() && !matches!(f.ty, FieldType::Integer | FieldType::Money) {
+            self.push(
+                fp.key("max"),
+                format!("`max` applies to integers and money, not to `{}`", f.name),
+                Some("remove `max`, or use `max_length` for text".to_owned()),
+            );
+        }
+        if let (Some(min), Some(max)) = (f.min, f.max)
+            && min > max
+        {
+            self.push(
+                fp.key("min"),
+                format!("min {min} is over max {max}"),
+                Some("swap them".to_owned()),
+            );
+        }
         if f.min.is_some() && !matches!(f.ty, FieldType::Integer | FieldType::Money) {
             self.push(
                 fp.key("min"),

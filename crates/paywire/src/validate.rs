@@ -42,6 +42,10 @@ pub enum Rule {
     Min(i64),
     /// An amount below the minimum.
     MinAmount(Money),
+    /// Above the maximum.
+    Max(i64),
+    /// An amount above the maximum.
+    MaxAmount(Money),
     /// A rule from elsewhere (such as a channel's form rules).
     Other(String),
 }
@@ -90,6 +94,8 @@ impl fmt::Display for ValidationError {
             }
             Rule::Min(min) => write!(f, "`{n}` must be at least {min}"),
             Rule::MinAmount(min) => write!(f, "`{n}` must be at least {min}"),
+            Rule::Max(max) => write!(f, "`{n}` must be at most {max}"),
+            Rule::MaxAmount(max) => write!(f, "`{n}` must be at most {max}"),
             Rule::Other(m) => write!(f, "`{n}`: {m}"),
         }
     }
@@ -286,6 +292,11 @@ fn check_into(
                         if f.min.is_some_and(|m| v < m) {
                             errors.push(err(Rule::Min(f.min.unwrap_or_default())));
                         }
+                        if let Some(max) = f.max
+                            && v > max
+                        {
+                            errors.push(err(Rule::Max(max)));
+                        }
                         if !f.one_of.is_empty() && !f.one_of.contains(&v.to_string()) {
                             errors.push(err(Rule::OneOf(f.one_of.clone())));
                         }
@@ -310,6 +321,11 @@ fn check_into(
                             && m.minor() < min
                         {
                             errors.push(err(Rule::MinAmount(Money::from_minor(min))));
+                        }
+                        if let Some(max) = f.max
+                            && m.minor() > max
+                        {
+                            errors.push(err(Rule::MaxAmount(Money::from_minor(max))));
                         }
                     }
                 }

@@ -280,6 +280,16 @@ fn query_payouts_wire_format() {
     let prepared = req.prepare(&creds()).unwrap();
     assert_eq!(prepared.path, "/gateway/api/v2/payouts");
     pin_unsigned("query_payouts", &prepared);
+    // The documented maximum of `limit` is enforced before sending.
+    let err = QueryPayoutsRequest::builder()
+        .limit(501)
+        .payout_cl_id("DEVPOT00143538")
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid request: `limit` must be at most 500"
+    );
     // An unsigned operation has no signing methods (no `prepare_with`, no `canonical_string`).
     assert!(prepared.signature.is_none() && prepared.canonical.is_none());
     // The Authorization credential is required.
