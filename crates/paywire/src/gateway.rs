@@ -182,6 +182,9 @@ pub enum ResponseError {
     /// The envelope's code is missing.
     #[error("the response has no result code at `{0}`")]
     NoCode(String),
+    /// The operation or a profile it names is not in the spec.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
     /// The response's signature does not verify.
     #[error("response {0}")]
     Signature(#[from] VerifyError),
@@ -396,11 +399,7 @@ impl Gateway {
         body: &[u8],
         secret: &Secret,
     ) -> Result<Reply, ResponseError> {
-        let Ok(op) = self.operation(operation) else {
-            return Err(ResponseError::NoCode(format!(
-                "(unknown operation {operation})"
-            )));
-        };
+        let op = self.operation(operation)?;
         let obj = Object::from_json(body)?;
         let Some(env) = self.spec.envelope_for(op) else {
             // No envelope: the whole body is the payload.
@@ -424,9 +423,7 @@ impl Gateway {
                 SignatureScope::Body => obj.clone(),
                 SignatureScope::Payload => Object::from_raw(&payload).unwrap_or_default(),
             };
-            let recipe = self
-                .profile(Some(&sig.profile))
-                .map_err(|_| ResponseError::NoCode(sig.profile.clone()))?;
+            let recipe = self.profile(Some(&sig.profile))?;
             let carries = signed_obj
                 .text(&recipe.signature_field)
                 .is_some_and(|s| !s.is_empty());
@@ -448,9 +445,7 @@ impl Gateway {
             return Ok(Reply::Rejected(Rejection { code, message }));
         }
         if let Some(rows) = &op.rows {
-            let recipe = self
-                .profile(Some(&rows.profile))
-                .map_err(|_| ResponseError::NoCode(rows.profile.clone()))?;
+            let recipe = self.profile(Some(&rows.profile))?;
             let list = match &rows.path {
                 Some(p) => Object::from_raw(&payload).ok().and_then(|o| o.path(p)),
                 None => Some(payload.clone()),
