@@ -316,7 +316,7 @@ pub fn provider_doc(rel: &str, spec: &Spec) -> String {
             op.name.replace('_', "-"),
             op.method.as_str(),
             op.path,
-            op.body,
+            op.body(),
             signed,
             op.kind
         );

@@ -514,7 +514,7 @@ fn operation(spec: &Spec, op: &Operation) -> TokenStream {
         " `{} {}`, {:?} body.",
         op.method.as_str(),
         op.path,
-        op.body
+        op.body()
     ));
     let profile_name = op
         .profile

@@ -561,7 +561,7 @@ fn receive(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<Object, paywire::received::ReceiveError> {
-    match op.body {
+    match op.body() {
         BodyEncoding::Query => Object::from_form(query.unwrap_or("").as_bytes()).or_else(|e| {
             if query.unwrap_or("").is_empty() {
                 Ok(Object::default())

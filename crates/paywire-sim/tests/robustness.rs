@@ -658,7 +658,7 @@ fn garbage_query(rng: &mut Lcg, w: &World) -> Case {
         None => Expect::Status(404),
         Some(op) => {
             assert_eq!(
-                op.body,
+                op.body(),
                 BodyEncoding::Query,
                 "GET operations read the query"
             );

@@ -378,9 +378,9 @@ pub struct Operation {
     pub method: Method,
     /// Path under the base URL.
     pub path: String,
-    /// How the fields travel.
-    #[serde(default)]
-    pub body: BodyEncoding,
+    /// How the fields travel; omit for `query` on GET and `json` on POST (see [`Operation::body`]).
+    #[serde(default, rename = "body")]
+    pub body_encoding: Option<BodyEncoding>,
     /// Signing profile; omit for the gateway's default profile.
     #[serde(default)]
     pub profile: Option<String>,
@@ -677,6 +677,16 @@ impl Condition {
         } else {
             parts.join(" and ")
         }
+    }
+}
+
+impl Operation {
+    /// How the fields travel: as written, else the query string for GET and JSON for POST.
+    pub fn body(&self) -> BodyEncoding {
+        self.body_encoding.unwrap_or(match self.method {
+            Method::Get => BodyEncoding::Query,
+            Method::Post => BodyEncoding::Json,
+        })
     }
 }
 

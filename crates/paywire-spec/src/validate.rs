@@ -472,7 +472,7 @@ impl Checker<'_> {
                     Some(format!("write `/{}`", op.path)),
                 );
             }
-            if op.method == Method::Get && op.body != BodyEncoding::Query {
+            if op.method == Method::Get && op.body() != BodyEncoding::Query {
                 // `body` defaults to json: when it is not written, point at the method.
                 let at = if self.written(&p.key("body")) {
                     p.key("body")

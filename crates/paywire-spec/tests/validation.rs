@@ -424,10 +424,10 @@ body = "json"
 }
 
 #[test]
-fn get_without_a_body_key_points_at_the_method() {
-    // `body` defaults to json, so a GET must say `body = "query"`; the method is what is
-    // written, so that is where the diagnostic points (not the `[[operations]]` header).
-    let src = r#"[gateway]
+fn get_defaults_to_the_query_string_and_refuses_a_json_body() {
+    // Without a `body` key a GET sends its fields in the query string; writing `body = "json"`
+    // on a GET is refused at the value.
+    let base = r#"[gateway]
 name = "demo"
 default_profile = "md5"
 
@@ -439,8 +439,11 @@ name = "query_payouts"
 method = "GET"
 path = "/payouts"
 "#;
-    let d = only(src);
-    assert_at(src, &d, 10, 10, r#""GET""#);
+    let spec = paywire_spec::parse_str(base, "demo.toml").expect("a GET without body is valid");
+    assert_eq!(spec.operations[0].body(), paywire_spec::BodyEncoding::Query);
+    let src = format!("{base}body = \"json\"\n");
+    let d = only(&src);
+    assert_at(&src, &d, 12, 8, r#""json""#);
     assert_message(&d, "a GET request has no body");
     assert_help(&d, r#"body = "query""#);
 }
@@ -561,6 +564,7 @@ template = "{secret}{pairs}"
 [[operations]]
 name = "query"
 method = "GET"
+body = "json"
 path = "query"
 profile = "sha"
 
@@ -590,14 +594,14 @@ type = "string"
         (2, 8, r#""Demo""#),              // gateway name not lowercase
         (7, 12, r#""{pairs}""#),          // md5 template without {secret}
         (11, 12, r#""{secret}{pairs}""#), // HMAC template with {secret}
-        (15, 10, r#""GET""#),             // GET with the default json body
-        (16, 8, r#""query""#),            // path without a leading `/`
-        (17, 11, r#""sha""#),             // profile not defined
-        (21, 8, r#""money""#),            // money without `money`
-        (25, 8, r#""strng""#),            // unknown type
-        (30, 11, r#""([""#),              // invalid regex
-        (31, 28, r#""country""#),         // condition on a missing field
-        (34, 8, r#""amount""#),           // duplicate wire name
+        (16, 8, r#""json""#),             // GET with a json body
+        (17, 8, r#""query""#),            // path without a leading `/`
+        (18, 11, r#""sha""#),             // profile not defined
+        (22, 8, r#""money""#),            // money without `money`
+        (26, 8, r#""strng""#),            // unknown type
+        (31, 11, r#""([""#),              // invalid regex
+        (32, 28, r#""country""#),         // condition on a missing field
+        (35, 8, r#""amount""#),           // duplicate wire name
     ];
     assert_eq!(found, expected, "\n{}", SpecErrors(diagnostics(src)));
     for d in diagnostics(src) {

@@ -369,7 +369,7 @@ impl Gateway {
                 Secret::new(fill_template(name, template, credentials)?),
             ));
         }
-        let (query, body, content_type) = match op.body {
+        let (query, body, content_type) = match op.body() {
             BodyEncoding::Json => (None, Some(fields.to_json()), Some("application/json")),
             BodyEncoding::Form => (
                 None,
