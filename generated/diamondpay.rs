@@ -99,7 +99,17 @@ impl ::std::fmt::Display for ErrorCode {
 ///
 /// `POST /gateway/api/v2/payouts`, Json body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutTwdRequest {
     /// Merchant ID assigned by the platform, String(7).
     ///
@@ -120,6 +130,7 @@ pub struct CreatePayoutTwdRequest {
     /// Transaction result notification URL, String(256).
     ///
     /// Wire name `notify_url`. At most 256 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// Payee's bank code, String(16) (from the platform's bank list).
     ///
@@ -132,6 +143,7 @@ pub struct CreatePayoutTwdRequest {
     /// Payee's name (sent by seed 000's example; not in its table).
     ///
     /// Wire name `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Currency, String(3): fixed value `twd`.
     ///
@@ -370,13 +382,15 @@ impl CreatePayoutTwdRequest {
     }
 }
 /// The payload of a successful `create_payout_twd` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutTwdResponse {
     /// Platform order ID.
     ///
     /// Wire name `payout_id` (also read as `payoutId`).
     pub payout_id: String,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutTwdResponse {
@@ -486,7 +500,17 @@ impl CreatePayoutTwdResponse {
 ///
 /// `POST /gateway/api/v2/payouts`, Json body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutCnyBankRequest {
     /// Merchant ID assigned by the platform, String(7).
     ///
@@ -507,6 +531,7 @@ pub struct CreatePayoutCnyBankRequest {
     /// Transaction result notification URL, String(256).
     ///
     /// Wire name `notify_url`. At most 256 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// Bank name, from the platform's bank list (such as 中国农业银行).
     ///
@@ -523,14 +548,17 @@ pub struct CreatePayoutCnyBankRequest {
     /// Bank branch name.
     ///
     /// Wire name `bank_branch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_branch: Option<String>,
     /// Province of the bank.
     ///
     /// Wire name `province`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub province: Option<String>,
     /// City of the bank.
     ///
     /// Wire name `city`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Request time, Unix seconds, Integer(10); sent as a JSON string like the example.
     ///
@@ -795,13 +823,15 @@ impl CreatePayoutCnyBankRequest {
     }
 }
 /// The payload of a successful `create_payout_cny_bank` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutCnyBankResponse {
     /// Platform order ID.
     ///
     /// Wire name `payout_id` (also read as `payoutId`).
     pub payout_id: String,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutCnyBankResponse {
@@ -911,7 +941,17 @@ impl CreatePayoutCnyBankResponse {
 ///
 /// `POST /gateway/api/v2/payouts`, Json body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutInrRequest {
     /// Merchant ID assigned by the platform, String(7).
     ///
@@ -924,6 +964,7 @@ pub struct CreatePayoutInrRequest {
     /// Platform channel ID (seen in the INR example; meaning not documented further).
     ///
     /// Wire name `platform_channel_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_channel_id: Option<String>,
     /// Merchant order ID, String(32).
     ///
@@ -936,6 +977,7 @@ pub struct CreatePayoutInrRequest {
     /// Transaction result notification URL, String(256).
     ///
     /// Wire name `notify_url`. At most 256 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// IFSC code of the payee's bank branch.
     ///
@@ -1203,13 +1245,15 @@ impl CreatePayoutInrRequest {
     }
 }
 /// The payload of a successful `create_payout_inr` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutInrResponse {
     /// Platform order ID.
     ///
     /// Wire name `payout_id` (also read as `payoutId`).
     pub payout_id: String,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutInrResponse {
@@ -1319,7 +1363,17 @@ impl CreatePayoutInrResponse {
 ///
 /// `POST /gateway/api/v2/payouts`, Json body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutCnyAlipayRequest {
     /// Merchant ID assigned by the platform, String(7).
     ///
@@ -1340,6 +1394,7 @@ pub struct CreatePayoutCnyAlipayRequest {
     /// Transaction result notification URL, String(256).
     ///
     /// Wire name `notify_url`. At most 256 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// Payee's Alipay account.
     ///
@@ -1553,13 +1608,15 @@ impl CreatePayoutCnyAlipayRequest {
     }
 }
 /// The payload of a successful `create_payout_cny_alipay` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutCnyAlipayResponse {
     /// Platform order ID.
     ///
     /// Wire name `payout_id` (also read as `payoutId`).
     pub payout_id: String,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutCnyAlipayResponse {
@@ -1669,7 +1726,17 @@ impl CreatePayoutCnyAlipayResponse {
 ///
 /// `POST /gateway/api/v2/payouts`, Json body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutCnyUnionpayRequest {
     /// Merchant ID assigned by the platform, String(7).
     ///
@@ -1690,6 +1757,7 @@ pub struct CreatePayoutCnyUnionpayRequest {
     /// Transaction result notification URL, String(256).
     ///
     /// Wire name `notify_url`. At most 256 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
     /// Payee's name.
     ///
@@ -1903,13 +1971,15 @@ impl CreatePayoutCnyUnionpayRequest {
     }
 }
 /// The payload of a successful `create_payout_cny_unionpay` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutCnyUnionpayResponse {
     /// Platform order ID.
     ///
     /// Wire name `payout_id` (also read as `payoutId`).
     pub payout_id: String,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutCnyUnionpayResponse {
@@ -2020,7 +2090,17 @@ impl CreatePayoutCnyUnionpayResponse {
 ///
 /// `POST /gateway/api/v1/payments`, Json body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreateDepositTwdAtmRequest {
     /// Merchant ID assigned by the platform, String(7).
     ///
@@ -2045,6 +2125,7 @@ pub struct CreateDepositTwdAtmRequest {
     /// Payer's bank code, String(3).
     ///
     /// Wire name `bank_code`. At most 3 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_code: Option<String>,
     /// Payer's name, String(32).
     ///
@@ -2278,29 +2359,36 @@ impl CreateDepositTwdAtmRequest {
     }
 }
 /// The `receiver` object of [`CreateDepositTwdAtmResponsePaymentInfo`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreateDepositTwdAtmResponsePaymentInfoReceiver {
     /// Receiving bank branch.
     ///
     /// Wire name `bank_branch` (also read as `bankBranch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_branch: Option<String>,
     /// Receiving bank's logo URL.
     ///
     /// Wire name `bank_logo` (also read as `bankLogo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_logo: Option<String>,
     /// Receiving bank's name.
     ///
     /// Wire name `bank_name` (also read as `bankName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_name: Option<String>,
     /// Receiving account holder's name.
     ///
     /// Wire name `card_name` (also read as `cardName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_name: Option<String>,
     /// Receiving account number.
     ///
     /// Wire name `card_number` (also read as `cardNumber`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_number: Option<String>,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreateDepositTwdAtmResponsePaymentInfoReceiver {
@@ -2321,33 +2409,41 @@ impl ::paywire::read::FromObject for CreateDepositTwdAtmResponsePaymentInfoRecei
     }
 }
 /// The `payment_info` object of [`CreateDepositTwdAtmResponse`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreateDepositTwdAtmResponsePaymentInfo {
     /// Order amount in cents.
     ///
     /// Wire name `amount` (also read as `amount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<::paywire::Money>,
     /// Amount shown to the payer, in cents.
     ///
     /// Wire name `display_amount` (also read as `displayAmount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_amount: Option<::paywire::Money>,
     /// Merchant order ID.
     ///
     /// Wire name `payment_cl_id` (also read as `paymentClId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_cl_id: Option<String>,
     /// Platform order ID.
     ///
     /// Wire name `payment_id` (also read as `paymentId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<String>,
     /// Transfer note the payer should write (the example's is 无须附言, "no note needed").
     ///
     /// Wire name `token` (also read as `token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// The receiving account the payer transfers to.
     ///
     /// Wire name `receiver` (also read as `receiver`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver: Option<CreateDepositTwdAtmResponsePaymentInfoReceiver>,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreateDepositTwdAtmResponsePaymentInfo {
@@ -2384,7 +2480,8 @@ impl ::paywire::read::FromObject for CreateDepositTwdAtmResponsePaymentInfo {
     }
 }
 /// The payload of a successful `create_deposit_twd_atm` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreateDepositTwdAtmResponse {
     /// Payment page URL for the payer.
     ///
@@ -2393,12 +2490,15 @@ pub struct CreateDepositTwdAtmResponse {
     /// What the payer needs to pay (seed 003's example; not in its table).
     ///
     /// Wire name `payment_info` (also read as `paymentInfo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_info: Option<CreateDepositTwdAtmResponsePaymentInfo>,
     /// Platform order ID, when the payload carries it at the top level.
     ///
     /// Wire name `payment_id` (also read as `paymentId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<String>,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreateDepositTwdAtmResponse {
@@ -2510,31 +2610,49 @@ impl CreateDepositTwdAtmResponse {
 ///
 /// `GET /gateway/api/v2/payouts`, Query body.
 /// Not signed.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct QueryPayoutsRequest {
     /// Rows to skip.
     ///
     /// Wire name `offset`. At least 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Rows to return: at most 500, default 25.
     ///
     /// Wire name `limit`. At least 1. At most 500.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Platform order ID.
     ///
     /// Wire name `payout_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout_id: Option<String>,
     /// Merchant order ID.
     ///
     /// Wire name `payout_cl_id`. At most 32 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout_cl_id: Option<String>,
     /// Created at or after this time (format of create_time).
     ///
     /// Wire name `create_time__gte`.
+    #[serde(rename = "create_time__gte")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time_gte: Option<String>,
     /// Created at or before this time (format of create_time).
     ///
     /// Wire name `create_time__lte`.
+    #[serde(rename = "create_time__lte")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time_lte: Option<String>,
 }
 /// Builder of [`QueryPayoutsRequest`]; `build()` checks every rule of the spec.
@@ -2677,49 +2795,61 @@ impl QueryPayoutsRequest {
     }
 }
 /// One row of a successful `query_payouts` response (each row is signed and verified).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct QueryPayoutsRow {
     /// Platform order ID.
     ///
     /// Wire name `payout_id` (also read as `payoutId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout_id: Option<String>,
     /// Merchant order ID.
     ///
     /// Wire name `payout_cl_id` (also read as `payoutClId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout_cl_id: Option<String>,
     /// Merchant ID.
     ///
     /// Wire name `platform_id` (also read as `platformId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_id: Option<String>,
     /// Order amount in cents.
     ///
     /// Wire name `amount` (also read as `amount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<::paywire::Money>,
     /// Amount actually paid out, in cents.
     ///
     /// Wire name `real_amount` (also read as `realAmount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub real_amount: Option<::paywire::Money>,
     /// Fee in cents.
     ///
     /// Wire name `fee` (also read as `fee`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee: Option<::paywire::Money>,
     /// Payout status: 0 created, 1 pending, 2 waiting, 3 completed, 4 rejected, 5 cancelled.
     ///
     /// Wire name `status` (also read as `status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     /// Creation time (format not documented).
     ///
     /// Wire name `create_time` (also read as `createTime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<String>,
     /// Last update time (format not documented).
     ///
     /// Wire name `update_time` (also read as `updateTime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
     /// The row's signature (verified before the row is trusted).
     ///
     /// Wire name `sign` (also read as `sign`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign: Option<String>,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for QueryPayoutsRow {
@@ -2768,7 +2898,8 @@ impl ::paywire::read::FromObject for QueryPayoutsRow {
     }
 }
 /// The rows of a successful `query_payouts` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct QueryPayoutsResponse {
     /// The rows, each verified with its own signature.
     pub rows: Vec<QueryPayoutsRow>,
@@ -2831,31 +2962,49 @@ impl QueryPayoutsResponse {
 ///
 /// `GET /gateway/api/v1/payments`, Query body.
 /// Not signed.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct QueryDepositsRequest {
     /// Rows to skip.
     ///
     /// Wire name `offset`. At least 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Rows to return: at most 500, default 25.
     ///
     /// Wire name `limit`. At least 1. At most 500.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Platform order ID.
     ///
     /// Wire name `payment_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<String>,
     /// Merchant order ID.
     ///
     /// Wire name `payment_cl_id`. At most 32 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_cl_id: Option<String>,
     /// Created at or after this time (format of create_time).
     ///
     /// Wire name `create_time__gte`.
+    #[serde(rename = "create_time__gte")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time_gte: Option<String>,
     /// Created at or before this time (format of create_time).
     ///
     /// Wire name `create_time__lte`.
+    #[serde(rename = "create_time__lte")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time_lte: Option<String>,
 }
 /// Builder of [`QueryDepositsRequest`]; `build()` checks every rule of the spec.
@@ -2998,53 +3147,66 @@ impl QueryDepositsRequest {
     }
 }
 /// One row of a successful `query_deposits` response (each row is signed and verified).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct QueryDepositsRow {
     /// Platform order ID.
     ///
     /// Wire name `payment_id` (also read as `paymentId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<String>,
     /// Merchant order ID.
     ///
     /// Wire name `payment_cl_id` (also read as `paymentClId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_cl_id: Option<String>,
     /// Merchant ID.
     ///
     /// Wire name `platform_id` (also read as `platformId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_id: Option<String>,
     /// Payer's name as the merchant gave it.
     ///
     /// Wire name `payment_cl_name` (also read as `paymentClName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_cl_name: Option<String>,
     /// Order amount in cents.
     ///
     /// Wire name `amount` (also read as `amount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<::paywire::Money>,
     /// Amount actually paid, in cents.
     ///
     /// Wire name `real_amount` (also read as `realAmount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub real_amount: Option<::paywire::Money>,
     /// Fee in cents.
     ///
     /// Wire name `fee` (also read as `fee`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee: Option<::paywire::Money>,
     /// Deposit status: 0 created, 1 waiting, 2 completed, 3 rejected, 4 cancelled.
     ///
     /// Wire name `status` (also read as `status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
     /// Creation time (format not documented).
     ///
     /// Wire name `create_time` (also read as `createTime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<String>,
     /// Last update time (format not documented).
     ///
     /// Wire name `update_time` (also read as `updateTime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
     /// The row's signature (verified before the row is trusted).
     ///
     /// Wire name `sign` (also read as `sign`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign: Option<String>,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for QueryDepositsRow {
@@ -3095,7 +3257,8 @@ impl ::paywire::read::FromObject for QueryDepositsRow {
     }
 }
 /// The rows of a successful `query_deposits` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct QueryDepositsResponse {
     /// The rows, each verified with its own signature.
     pub rows: Vec<QueryDepositsRow>,
@@ -3158,7 +3321,17 @@ impl QueryDepositsResponse {
 ///
 /// `GET /gateway/api/v1/platforms/balance`, Query body.
 /// Not signed.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct BalanceRequest {}
 /// Builder of [`BalanceRequest`]; `build()` checks every rule of the spec.
 #[derive(Debug, Clone, Default)]
@@ -3192,25 +3365,31 @@ impl BalanceRequest {
     }
 }
 /// The `channels` object of [`BalanceResponse`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct BalanceResponseChannels {
     /// Platform channel ID.
     ///
     /// Wire name `platform_channel_id` (also read as `platformChannelId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_channel_id: Option<String>,
     /// Channel name.
     ///
     /// Wire name `channel_name` (also read as `channelName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<String>,
     /// Channel balance in cents.
     ///
     /// Wire name `balance` (also read as `balance`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance: Option<::paywire::Money>,
     /// The row's signature over platform_channel_id, channel_name, balance.
     ///
     /// Wire name `sign` (also read as `sign`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign: Option<String>,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for BalanceResponseChannels {
@@ -3234,7 +3413,8 @@ impl ::paywire::read::FromObject for BalanceResponseChannels {
     }
 }
 /// The payload of a successful `balance` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct BalanceResponse {
     /// Merchant ID.
     ///
@@ -3243,24 +3423,30 @@ pub struct BalanceResponse {
     /// Total (meaning not documented: an amount in cents or a count).
     ///
     /// Wire name `total` (also read as `total`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// Total balance in cents.
     ///
     /// Wire name `total_balance` (also read as `totalBalance`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_balance: Option<::paywire::Money>,
     /// Time of the answer, Unix seconds.
     ///
     /// Wire name `request_time` (also read as `requestTime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_time: Option<i64>,
     /// Outer signature over platform_id, total, total_balance, request_time.
     ///
     /// Wire name `sign` (also read as `sign`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign: Option<String>,
     /// Balance of each channel (key name assumed), each row signed.
     ///
     /// Wire name `channels` (also read as `channels`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<Vec<BalanceResponseChannels>>,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for BalanceResponse {
@@ -3351,7 +3537,8 @@ impl BalanceResponse {
 /// A deposit's result. Verify, then credit only on status 2 (completed).
 ///
 /// Reply with `{"error_code":"0000"}` (application/json) once handled.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct DepositNotification {
     /// Platform order ID.
     ///
@@ -3368,6 +3555,7 @@ pub struct DepositNotification {
     /// Payer's name as the merchant gave it.
     ///
     /// Wire name `payment_cl_name` (also read as `paymentClName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_cl_name: Option<String>,
     /// Order amount in cents.
     ///
@@ -3396,16 +3584,19 @@ pub struct DepositNotification {
     /// Error message (sister sites).
     ///
     /// Wire name `error_msg` (also read as `errorMsg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// Signature type, such as HMAC-SHA256 (sister sites); absent means MD5.
     ///
     /// Wire name `sign_type` (also read as `signType`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<String>,
     /// Signature over every other received field.
     ///
     /// Wire name `sign` (also read as `sign`).
     pub sign: String,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for DepositNotification {
@@ -3507,7 +3698,8 @@ impl DepositNotification {
 /// A payout's result. Verify, then treat status 3 (completed) as paid and 4/5 as not paid.
 ///
 /// Reply with `{"error_code":"0000"}` (application/json) once handled.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct PayoutNotification {
     /// Platform order ID.
     ///
@@ -3548,16 +3740,19 @@ pub struct PayoutNotification {
     /// Error message, such as a rejection reason (sister sites).
     ///
     /// Wire name `error_msg` (also read as `errorMsg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// Signature type, such as HMAC-SHA256 (sister sites); absent means MD5.
     ///
     /// Wire name `sign_type` (also read as `signType`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_type: Option<String>,
     /// Signature over every other received field.
     ///
     /// Wire name `sign` (also read as `sign`).
     pub sign: String,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for PayoutNotification {

@@ -69,7 +69,17 @@ impl ::std::fmt::Display for ErrorCode {
 ///
 /// `POST /api/v1/mch/wdl-orders`, Json body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutRequest {
     /// Merchant ID (merchant back office configuration).
     ///
@@ -102,30 +112,37 @@ pub struct CreatePayoutRequest {
     /// Payee's bank name (Vietnamese banks: see the appendix); optional for PHP only.
     ///
     /// Wire name `account_org`. Required when currency is not PHP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_org: Option<String>,
     /// Payee's bank code (India: the IFSC); required for VND and THB.
     ///
     /// Wire name `account_org_code`. Required when currency is VND or THB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_org_code: Option<String>,
     /// Bank branch.
     ///
     /// Wire name `account_sub_org`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_sub_org: Option<String>,
     /// Account (PIX key) type, Brazil: CPF, CNPJ, PHONE, EMAIL or EVP.
     ///
     /// Wire name `account_type`. Required when currency is BRL. One of: `CPF`, `CNPJ`, `PHONE`, `EMAIL`, `EVP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_type: Option<String>,
     /// Payee's tax number, Brazil: the CPF or CNPJ number.
     ///
     /// Wire name `account_tin`. Required when currency is BRL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_tin: Option<String>,
     /// Payee's phone, Brazil, when account_type is PHONE.
     ///
     /// Wire name `account_phone`. Required when currency is BRL and account_type is PHONE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_phone: Option<String>,
     /// Payee's email, Brazil, when account_type is EMAIL.
     ///
     /// Wire name `account_email`. Required when currency is BRL and account_type is EMAIL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_email: Option<String>,
     /// URL the payout's result is posted to.
     ///
@@ -142,6 +159,7 @@ pub struct CreatePayoutRequest {
     /// Order remarks.
     ///
     /// Wire name `remarks`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
 }
 /// Builder of [`CreatePayoutRequest`]; `build()` checks every rule of the spec.
@@ -496,7 +514,8 @@ impl CreatePayoutRequest {
     }
 }
 /// The payload of a successful `create_payout` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreatePayoutResponse {
     /// Platform order ID.
     ///
@@ -505,6 +524,7 @@ pub struct CreatePayoutResponse {
     /// Merchant ID (a number or a string, depending on the copy).
     ///
     /// Wire name `mch_id` (also read as `mchId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mch_id: Option<String>,
     /// Merchant transaction ID.
     ///
@@ -513,60 +533,75 @@ pub struct CreatePayoutResponse {
     /// Channel code.
     ///
     /// Wire name `channel` (also read as `channel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// Order amount (100 or "100.00").
     ///
     /// Wire name `order_amount` (also read as `orderAmount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_amount: Option<::paywire::Money>,
     /// Currency.
     ///
     /// Wire name `currency` (also read as `currency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Payee's name.
     ///
     /// Wire name `account_name` (also read as `accountName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// Payee's account.
     ///
     /// Wire name `account_no` (also read as `accountNo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_no: Option<String>,
     /// Payee's bank name.
     ///
     /// Wire name `account_org` (also read as `accountOrg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_org: Option<String>,
     /// Payee's bank code.
     ///
     /// Wire name `account_org_code` (also read as `accountOrgCode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_org_code: Option<String>,
     /// Bank branch (name in the table).
     ///
     /// Wire name `account_sub_org` (also read as `accountSubOrg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_sub_org: Option<String>,
     /// Bank branch (name in the example).
     ///
     /// Wire name `account_suborg` (also read as `accountSuborg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_suborg: Option<String>,
     /// Payee's email (in the example only).
     ///
     /// Wire name `account_email` (also read as `accountEmail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_email: Option<String>,
     /// Payee's phone (in the example only).
     ///
     /// Wire name `account_tel_no` (also read as `accountTelNo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_tel_no: Option<String>,
     /// Attachment text (in the example only, spelled `attatch`).
     ///
     /// Wire name `attatch` (also read as `attatch`).
+    #[serde(rename = "attatch")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// Order creation time, such as 2019-04-12 14:12:31.
     ///
     /// Wire name `created_at` (also read as `createdAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Order status: 10, 20 processing, 50 cancelled or rejected, 60 succeeded.
     ///
     /// Wire name `status` (also read as `status`).
     pub status: i64,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreatePayoutResponse {
@@ -715,7 +750,17 @@ impl CreatePayoutResponse {
 ///
 /// `GET /api/v1/mch/wdl-orders`, Query body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct QueryPayoutRequest {
     /// Platform order ID or merchant trans_id.
     ///
@@ -858,7 +903,8 @@ impl QueryPayoutRequest {
     }
 }
 /// The payload of a successful `query_payout` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct QueryPayoutResponse {
     /// Platform order ID.
     ///
@@ -867,68 +913,84 @@ pub struct QueryPayoutResponse {
     /// Merchant ID (a number or a string, depending on the copy).
     ///
     /// Wire name `mch_id` (also read as `mchId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mch_id: Option<String>,
     /// Merchant transaction ID.
     ///
     /// Wire name `trans_id` (also read as `transId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trans_id: Option<String>,
     /// Channel code (in the example only).
     ///
     /// Wire name `channel` (also read as `channel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// Order amount (name in the table).
     ///
     /// Wire name `order_amount` (also read as `orderAmount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_amount: Option<::paywire::Money>,
     /// Order amount (name in the example).
     ///
     /// Wire name `amount` (also read as `amount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<::paywire::Money>,
     /// Currency.
     ///
     /// Wire name `currency` (also read as `currency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Payee's name.
     ///
     /// Wire name `account_name` (also read as `accountName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// Payee's account.
     ///
     /// Wire name `account_no` (also read as `accountNo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_no: Option<String>,
     /// Payee's bank name.
     ///
     /// Wire name `account_org` (also read as `accountOrg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_org: Option<String>,
     /// Payee's bank code.
     ///
     /// Wire name `account_org_code` (also read as `accountOrgCode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_org_code: Option<String>,
     /// Bank branch.
     ///
     /// Wire name `account_suborg` (also read as `accountSuborg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_suborg: Option<String>,
     /// Payee's email (in the example only).
     ///
     /// Wire name `account_email` (also read as `accountEmail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_email: Option<String>,
     /// Payee's phone (in the example only).
     ///
     /// Wire name `account_tel_no` (also read as `accountTelNo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_tel_no: Option<String>,
     /// Proof files.
     ///
     /// Wire name `attachments` (also read as `attachments`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
     /// Withdrawal time.
     ///
     /// Wire name `created_at` (also read as `createdAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Order status: 50 cancelled or rejected, 60 succeeded, others processing.
     ///
     /// Wire name `status` (also read as `status`).
     pub status: i64,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for QueryPayoutResponse {
@@ -1078,7 +1140,17 @@ impl QueryPayoutResponse {
 ///
 /// `POST /api/v1/mch/pmt-orders`, Json body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreateCollectRequest {
     /// Merchant ID.
     ///
@@ -1107,34 +1179,42 @@ pub struct CreateCollectRequest {
     /// Bank code, for the channels that need it (given during integration).
     ///
     /// Wire name `bank_code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_code: Option<String>,
     /// Payer's account (real-name flows).
     ///
     /// Wire name `payer_account_no`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer_account_no: Option<String>,
     /// Payer's name (real-name flows).
     ///
     /// Wire name `payer_account_name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer_account_name: Option<String>,
     /// Payer's bank or institution (real-name flows).
     ///
     /// Wire name `payer_account_org`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer_account_org: Option<String>,
     /// `auto` pays directly, `manual` lets the payer choose the bank; default auto.
     ///
     /// Wire name `mode`. One of: `auto`, `manual`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     /// Where the cashier sends the payer after paying.
     ///
     /// Wire name `return_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_url: Option<String>,
     /// The payer's user ID in the merchant's system (or its MD5); required for USDT channels.
     ///
     /// Wire name `uid`. Required when currency is USDT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
     /// Order remarks, returned as is in the callback.
     ///
     /// Wire name `remarks`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
     /// Random string, 6 to 24 characters.
     ///
@@ -1463,33 +1543,41 @@ impl CreateCollectRequest {
     }
 }
 /// The `meta` object of [`CreateCollectResponse`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreateCollectResponseMeta {
     /// Receiving account.
     ///
     /// Wire name `account_no` (also read as `accountNo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_no: Option<String>,
     /// Receiving account name.
     ///
     /// Wire name `account_name` (also read as `accountName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// Receiving bank or institution.
     ///
     /// Wire name `account_org` (also read as `accountOrg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_org: Option<String>,
     /// Receiving bank code.
     ///
     /// Wire name `account_org_code` (also read as `accountOrgCode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_org_code: Option<String>,
     /// Note the payer must add to the transfer.
     ///
     /// Wire name `remarks` (also read as `remarks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
     /// QR code image URL.
     ///
     /// Wire name `qr_url` (also read as `qrUrl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr_url: Option<String>,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreateCollectResponseMeta {
@@ -1518,7 +1606,8 @@ impl ::paywire::read::FromObject for CreateCollectResponseMeta {
     }
 }
 /// The payload of a successful `create_collect` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CreateCollectResponse {
     /// Platform order ID.
     ///
@@ -1527,26 +1616,32 @@ pub struct CreateCollectResponse {
     /// Merchant ID (a number or a string, depending on the copy).
     ///
     /// Wire name `mch_id` (also read as `mchId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mch_id: Option<String>,
     /// Merchant order ID.
     ///
     /// Wire name `trans_id` (also read as `transId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trans_id: Option<String>,
     /// Order amount (a number or a two-decimal string, depending on the copy).
     ///
     /// Wire name `order_amount` (also read as `orderAmount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_amount: Option<::paywire::Money>,
     /// Currency.
     ///
     /// Wire name `currency` (also read as `currency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Channel code (older copy).
     ///
     /// Wire name `channel` (also read as `channel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// Channel code (newer copy's name).
     ///
     /// Wire name `code` (also read as `code`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Order status; 20 on creation.
     ///
@@ -1555,28 +1650,35 @@ pub struct CreateCollectResponse {
     /// Creation time.
     ///
     /// Wire name `created_at` (also read as `createdAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Cashier URL (an H5 page that can be shown to the payer).
     ///
     /// Wire name `url` (also read as `url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Cashier mode.
     ///
     /// Wire name `cashier_type` (also read as `cashierType`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cashier_type: Option<i64>,
     /// Receiving account data, depending on the channel, or null.
     ///
     /// Wire name `meta` (also read as `meta`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateCollectResponseMeta>,
     /// Merchant fee ratio, as the gateway wrote it.
     ///
     /// Wire name `ratio` (also read as `ratio`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio: Option<String>,
     /// Signature of the payload (not verified: its recipe is not documented).
     ///
     /// Wire name `sign` (also read as `sign`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign: Option<String>,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CreateCollectResponse {
@@ -1716,7 +1818,17 @@ impl CreateCollectResponse {
 ///
 /// `GET /api/v1/mch/pmt-orders`, Query body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct QueryCollectRequest {
     /// Platform order ID or merchant trans_id.
     ///
@@ -1859,7 +1971,8 @@ impl QueryCollectRequest {
     }
 }
 /// The payload of a successful `query_collect` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct QueryCollectResponse {
     /// Platform order ID.
     ///
@@ -1868,40 +1981,49 @@ pub struct QueryCollectResponse {
     /// Merchant ID (a number or a string, depending on the copy).
     ///
     /// Wire name `mch_id` (also read as `mchId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mch_id: Option<String>,
     /// Merchant order ID.
     ///
     /// Wire name `trans_id` (also read as `transId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trans_id: Option<String>,
     /// Channel code.
     ///
     /// Wire name `channel` (also read as `channel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// Currency.
     ///
     /// Wire name `currency` (also read as `currency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Order amount.
     ///
     /// Wire name `order_amount` (also read as `orderAmount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_amount: Option<::paywire::Money>,
     /// Amount the payer actually paid: credit this one, not order_amount.
     ///
     /// Wire name `payed_amount` (also read as `payedAmount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payed_amount: Option<::paywire::Money>,
     /// Creation time.
     ///
     /// Wire name `created_at` (also read as `createdAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Payment time (only once paid).
     ///
     /// Wire name `payed_at` (also read as `payedAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payed_at: Option<String>,
     /// Order status: 60 succeeded, 20 processing, others failed.
     ///
     /// Wire name `status` (also read as `status`).
     pub status: i64,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for QueryCollectResponse {
@@ -2037,7 +2159,17 @@ impl QueryCollectResponse {
 ///
 /// `GET /api/v1/mch/balance`, Query body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct BalanceRequest {
     /// Merchant ID.
     ///
@@ -2172,13 +2304,15 @@ impl BalanceRequest {
     }
 }
 /// The payload of a successful `balance` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct BalanceResponse {
     /// Balance in standard units of the currency asked for.
     ///
     /// Wire name `balance` (also read as `balance`).
     pub balance: ::paywire::Money,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for BalanceResponse {
@@ -2286,7 +2420,17 @@ impl BalanceResponse {
 ///
 /// `GET /api/v1/mch/info`, Query body.
 /// Signed with the `md5` profile.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
 pub struct MerchantInfoRequest {
     /// Merchant ID.
     ///
@@ -2408,7 +2552,8 @@ impl MerchantInfoRequest {
     }
 }
 /// The payload of a successful `merchant_info` response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct MerchantInfoResponse {
     /// Merchant ID.
     ///
@@ -2417,12 +2562,15 @@ pub struct MerchantInfoResponse {
     /// Merchant name.
     ///
     /// Wire name `name` (also read as `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Creation time.
     ///
     /// Wire name `created_at` (also read as `createdAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for MerchantInfoResponse {
@@ -2525,7 +2673,8 @@ impl MerchantInfoResponse {
 /// A payout's final result: 60 succeeded, 50 cancelled or rejected.
 ///
 /// Reply with `success` (text/plain) once handled.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct PayoutNotification {
     /// Platform order ID.
     ///
@@ -2550,20 +2699,24 @@ pub struct PayoutNotification {
     /// Order creation time.
     ///
     /// Wire name `created_at` (also read as `createdAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Payout time (present on success).
     ///
     /// Wire name `payed_at` (also read as `payedAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payed_at: Option<String>,
     /// Cancellation time (present on cancellation).
     ///
     /// Wire name `canceled_at` (also read as `canceledAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<String>,
     /// Signature over every other received field.
     ///
     /// Wire name `sign` (also read as `sign`).
     pub sign: String,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for PayoutNotification {
@@ -2638,7 +2791,8 @@ impl PayoutNotification {
 /// A collect order's result: 60 succeeded, 20 processing, others failed. Credit payed_amount (compare it with order_amount first).
 ///
 /// Reply with `success` (text/plain) once handled.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
 pub struct CollectNotification {
     /// Platform order ID.
     ///
@@ -2655,6 +2809,7 @@ pub struct CollectNotification {
     /// Channel code.
     ///
     /// Wire name `channel` (also read as `channel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// Order amount.
     ///
@@ -2667,10 +2822,12 @@ pub struct CollectNotification {
     /// Order creation time.
     ///
     /// Wire name `created_at` (also read as `createdAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Payment time (only when paid; may be null).
     ///
     /// Wire name `payed_at` (also read as `payedAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payed_at: Option<String>,
     /// Order status: 60 succeeded, 20 processing, others failed.
     ///
@@ -2679,12 +2836,14 @@ pub struct CollectNotification {
     /// The order's remarks, returned as is (older copy of api-collect; not in the callback tables).
     ///
     /// Wire name `remarks` (also read as `remarks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
     /// Signature over every other received field.
     ///
     /// Wire name `sign` (also read as `sign`).
     pub sign: String,
     /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 impl ::paywire::read::FromObject for CollectNotification {

@@ -135,3 +135,35 @@ fn reads_responses_tolerantly() {
         "response payload: field `order_id`: expected a value, found `nothing`"
     );
 }
+
+#[test]
+fn requests_round_trip_through_serde_with_wire_names() {
+    let req = order().account_type("PHONE").build().unwrap();
+    let json = serde_json::to_value(&req).unwrap();
+    // Wire names (`type`, not `type_`), absent options left out, money in minor units.
+    assert_eq!(json["payer"]["type"], "x");
+    assert_eq!(json["amount"], 50000);
+    assert!(json.get("account_phone").is_none());
+    let back: CreateOrderRequest = serde_json::from_value(json).unwrap();
+    assert_eq!(back, req);
+    // A stored request signs exactly like the original (resend with the same order id).
+    let secret = Secret::new("k");
+    assert_eq!(
+        back.canonical_string(&secret),
+        req.canonical_string(&secret)
+    );
+}
+
+#[test]
+fn responses_serialize_with_unknown_fields_kept() {
+    let body = br#"{"code":0,"data":{"order_id":"A1","state":1,"new":true}}"#;
+    let Response::Accepted { payload, .. } =
+        CreateOrderResponse::read(body, &Secret::new("k")).unwrap()
+    else {
+        panic!("accepted")
+    };
+    assert_eq!(
+        serde_json::to_value(&payload).unwrap(),
+        serde_json::json!({"order_id": "A1", "state": 1, "new": true})
+    );
+}

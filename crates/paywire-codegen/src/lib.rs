@@ -263,6 +263,16 @@ fn field_doc(f: &Field) -> Vec<String> {
     lines
 }
 
+/// `#[serde(rename = ...)]` when the Rust name differs from the wire name.
+fn serde_rename(f: &Field) -> TokenStream {
+    if f.rust_name() == f.name {
+        quote!()
+    } else {
+        let wire = &f.name;
+        quote!(#[serde(rename = #wire)])
+    }
+}
+
 fn number_wire(w: NumberWire) -> TokenStream {
     match w {
         NumberWire::Number => quote!(::paywire::spec::NumberWire::Number),
@@ -364,7 +374,8 @@ fn outgoing_struct(
         let conv = to_wire_value(f);
         builder_wires.push(quote! { if let Some(v) = &self.#id { wire.push(#wire_name, #conv); } });
         if f.required {
-            decls.push(quote! { #(#[doc = #docs])* pub #id: #ty, });
+            let rename = serde_rename(f);
+            decls.push(quote! { #(#[doc = #docs])* #rename pub #id: #ty, });
             builds.push(quote! {
                 let Some(#id) = self.#id else {
                     return Err(::paywire::__private::required(#wire_name));
@@ -372,7 +383,13 @@ fn outgoing_struct(
             });
             wires.push(quote! { { let v = &self.#id; wire.push(#wire_name, #conv); } });
         } else {
-            decls.push(quote! { #(#[doc = #docs])* pub #id: Option<#ty>, });
+            let rename = serde_rename(f);
+            decls.push(quote! {
+                #(#[doc = #docs])*
+                #rename
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub #id: Option<#ty>,
+            });
             builds.push(quote! { let #id = self.#id; });
             wires.push(quote! { if let Some(v) = &self.#id { wire.push(#wire_name, #conv); } });
         }
@@ -404,7 +421,11 @@ fn outgoing_struct(
     let builder_wire_body = wire_body(&builder_wires);
     out.push(quote! {
         #(#[doc = #doc])*
-        #[derive(Debug, Clone, PartialEq)]
+        ///
+        /// Serde uses the wire names (to store a request and resend it with the same order id);
+        /// the exact signed body comes from `prepare`.
+        #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize, ::paywire::serde::Deserialize)]
+        #[serde(crate = "::paywire::serde")]
         pub struct #name {
             #(#decls)*
         }
@@ -476,19 +497,28 @@ fn incoming_struct(name: &Ident, doc: &[String], fields: &[Field], out: &mut Vec
         let wire_name = &f.name;
         known.push(wire_name.clone());
         if f.required {
-            decls.push(quote! { #(#[doc = #docs])* pub #id: #ty, });
+            let rename = serde_rename(f);
+            decls.push(quote! { #(#[doc = #docs])* #rename pub #id: #ty, });
             reads.push(quote! { #id: ::paywire::read::required(#read, #wire_name)?, });
         } else {
-            decls.push(quote! { #(#[doc = #docs])* pub #id: Option<#ty>, });
+            let rename = serde_rename(f);
+            decls.push(quote! {
+                #(#[doc = #docs])*
+                #rename
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub #id: Option<#ty>,
+            });
             reads.push(quote! { #id: #read, });
         }
     }
     out.push(quote! {
         #(#[doc = #doc])*
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+        #[serde(crate = "::paywire::serde")]
         pub struct #name {
             #(#decls)*
             /// Every received field the spec does not name, kept as received.
+            #[serde(flatten)]
             pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
         }
 
@@ -539,7 +569,8 @@ fn operation(spec: &Spec, op: &Operation) -> TokenStream {
         let wdoc = format!(" The rows of a successful `{}` response.", op.name);
         out.push(quote! {
             #[doc = #wdoc]
-            #[derive(Debug, Clone, PartialEq)]
+            #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+            #[serde(crate = "::paywire::serde")]
             pub struct #resp {
                 /// The rows, each verified with its own signature.
                 pub rows: Vec<#row>,

@@ -60,6 +60,7 @@ pub use paywire_spec as spec;
 pub use paywire_spec::CommonStatus;
 pub use request::Request;
 pub use secret::{Secret, SecretError};
+pub use serde;
 pub use serde_json;
 pub use signing::{CanonicalString, Signature, VerifyError};
 pub use validate::{ValidationError, ValidationErrors};
