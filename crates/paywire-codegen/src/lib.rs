@@ -2,10 +2,11 @@
 //! the `gateway!` macro (at compile time) and by `cargo xtask codegen` (checked-in, pretty-printed
 //! files a reviewer can read).
 //!
-//! For each operation it emits a request struct (documented from the spec), a builder whose
-//! `build()` checks every rule and names the field, `to_wire()`, `canonical_string()`,
-//! `prepare()`; a response struct read tolerantly (snake_case or camelCase, string-or-number,
-//! unknown fields kept in `extra`). For each notification, a struct with `verify()`. Plus a
+//! For each operation it emits a request struct (documented from the spec, serde with the wire
+//! names), a builder whose `build()` checks every rule at once and names each field and rule,
+//! `to_wire()`, `canonical_string()` and `prepare()` (signed operations), and an implementation of
+//! `paywire::Request` for the client; a response struct read tolerantly (snake_case or camelCase,
+//! string-or-number, unknown fields kept in `extra`), or `{ rows }` when each row is signed. For each notification, a struct with `verify()`. Plus a
 //! `Profile` enum of the signing profiles and an `ErrorCode` enum of documented error codes.
 //! Validation, signing and encoding are delegated to the `paywire` runtime, driven by the same
 //! spec embedded with `include_str!`, so typed and dynamic paths agree.
