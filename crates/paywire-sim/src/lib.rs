@@ -44,8 +44,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use paywire::received::Object;
 use paywire::spec::{
-    BodyEncoding, CommonStatus, ErrorMeaning, FieldType, Method, Operation, OperationKind,
-    SignatureScope,
+    BodyEncoding, CommonStatus, ErrorMeaning, Method, Operation, OperationKind, SignatureScope,
 };
 use paywire::{Gateway, Secret};
 use serde::{Deserialize, Serialize};
@@ -783,11 +782,6 @@ fn query_order(
     };
     let payload = fill::order_payload(gw, op, &order);
     (fill::ok_envelope(sg, op, payload), Some(order))
-}
-
-/// Whether a field type is written as a JSON number by the simulator.
-pub fn numeric(ty: FieldType) -> bool {
-    matches!(ty, FieldType::Integer)
 }
 
 /// The scope a response signature covers (re-exported for the fill module).

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use paywire_spec::{FieldType, MoneyFormat, NumberWire};
+use paywire_spec::{MoneyFormat, NumberWire};
 
 use crate::Money;
 use crate::received::{Object, minify};
@@ -86,13 +86,6 @@ impl WireFields {
     /// Append a field.
     pub fn push(&mut self, key: impl Into<String>, value: WireValue) {
         self.0.push((key.into(), value));
-    }
-
-    /// Append a field when it has a value.
-    pub fn push_opt(&mut self, key: impl Into<String>, value: Option<WireValue>) {
-        if let Some(v) = value {
-            self.push(key, v);
-        }
     }
 
     /// Set a field, replacing an existing one of the same name.
@@ -196,11 +189,6 @@ pub fn json_items(json: &str) -> Option<Vec<String>> {
             })
             .collect(),
     )
-}
-
-/// Whether a field of this type is written as a JSON list.
-pub fn is_list(ty: FieldType) -> bool {
-    matches!(ty, FieldType::Strings | FieldType::Objects)
 }
 
 /// A JSON list of objects, each written from its wire fields.
