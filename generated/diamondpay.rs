@@ -427,9 +427,7 @@ impl CreatePayoutTwdRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -868,9 +866,7 @@ impl CreatePayoutCnyBankRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -1290,9 +1286,7 @@ impl CreatePayoutInrRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -1653,9 +1647,7 @@ impl CreatePayoutCnyAlipayRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -2016,9 +2008,7 @@ impl CreatePayoutCnyUnionpayRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -2537,9 +2527,7 @@ impl CreateDepositTwdAtmRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.

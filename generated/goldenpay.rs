@@ -682,9 +682,7 @@ impl CreatePayoutRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -1072,9 +1070,7 @@ impl QueryPayoutRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -1750,9 +1746,7 @@ impl CreateCollectRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -2091,9 +2085,7 @@ impl QueryCollectRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -2353,9 +2345,7 @@ impl BalanceRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -2606,9 +2596,7 @@ impl MerchantInfoRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.

@@ -568,9 +568,7 @@ impl WithdrawRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -1024,9 +1022,7 @@ impl DepositRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.
@@ -1416,9 +1412,7 @@ impl FormRuleRequest {
     ) -> ::paywire::CanonicalString {
         let recipe = profile.recipe();
         let mut wire = self.to_wire();
-        for (k, v) in &recipe.adds {
-            wire.set(k, ::paywire::WireValue::Str(v.clone()));
-        }
+        wire.apply_adds(recipe);
         ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
     }
     /// As [`Self::prepare`], with another profile.

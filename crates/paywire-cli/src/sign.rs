@@ -41,9 +41,7 @@ pub fn run(args: &SignArgs) -> Result<String, CliError> {
     // As `Gateway::prepare` does: the profile's `adds` are set before signing (its `exclude`
     // decides whether they are signed), the signature last.
     let mut fields = WireFields::from_object(&object);
-    for (key, value) in &recipe.adds {
-        fields.set(key, WireValue::Str(value.clone()));
-    }
+    fields.apply_adds(recipe);
     let sign_fields = fields.sign_fields();
     if let Some(f) = sign_fields
         .iter()
@@ -54,12 +52,8 @@ pub fn run(args: &SignArgs) -> Result<String, CliError> {
             template: recipe.template.clone(),
         });
     }
-    let (canonical, signature) = gateway.sign_fields(profile, &sign_fields, &secret)?;
     let given = fields.clone();
-    fields.set(
-        &recipe.signature_field,
-        WireValue::Str(signature.as_str().to_owned()),
-    );
+    let (canonical, signature) = paywire::signing::sign_outgoing(recipe, &mut fields, &secret);
     let signed = Signed {
         label: gateway.profile_label(profile),
         given,

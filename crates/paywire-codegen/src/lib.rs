@@ -608,9 +608,7 @@ fn operation(spec: &Spec, op: &Operation) -> TokenStream {
             pub fn canonical_string_with(&self, profile: Profile, secret: &::paywire::Secret) -> ::paywire::CanonicalString {
                 let recipe = profile.recipe();
                 let mut wire = self.to_wire();
-                for (k, v) in &recipe.adds {
-                    wire.set(k, ::paywire::WireValue::Str(v.clone()));
-                }
+                wire.apply_adds(recipe);
                 ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
             }
 

@@ -14,7 +14,7 @@ use crate::Secret;
 use crate::received::{Object, Raw, ReceiveError};
 use crate::signing::{self, CanonicalString, SignField, Signature, VerifyError};
 use crate::validate::{self, ValidationErrors};
-use crate::wire::{WireFields, WireValue};
+use crate::wire::WireFields;
 
 /// The merchant's credentials: the signing secret and any named values headers refer to
 /// (`{authorization}` in a header template reads `values["authorization"]`).
@@ -349,15 +349,7 @@ impl Gateway {
         let (canonical, signature) = if op.signed {
             let name = profile.or(op.profile.as_deref());
             let recipe = self.profile(name)?;
-            for (k, v) in &recipe.adds {
-                fields.set(k, WireValue::Str(v.clone()));
-            }
-            let (canonical, sig) =
-                signing::sign(recipe, &fields.sign_fields(), &credentials.secret);
-            fields.set(
-                &recipe.signature_field,
-                WireValue::Str(sig.as_str().to_owned()),
-            );
+            let (canonical, sig) = signing::sign_outgoing(recipe, &mut fields, &credentials.secret);
             (Some(canonical), Some(sig))
         } else {
             (None, None)
@@ -545,15 +537,9 @@ impl Gateway {
         secret: &Secret,
     ) -> Result<WireFields, GatewayError> {
         let recipe = self.profile(profile)?;
-        for (k, v) in &recipe.adds {
-            fields.set(k, WireValue::Str(v.clone()));
-        }
+        // The signature goes last, whatever the fields carried before.
         fields.0.retain(|(k, _)| k != &recipe.signature_field);
-        let (_, sig) = signing::sign(recipe, &fields.sign_fields(), secret);
-        fields.set(
-            &recipe.signature_field,
-            WireValue::Str(sig.as_str().to_owned()),
-        );
+        signing::sign_outgoing(recipe, &mut fields, secret);
         Ok(fields)
     }
 

@@ -353,6 +353,23 @@ pub fn sign(
     (canonical, sig)
 }
 
+/// Sign outgoing fields: set the profile's `adds`, sign (a signature field already present is
+/// never signed), and set the signature field. The one way a request, a simulated answer or a
+/// notification is signed.
+pub fn sign_outgoing(
+    recipe: &Recipe,
+    fields: &mut crate::wire::WireFields,
+    secret: &Secret,
+) -> (CanonicalString, Signature) {
+    fields.apply_adds(recipe);
+    let (canonical, sig) = sign(recipe, &fields.sign_fields(), secret);
+    fields.set(
+        &recipe.signature_field,
+        crate::wire::WireValue::Str(sig.as_str().to_owned()),
+    );
+    (canonical, sig)
+}
+
 /// Compare a received signature with the expected one in constant time.
 pub fn signatures_match(compare: Compare, expected: &str, received: &str) -> bool {
     match compare {

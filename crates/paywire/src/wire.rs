@@ -88,6 +88,13 @@ impl WireFields {
         self.0.push((key.into(), value));
     }
 
+    /// Set the fields a signing profile adds (`sign_type = "HMAC-SHA256"`), before signing.
+    pub fn apply_adds(&mut self, recipe: &paywire_spec::Recipe) {
+        for (k, v) in &recipe.adds {
+            self.set(k, WireValue::Str(v.clone()));
+        }
+    }
+
     /// Set a field, replacing an existing one of the same name.
     pub fn set(&mut self, key: &str, value: WireValue) {
         match self.0.iter_mut().find(|(k, _)| k == key) {
