@@ -3,7 +3,7 @@
 use paywire::{Credentials, Money, Response, Secret};
 
 mod ks {
-    paywire::gateway!("tests/fixtures/kitchen_sink.toml");
+    paywire::gateway!("fixtures/kitchen_sink.toml");
 }
 use ks::*;
 

@@ -15,7 +15,7 @@ use paywire::{CommonStatus, Credentials, Gateway, Money, Secret};
 const SPEC: &str = "gateways/wechatpay_v2.toml";
 
 mod wechatpay {
-    paywire::gateway!("tests/gateways/wechatpay_v2.toml");
+    paywire::gateway!("gateways/wechatpay_v2.toml");
 }
 
 // The worked example of https://pay.weixin.qq.com/wiki/doc/api/H5.php?chapter=4_3:

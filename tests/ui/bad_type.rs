@@ -1,3 +1,3 @@
-paywire::gateway!("tests/ui/specs/bad_type.toml");
+paywire::gateway!("ui/specs/bad_type.toml");
 
 fn main() {}

@@ -1,3 +1,3 @@
-paywire::gateway!("tests/ui/specs/does_not_exist.toml");
+paywire::gateway!("ui/specs/does_not_exist.toml");
 
 fn main() {}

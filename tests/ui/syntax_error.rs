@@ -1,3 +1,3 @@
-paywire::gateway!("tests/ui/specs/syntax_error.toml");
+paywire::gateway!("ui/specs/syntax_error.toml");
 
 fn main() {}

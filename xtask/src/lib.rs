@@ -1,9 +1,11 @@
 //! `cargo xtask`: regenerate and check what the specs produce, and scaffold providers.
 //!
-//! - `codegen` writes, for every `specs/*.toml`: `generated/<name>.rs` (the pretty-printed code
-//!   the `gateway!` macro expands to, for review), `docs/providers/<name>.md`, and
-//!   `specs/schema.json`. A second run changes nothing.
-//! - `check` validates every spec and fails with a short summary when a generated file is stale.
+//! - `codegen` writes, for every `specs/*.toml`: `crates/providers/<name>/src/generated.rs`
+//!   (the provider's logic, pretty-printed for review; the crate compiles it, so a packaged
+//!   crate needs no spec and no macro), `docs/providers/<name>.md`, and `specs/schema.json`.
+//!   A second run changes nothing.
+//! - `check` validates every spec and fails with a short summary when a generated file is stale
+//!   or a provider crate does not turn on the `paywire` features its spec needs.
 //! - `new-provider <name>` scaffolds `specs/<name>.toml` and `crates/providers/<name>` (with a
 //!   snapshot test whose snapshots it writes), and adds the crate to the workspace.
 
@@ -80,13 +82,13 @@ pub fn outputs(root: &Path) -> Result<Vec<Output>, TaskError> {
     for (rel, spec) in load_specs(root)? {
         let name = &spec.gateway.name;
         let opts = paywire_codegen::Options {
-            include_path: format!("../{rel}"),
+            include_path: None,
             file_label: rel.clone(),
         };
         let code = paywire_codegen::generate_file(&spec, &opts)
             .map_err(|e| err(format!("{rel}: generated code does not parse: {e}")))?;
         out.push(Output {
-            path: PathBuf::from(format!("generated/{name}.rs")),
+            path: generated_path(name),
             contents: code,
         });
         out.push(Output {
@@ -99,6 +101,33 @@ pub fn outputs(root: &Path) -> Result<Vec<Output>, TaskError> {
         contents: paywire_spec::schema_json(),
     });
     Ok(out)
+}
+
+/// Where a provider's generated code lives: inside its crate, so the packaged crate has it.
+pub fn generated_path(name: &str) -> PathBuf {
+    PathBuf::from(format!("crates/providers/{name}/src/generated.rs"))
+}
+
+/// The `paywire` features a provider crate must turn on for its spec, each with whether its
+/// Cargo.toml does.
+pub fn feature_problems(root: &Path, name: &str, spec: &Spec) -> Vec<String> {
+    let manifest = root.join(format!("crates/providers/{name}/Cargo.toml"));
+    let Ok(text) = std::fs::read_to_string(&manifest) else {
+        return vec![format!("{} is missing", manifest.display())];
+    };
+    let paywire_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("paywire ") || l.trim_start().starts_with("paywire="))
+        .unwrap_or("");
+    paywire_codegen::required_features(spec)
+        .into_iter()
+        .filter(|f| !paywire_line.contains(&format!("\"{f}\"")))
+        .map(|f| {
+            format!(
+                "crates/providers/{name}/Cargo.toml: the paywire dependency must turn on feature `{f}` (specs/{name}.toml needs it)"
+            )
+        })
+        .collect()
 }
 
 /// Write every output; returns the paths that changed.
@@ -168,6 +197,11 @@ pub fn check(root: &Path) -> Result<usize, TaskError> {
             Err(_) => {
                 let _ = writeln!(stale, "{} is missing", o.path.display());
             }
+        }
+    }
+    for (_, spec) in load_specs(root)? {
+        for p in feature_problems(root, &spec.gateway.name, &spec) {
+            let _ = writeln!(stale, "{p}");
         }
     }
     if stale.is_empty() {
@@ -392,7 +426,7 @@ pub fn provider_doc(rel: &str, spec: &Spec) -> String {
                     out,
                     "Worked example (`{}` with the spec's example values, key `test-secret`):\n\n```text\n{}\n```\n\nsign = `{}`\n",
                     op.name,
-                    canonical.as_str(),
+                    canonical.expose(),
                     sig
                 );
             }
@@ -527,19 +561,20 @@ pub fn new_provider(root: &Path, name: &str) -> Result<Vec<PathBuf>, TaskError> 
     let gw = Gateway::new(spec.clone());
     let op = &spec.operations[0];
     let secret = Secret::new("test-secret");
-    let prepared = gw
-        .prepare(
+    let explained = gw
+        .prepare_explained(
             &op.name,
             example_fields(&op.request),
             &Credentials::new(secret),
             None,
         )
         .map_err(|e| err(e.to_string()))?;
-    let canonical = prepared
+    let canonical = explained
         .canonical
         .as_ref()
         .map(|c| c.masked())
         .unwrap_or_default();
+    let prepared = explained.request;
     let signature = prepared
         .signature
         .as_ref()
@@ -566,7 +601,11 @@ pub fn new_provider(root: &Path, name: &str) -> Result<Vec<PathBuf>, TaskError> 
 //! assert!(prepared.body.unwrap().contains("\"sign\""));
 //! ```
 
-paywire::gateway!("specs/{name}.toml");
+#[cfg(feature = "client")]
+pub use paywire::{{Client, ClientConfig, Outcome, ReconcilePolicy, Reconciliation}};
+
+// The provider's logic, generated from `specs/{name}.toml` by `cargo xtask codegen`.
+include!("generated.rs");
 "#,
         lib_name = crate_name.replace('-', "_")
     );
@@ -578,16 +617,16 @@ use {lib_name}::*;
 
 #[test]
 fn create_payout_wire_format() {{
-    let prepared = CreatePayoutRequest::builder()
+    let request = CreatePayoutRequest::builder()
         .merchant_id("M001")
         .order_id("ORDER0001")
         .amount(Money::from_minor(10000))
         .timestamp(1700000000)
         .build()
-        .expect("valid request")
-        .prepare(&Credentials::new(Secret::new("test-secret")))
-        .expect("signed");
-    insta::assert_snapshot!("create_payout_canonical", prepared.canonical.as_ref().unwrap().masked());
+        .expect("valid request");
+    let secret = Secret::new("test-secret");
+    let prepared = request.prepare(&Credentials::new(secret.clone())).expect("signed");
+    insta::assert_snapshot!("create_payout_canonical", request.canonical_string(&secret).masked());
     insta::assert_snapshot!("create_payout_signature", prepared.signature.as_ref().unwrap().to_string());
     insta::assert_snapshot!("create_payout_body", prepared.body.clone().unwrap());
 }}
@@ -610,16 +649,35 @@ license.workspace = true
 repository.workspace = true
 
 [dependencies]
-paywire.workspace = true
+paywire = {{ workspace = true, features = [{features}] }}
+
+[features]
+default = ["client"]
+# The async HTTP client (reqwest with rustls); turn off for types only.
+client = ["paywire/client"]
 
 [dev-dependencies]
 insta.workspace = true
-"#
+"#,
+        features = paywire_codegen::required_features(&spec)
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
+    let generated = paywire_codegen::generate_file(
+        &spec,
+        &paywire_codegen::Options {
+            include_path: None,
+            file_label: rel.clone(),
+        },
+    )
+    .map_err(|e| err(format!("{rel}: generated code does not parse: {e}")))?;
     let files = vec![
         (spec_path.clone(), spec_src),
         (crate_dir.join("Cargo.toml"), cargo),
         (crate_dir.join("src/lib.rs"), lib),
+        (crate_dir.join("src/generated.rs"), generated),
         (crate_dir.join("tests/snapshots.rs"), test),
         (
             crate_dir.join("tests/snapshots/snapshots__create_payout_canonical.snap"),

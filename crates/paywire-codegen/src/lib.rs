@@ -2,71 +2,187 @@
 //! the `gateway!` macro (at compile time) and by `cargo xtask codegen` (checked-in, pretty-printed
 //! files a reviewer can read).
 //!
-//! For each operation it emits a request struct (documented from the spec, serde with the wire
-//! names), a builder whose `build()` checks every rule at once and names each field and rule,
-//! `to_wire()`, `canonical_string()` and `prepare()` (signed operations), and an implementation of
-//! `paywire::Request` for the client; a response struct read tolerantly (snake_case or camelCase,
-//! string-or-number, unknown fields kept in `extra`), or `{ rows }` when each row is signed. For each notification, a struct with `verify()`. Plus a
-//! `Profile` enum of the signing profiles and an `ErrorCode` enum of documented error codes.
-//! Validation, signing and encoding are delegated to the `paywire` runtime, driven by the same
-//! spec embedded with `include_str!`, so typed and dynamic paths agree.
+//! The generated code is the logic itself, decided here at generation time and written out as
+//! Rust, so a provider crate parses no spec at run time and looks nothing up by name:
+//!
+//! - per operation, a request struct (serde with the wire names), a builder, and field rules as
+//!   plain `if`s (lengths, enums, bounds, conditions; each pattern compiled once);
+//! - the canonical-string writer of every signing profile with the signed fields in their final
+//!   order (ASCII order of the wire names computed here, or the listed order), the template's
+//!   literal pieces, and the digest and hex case as direct calls, streamed into the digest;
+//! - the body writer (JSON, form or query string) and `prepare`;
+//! - the response reader: envelope paths, success codes, signature checks, status maps, the
+//!   typed payload read tolerantly (snake_case or camelCase, string-or-number, unknown fields kept
+//!   in `extra`), or `{ rows }` when each row is signed;
+//! - per notification, a struct with `verify()`: the recipe known here, applied to every field
+//!   as received;
+//! - a `Profile` enum, an `ErrorCode` enum, and `AnyRequest` / `AnyNotification` for stored
+//!   requests and tools.
+//!
+//! The interpreter (`paywire::Gateway`, feature `dynamic`) does the same from a spec loaded at
+//! run time; a differential test suite keeps the two byte-identical.
+
+use std::collections::BTreeSet;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use paywire_spec::names::{camel_case, upper_camel};
-use paywire_spec::{Field, FieldType, MoneyFormat, NumberWire, Operation, Spec};
+use paywire_spec::{
+    BodyEncoding, CommonStatus, Compare, Digest, EmptyRule, ErrorMeaning, Field, FieldType,
+    HexCase, Method, MoneyFormat, NotificationContent, NumberWire, Operation, Order, Recipe,
+    SignatureScope, Spec,
+};
 
-/// Where the generated code finds the spec's source.
+/// How the generated code is used.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The path given to `include_str!` (absolute for the macro, relative for checked-in files).
-    pub include_path: String,
-    /// The spec's name in diagnostics and docs (`specs/intqp.toml`).
+    /// For the macro: the spec's absolute path, embedded with `include_str!` so cargo rebuilds
+    /// when it changes. `None` for checked-in files (they carry no spec).
+    pub include_path: Option<String>,
+    /// The spec's name in docs (`specs/intqp.toml`).
     pub file_label: String,
+}
+
+/// The `paywire` features the generated code needs (digests, patterns).
+pub fn required_features(spec: &Spec) -> Vec<&'static str> {
+    let mut out = BTreeSet::new();
+    for r in spec.profiles.values() {
+        out.insert(match r.digest {
+            Digest::Md5 => "md5",
+            Digest::Sha256 => "sha256",
+            Digest::HmacSha256 => "hmac-sha256",
+        });
+    }
+    let mut patterns = false;
+    let mut visit = |fields: &[Field]| {
+        fn walk(fields: &[Field], found: &mut bool) {
+            for f in fields {
+                if f.pattern.is_some() || f.item_pattern.is_some() {
+                    *found = true;
+                }
+                walk(&f.fields, found);
+            }
+        }
+        walk(fields, &mut patterns);
+    };
+    for op in &spec.operations {
+        visit(&op.request);
+    }
+    if patterns {
+        out.insert("patterns");
+    }
+    out.into_iter().collect()
 }
 
 /// Generate the items of a gateway's provider module.
 pub fn generate(spec: &Spec, opts: &Options) -> TokenStream {
-    let include = &opts.include_path;
+    let g = Gen { spec };
+    let name = &spec.gateway.name;
     let label = &opts.file_label;
-    let profiles = profiles(spec);
-    let errors = error_codes(spec);
-    let ops = spec.operations.iter().map(|op| operation(spec, op));
-    let notes = spec.notifications.iter().map(notification);
-    let gw_doc = format!(
-        " The `{}` gateway, driven by `{label}` at run time (validation, signing, envelopes).",
-        spec.gateway.name
-    );
+    let include = opts.include_path.as_ref().map(|p| {
+        quote! {
+            // The spec this module was generated from: cargo rebuilds when it changes.
+            const _: &str = include_str!(#p);
+        }
+    });
+    let gw_doc = format!(" The gateway's name in its spec (`{label}`).");
+    let profiles = g.profiles();
+    let errors = g.error_codes();
+    let statuses = g.status_maps();
+    let ops = spec.operations.iter().map(|op| g.operation(op));
+    let notes = spec.notifications.iter().map(|n| g.notification(n));
+    let any_req = g.any_request();
+    let any_note = g.any_notification();
     quote! {
-        /// The spec this module was generated from, embedded so cargo rebuilds when it changes.
-        pub const SPEC_SOURCE: &str = include_str!(#include);
-        /// The spec's path, as named in diagnostics.
-        pub const SPEC_FILE: &str = #label;
+        #include
 
         #[doc = #gw_doc]
-        pub fn gateway() -> &'static ::paywire::Gateway {
-            static GATEWAY: ::std::sync::LazyLock<::paywire::Gateway> =
-                ::std::sync::LazyLock::new(|| ::paywire::__private::embedded(SPEC_SOURCE, SPEC_FILE));
-            &GATEWAY
-        }
+        pub const GATEWAY: &str = #name;
 
         #profiles
         #errors
+        #statuses
         #(#ops)*
         #(#notes)*
+        #any_req
+        #any_note
     }
 }
 
-/// Generate and pretty-print a whole file (for `cargo xtask codegen`).
+/// Generate and pretty-print a whole file (for `cargo xtask codegen`), with a blank line between
+/// items and a banner before each operation and notification.
 pub fn generate_file(spec: &Spec, opts: &Options) -> Result<String, syn::Error> {
     let tokens = generate(spec, opts);
     let file: syn::File = syn::parse2(tokens)?;
     let header = format!(
-        "// @generated by `cargo xtask codegen` from {}. Do not edit: edit the spec and regenerate.\n\n",
+        "// @generated by `cargo xtask codegen` from {}. Do not edit: edit the spec and regenerate.\n\
+         // This is the provider's logic: signers, validators and readers as plain Rust.\n\n",
         opts.file_label
     );
-    Ok(header + &prettyplease::unparse(&file))
+    let mut banners = Vec::new();
+    for op in &spec.operations {
+        let signed = if op.signed {
+            format!(
+                "signed with `{}`",
+                op.profile.as_deref().unwrap_or(&spec.gateway.default_profile)
+            )
+        } else {
+            "not signed".to_owned()
+        };
+        banners.push((
+            format!("pub struct {}Request {{", upper_camel(&op.name)),
+            format!(
+                "// ==== operation `{}`: {} {} ({:?} body, {signed}) ====",
+                op.name,
+                op.method.as_str(),
+                op.path,
+                op.body()
+            ),
+        ));
+    }
+    for n in &spec.notifications {
+        banners.push((
+            format!("pub struct {}Notification {{", upper_camel(&n.name)),
+            format!("// ==== notification `{}` ====", n.name),
+        ));
+    }
+    Ok(header + &readable(&prettyplease::unparse(&file), &banners))
+}
+
+/// Blank lines between items (top level and inside impl blocks), and banners.
+fn readable(src: &str, banners: &[(String, String)]) -> String {
+    const TOP: &[&str] = &[
+        "///", "#[", "pub ", "impl", "fn ", "const ", "static ", "struct ", "enum ", "mod ", "use ",
+    ];
+    const INNER: &[&str] = &["///", "#[", "pub ", "fn ", "const ", "type "];
+    let mut out: Vec<String> = Vec::new();
+    for line in src.lines() {
+        if let Some(prev) = out.last() {
+            let top_start = !line.starts_with(' ') && TOP.iter().any(|p| line.starts_with(p));
+            let top_end = !prev.starts_with(' ') && (prev.ends_with('}') || prev.ends_with(';'));
+            let inner = line.strip_prefix("    ").filter(|l| !l.starts_with(' '));
+            let inner_start = inner.is_some_and(|l| INNER.iter().any(|p| l.starts_with(p)));
+            let prev_inner = prev.strip_prefix("    ").filter(|l| !l.starts_with(' '));
+            let inner_end = prev_inner.is_some_and(|p| p == "}" || p.ends_with(';'));
+            if (top_start && top_end) || (inner_start && inner_end) {
+                out.push(String::new());
+            }
+        }
+        out.push(line.to_owned());
+    }
+    for (anchor, banner) in banners {
+        if let Some(at) = out.iter().position(|l| l == anchor) {
+            let mut start = at;
+            while start > 0 && !out[start - 1].is_empty() {
+                start -= 1;
+            }
+            out.insert(start, banner.clone());
+        }
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
 }
 
 fn ident(name: &str) -> Ident {
@@ -77,111 +193,477 @@ fn ident(name: &str) -> Ident {
     }
 }
 
+/// A parameter name for a field (`f_amount`), never a keyword and never `errors` or `prefix`.
+fn param(f: &Field) -> Ident {
+    format_ident!("f_{}", f.rust_name().trim_end_matches('_'))
+}
+
 fn doc_lines(text: &str) -> Vec<String> {
     text.lines().map(|l| format!(" {l}")).collect()
 }
 
-fn profiles(spec: &Spec) -> TokenStream {
-    let variants: Vec<Ident> = spec
-        .profiles
-        .keys()
-        .map(|n| format_ident!("{}", upper_camel(&n.replace('-', "_"))))
-        .collect();
-    let names: Vec<&String> = spec.profiles.keys().collect();
-    let docs: Vec<String> = spec
-        .profiles
+fn profile_variant(name: &str) -> Ident {
+    format_ident!("{}", upper_camel(&name.replace('-', "_")))
+}
+
+fn common_status(s: CommonStatus) -> TokenStream {
+    match s {
+        CommonStatus::Pending => quote!(::paywire::CommonStatus::Pending),
+        CommonStatus::Processing => quote!(::paywire::CommonStatus::Processing),
+        CommonStatus::Succeeded => quote!(::paywire::CommonStatus::Succeeded),
+        CommonStatus::Failed => quote!(::paywire::CommonStatus::Failed),
+        CommonStatus::Cancelled => quote!(::paywire::CommonStatus::Cancelled),
+        CommonStatus::Unknown => quote!(::paywire::CommonStatus::Unknown),
+    }
+}
+
+fn error_meaning(m: ErrorMeaning) -> TokenStream {
+    match m {
+        ErrorMeaning::Signature => quote!(::paywire::ErrorMeaning::Signature),
+        ErrorMeaning::Duplicate => quote!(::paywire::ErrorMeaning::Duplicate),
+        ErrorMeaning::Invalid => quote!(::paywire::ErrorMeaning::Invalid),
+        ErrorMeaning::NotFound => quote!(::paywire::ErrorMeaning::NotFound),
+        ErrorMeaning::Auth => quote!(::paywire::ErrorMeaning::Auth),
+        ErrorMeaning::RateLimited => quote!(::paywire::ErrorMeaning::RateLimited),
+    }
+}
+
+/// Match arms grouped by identical bodies: `A | B => body`, in first-appearance order.
+fn grouped_arms(arms: Vec<(TokenStream, TokenStream)>) -> Vec<TokenStream> {
+    let mut groups: Vec<(String, Vec<TokenStream>, TokenStream)> = Vec::new();
+    for (pat, body) in arms {
+        let key = body.to_string();
+        match groups.iter_mut().find(|(k, _, _)| *k == key) {
+            Some(g) => g.1.push(pat),
+            None => groups.push((key, vec![pat], body)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, pats, body)| quote!(#(#pats)|* => { #body }))
+        .collect()
+}
+
+// ---- canonical strings -------------------------------------------------------------------
+
+/// A piece of a canonical string.
+enum Piece {
+    Lit(String),
+    Val(TokenStream),
+    Secret,
+    Kept(String),
+}
+
+/// Split a template over `{a}` / `{b}` placeholders into literals and placeholders, the way the
+/// interpreter reads it (one pass, other braces literal).
+fn split_template<'a>(text: &'a str, names: &[&'a str]) -> Vec<Result<String, &'a str>> {
+    let mut out: Vec<Result<String, &str>> = Vec::new();
+    let mut rest = text;
+    'outer: while !rest.is_empty() {
+        for n in names {
+            let ph = format!("{{{n}}}");
+            if let Some(r) = rest.strip_prefix(ph.as_str()) {
+                out.push(Err(n));
+                rest = r;
+                continue 'outer;
+            }
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            match out.last_mut() {
+                Some(Ok(s)) => s.push(c),
+                _ => out.push(Ok(c.to_string())),
+            }
+        }
+        rest = chars.as_str();
+    }
+    out
+}
+
+/// Emit pieces into the sink `c`, merging adjacent literals into one call.
+fn emit(pieces: Vec<Piece>) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    let flush = |pending: &mut String, out: &mut Vec<TokenStream>| {
+        if !pending.is_empty() {
+            let s = std::mem::take(pending);
+            out.push(quote!(c.text(#s);));
+        }
+    };
+    for p in pieces {
+        match p {
+            Piece::Lit(s) => pending.push_str(&s),
+            Piece::Kept(k) => out.push(quote!(c.kept(#k);)),
+            Piece::Val(v) => {
+                flush(&mut pending, &mut out);
+                out.push(quote!(c.text(#v);));
+            }
+            Piece::Secret => {
+                flush(&mut pending, &mut out);
+                out.push(quote!(c.secret(secret);));
+            }
+        }
+    }
+    flush(&mut pending, &mut out);
+    out
+}
+
+/// An outgoing field or a constant a profile adds, as signing sees it.
+enum Signed<'a> {
+    Field(&'a Field),
+    Const(String),
+}
+
+struct Item<'a> {
+    key: String,
+    value: Signed<'a>,
+}
+
+/// The fields offered for signing, in the order the signer sees them: the request's fields, a
+/// profile's `adds` replacing a field of the same name in place or appended.
+fn offered<'a>(fields: &'a [Field], recipe: &Recipe) -> Vec<Item<'a>> {
+    let mut items: Vec<Item<'a>> = fields
         .iter()
-        .map(|(n, r)| {
-            let what = r.doc.clone().unwrap_or_default();
-            format!(
-                " `{n}`: {what} Template `{}`, digest {:?}.",
-                r.template, r.digest
-            )
+        .map(|f| match recipe.adds.get(&f.name) {
+            Some(v) => Item {
+                key: f.name.clone(),
+                value: Signed::Const(v.clone()),
+            },
+            None => Item {
+                key: f.name.clone(),
+                value: Signed::Field(f),
+            },
         })
         .collect();
-    let default = format_ident!(
-        "{}",
-        upper_camel(&spec.gateway.default_profile.replace('-', "_"))
-    );
-    quote! {
-        /// The signing profiles of this gateway.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Profile {
-            #(
-                #[doc = #docs]
-                #variants,
-            )*
+    for (k, v) in &recipe.adds {
+        if !fields.iter().any(|f| &f.name == k) {
+            items.push(Item {
+                key: k.clone(),
+                value: Signed::Const(v.clone()),
+            });
         }
+    }
+    items
+}
 
-        impl Profile {
-            /// The profile the gateway uses when an operation names none.
-            pub const DEFAULT: Profile = Profile::#default;
+/// The signed items in their final order under `recipe`, decided here.
+fn signed_order<'a>(fields: &'a [Field], recipe: &Recipe) -> Vec<Item<'a>> {
+    let offered: Vec<Item<'a>> = offered(fields, recipe)
+        .into_iter()
+        .filter(|i| i.key != recipe.signature_field)
+        .collect();
+    let mut kept: Vec<Item<'a>> = match &recipe.fields {
+        None => offered
+            .into_iter()
+            .filter(|i| !recipe.exclude.contains(&i.key))
+            .collect(),
+        Some(list) => list
+            .iter()
+            .filter_map(|name| {
+                offered.iter().find(|i| &i.key == name).map(|i| Item {
+                    key: i.key.clone(),
+                    value: match &i.value {
+                        Signed::Field(f) => Signed::Field(f),
+                        Signed::Const(v) => Signed::Const(v.clone()),
+                    },
+                })
+            })
+            .collect(),
+    };
+    if recipe.order == Order::Ascii {
+        kept.sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
+    }
+    kept
+}
 
-            /// Every profile.
-            pub const ALL: &'static [Profile] = &[#(Profile::#variants),*];
+/// The text a field's value `v: &T` enters a canonical string, a form or a condition with:
+/// an `&str` expression valid for one statement.
+fn text_expr(f: &Field, nested: &Ident) -> TokenStream {
+    let itoa = quote!(::paywire::__private::itoa::Buffer::new());
+    match f.ty {
+        FieldType::String | FieldType::Unknown => quote!(v.as_str()),
+        FieldType::Integer => quote!(#itoa.format(*v)),
+        FieldType::Money => match f.money {
+            Some(MoneyFormat::Decimal) => quote!(v.decimal_text().as_str()),
+            _ => quote!(#itoa.format(v.minor())),
+        },
+        FieldType::Boolean => quote!(if *v { "true" } else { "false" }),
+        FieldType::Strings => quote!(::paywire::wire::json_strings(v).as_str()),
+        FieldType::Object => quote!(v.to_json().as_str()),
+        FieldType::Objects => quote!(#nested::list_to_json(v).as_str()),
+        FieldType::Json => quote!(v.to_string().as_str()),
+    }
+}
 
-            /// The profile's name in the spec.
-            pub fn name(self) -> &'static str {
-                match self { #(Profile::#variants => #names,)* }
+/// Whether a present value of this type can be empty text (only strings can).
+fn can_be_empty(f: &Field) -> bool {
+    matches!(f.ty, FieldType::String | FieldType::Unknown)
+}
+
+/// The canonical-string writer of one profile over outgoing fields (the body of a match arm).
+fn canonical_arm(parent: &str, fields: &[Field], recipe: &Recipe) -> (TokenStream, bool) {
+    let items = signed_order(fields, recipe);
+    let pair = split_template(&recipe.pair, &["key", "value"]);
+    let template = split_template(&recipe.template, &["pairs", "secret"]);
+    let skip_empty = recipe.empty == EmptyRule::Skip;
+
+    // Each item: its presence condition (None: always present and non-empty) and pieces.
+    struct Entry {
+        cond: Option<TokenStream>,
+        binding: Option<TokenStream>,
+        pieces: Vec<Piece>,
+    }
+    let mut entries = Vec::new();
+    for item in &items {
+        let mut pieces = vec![Piece::Kept(item.key.clone())];
+        let (cond, binding, value) = match &item.value {
+            Signed::Const(v) => {
+                if v.is_empty() && skip_empty {
+                    continue;
+                }
+                (None, None, Piece::Lit(v.clone()))
             }
-
-            /// The profile's recipe.
-            pub fn recipe(self) -> &'static ::paywire::spec::Recipe {
-                ::paywire::__private::recipe(gateway(), self.name())
+            Signed::Field(f) => {
+                let id = ident(&f.rust_name());
+                let nested = nested_name(parent, f);
+                let text = text_expr(f, &nested);
+                let empty_check = skip_empty && can_be_empty(f);
+                if f.required {
+                    let bind = quote!(let v = &self.#id;);
+                    if empty_check {
+                        (Some(quote!(!self.#id.is_empty())), Some(bind), Piece::Val(text))
+                    } else {
+                        (None, Some(bind), Piece::Val(text))
+                    }
+                } else if empty_check {
+                    (
+                        Some(quote!(let Some(v) = self.#id.as_ref().filter(|v| !v.is_empty()))),
+                        None,
+                        Piece::Val(text),
+                    )
+                } else {
+                    (
+                        Some(quote!(let Some(v) = &self.#id)),
+                        None,
+                        Piece::Val(text),
+                    )
+                }
             }
+        };
+        let mut value = Some(value);
+        for p in &pair {
+            match p {
+                Ok(lit) => pieces.push(Piece::Lit(lit.clone())),
+                Err("key") => pieces.push(Piece::Lit(item.key.clone())),
+                Err(_) => {
+                    if let Some(v) = value.take() {
+                        pieces.push(v);
+                    } else {
+                        // `{value}` twice in a pair: write it again.
+                        pieces.push(match &item.value {
+                            Signed::Const(c) => Piece::Lit(c.clone()),
+                            Signed::Field(f) => Piece::Val(text_expr(f, &nested_name(parent, f))),
+                        });
+                    }
+                }
+            }
+        }
+        entries.push(Entry {
+            cond,
+            binding,
+            pieces,
+        });
+    }
+
+    // Decide, item by item, whether a join is certainly, never or maybe needed before it.
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Nothing,
+        Something,
+        Maybe,
+    }
+    let mut states = Vec::new();
+    let mut state = State::Nothing;
+    for e in &entries {
+        states.push(state);
+        state = match (state, e.cond.is_some()) {
+            (State::Something, _) => State::Something,
+            (_, false) => State::Something,
+            (_, true) => State::Maybe,
+        };
+    }
+    // An entry sets the flag when a later entry reads it.
+    let reads: Vec<bool> = states.iter().map(|s| *s == State::Maybe).collect();
+    let mut pair_tokens = Vec::new();
+    let mut uses_secret = false;
+    let join = recipe.join.clone();
+    let any_read = reads.iter().any(|r| *r);
+    if any_read {
+        pair_tokens.push(quote!(let mut sep = false;));
+    }
+    for (i, e) in entries.into_iter().enumerate() {
+        let later_reads = reads[i + 1..].iter().any(|r| *r);
+        let sets = later_reads && states[i] != State::Something;
+        let mut pieces = Vec::new();
+        let mut pre = Vec::new();
+        match states[i] {
+            State::Nothing => {}
+            State::Something => pieces.push(Piece::Lit(join.clone())),
+            State::Maybe => {
+                let j = &join;
+                if !j.is_empty() {
+                    pre.push(quote!(if sep { c.text(#j); }));
+                }
+            }
+        }
+        pieces.extend(e.pieces);
+        let body = emit(pieces);
+        let set = if sets { quote!(sep = true;) } else { quote!() };
+        let binding = e.binding.unwrap_or_default();
+        pair_tokens.push(match e.cond {
+            None => quote! { { #binding #(#pre)* #(#body)* #set } },
+            Some(c) => quote! { if #c { #binding #(#pre)* #(#body)* #set } },
+        });
+    }
+    let mut out = Vec::new();
+    let mut lits = Vec::new();
+    for t in template {
+        match t {
+            Ok(l) => lits.push(Piece::Lit(l)),
+            Err("pairs") => {
+                out.extend(emit(std::mem::take(&mut lits)));
+                out.push(quote! { { #(#pair_tokens)* } });
+            }
+            Err(_) => {
+                uses_secret = true;
+                lits.push(Piece::Secret);
+            }
+        }
+    }
+    out.extend(emit(lits));
+    (quote!(#(#out)*), uses_secret)
+}
+
+/// A human rendering of a profile's canonical string over outgoing fields, for docs:
+/// `amount=…&bank_code=…[&memo=…]&key={secret}`.
+fn canonical_doc(fields: &[Field], recipe: &Recipe) -> String {
+    let items = signed_order(fields, recipe);
+    let mut pairs = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let value = match &item.value {
+            Signed::Const(v) => v.clone(),
+            Signed::Field(_) => "…".to_owned(),
+        };
+        let one = recipe
+            .pair
+            .replace("{key}", &item.key)
+            .replace("{value}", &value);
+        let optional = match &item.value {
+            Signed::Field(f) => !f.required || (recipe.empty == EmptyRule::Skip && can_be_empty(f)),
+            Signed::Const(_) => false,
+        };
+        let text = if i == 0 {
+            one
+        } else {
+            format!("{}{one}", recipe.join)
+        };
+        if optional {
+            pairs.push_str(&format!("[{text}]"));
+        } else {
+            pairs.push_str(&text);
+        }
+    }
+    recipe
+        .template
+        .replace("{pairs}", &pairs)
+        .replace("{secret}", "{secret}")
+}
+
+/// The fields of a received object `obj` one profile signs, in their order (a match arm).
+fn received_select_arm(recipe: &Recipe) -> TokenStream {
+    let sig = &recipe.signature_field;
+    let select = match &recipe.fields {
+        None => {
+            let mut leave: Vec<&String> = vec![sig];
+            leave.extend(recipe.exclude.iter().filter(|e| *e != sig));
+            quote!(::paywire::sign::received_fields(obj, &[#(#leave),*]))
+        }
+        Some(list) => quote!(::paywire::sign::received_listed(obj, &[#(#list),*])),
+    };
+    let retain = (recipe.empty == EmptyRule::Skip).then(|| quote!(fields.retain(|(_, v)| !v.is_empty());));
+    let sort = (recipe.order == Order::Ascii).then(|| quote!(::paywire::sign::sort_ascii(&mut fields);));
+    if retain.is_none() && sort.is_none() {
+        select
+    } else {
+        quote! {
+            let mut fields = #select;
+            #retain
+            #sort
+            fields
         }
     }
 }
 
-fn error_codes(spec: &Spec) -> TokenStream {
-    let variants: Vec<Ident> = spec
-        .errors
-        .iter()
-        .map(|e| format_ident!("{}", e.name))
+/// The signature one profile computes over selected received fields (a match arm).
+fn received_digest_arm(recipe: &Recipe) -> TokenStream {
+    let digester = digester_expr(recipe.digest);
+    let pair: Vec<TokenStream> = split_template(&recipe.pair, &["key", "value"])
+        .into_iter()
+        .map(|p| match p {
+            Ok(l) => quote!(c.text(#l);),
+            Err("key") => quote!(c.text(k);),
+            Err(_) => quote!(c.text(v);),
+        })
         .collect();
-    let codes: Vec<&String> = spec.errors.iter().map(|e| &e.code).collect();
-    let docs: Vec<String> = spec
-        .errors
-        .iter()
-        .map(|e| format!(" `{}`: {}", e.code, e.doc.clone().unwrap_or_default()))
-        .collect();
-    quote! {
-        /// The gateway's documented error codes; `Other` keeps any code the spec does not list.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum ErrorCode {
-            #(
-                #[doc = #docs]
-                #variants,
-            )*
-            /// A code the spec does not document, verbatim.
-            Other(String),
-        }
-
-        impl ErrorCode {
-            /// The variant for a code as the gateway wrote it.
-            pub fn from_code(code: &str) -> Self {
-                match code {
-                    #(#codes => ErrorCode::#variants,)*
-                    other => ErrorCode::Other(other.to_owned()),
-                }
+    let join = &recipe.join;
+    let join_tokens = if join.is_empty() {
+        quote!()
+    } else {
+        quote!(if i > 0 { c.text(#join); })
+    };
+    let index = if join.is_empty() { quote!(_i) } else { quote!(i) };
+    let mut body = Vec::new();
+    let mut lits = Vec::new();
+    for t in split_template(&recipe.template, &["pairs", "secret"]) {
+        match t {
+            Ok(l) => lits.push(Piece::Lit(l)),
+            Err("pairs") => {
+                body.extend(emit(std::mem::take(&mut lits)));
+                body.push(quote! {
+                    for (#index, (k, v)) in fields.iter().enumerate() {
+                        #join_tokens
+                        #(#pair)*
+                    }
+                });
             }
-
-            /// The code as the gateway writes it.
-            pub fn code(&self) -> &str {
-                match self {
-                    #(ErrorCode::#variants => #codes,)*
-                    ErrorCode::Other(c) => c,
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for ErrorCode {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.code())
-            }
+            Err(_) => lits.push(Piece::Secret),
         }
     }
+    body.extend(emit(lits));
+    let finish = finish_expr(recipe.hex);
+    quote! {
+        let mut c = #digester;
+        #(#body)*
+        c.#finish()
+    }
 }
+
+fn digester_expr(d: Digest) -> TokenStream {
+    match d {
+        Digest::Md5 => quote!(::paywire::sign::Digester::md5()),
+        Digest::Sha256 => quote!(::paywire::sign::Digester::sha256()),
+        Digest::HmacSha256 => quote!(::paywire::sign::Digester::hmac_sha256(secret)),
+    }
+}
+
+fn finish_expr(h: HexCase) -> Ident {
+    match h {
+        HexCase::Lower => format_ident!("finish_lower"),
+        HexCase::Upper => format_ident!("finish_upper"),
+    }
+}
+
+// ---- types ---------------------------------------------------------------------------------
 
 /// The Rust type of a field (without Option).
 fn rust_type(f: &Field, nested: &Ident) -> TokenStream {
@@ -274,61 +756,6 @@ fn serde_rename(f: &Field) -> TokenStream {
     }
 }
 
-fn number_wire(w: NumberWire) -> TokenStream {
-    match w {
-        NumberWire::Number => quote!(::paywire::spec::NumberWire::Number),
-        NumberWire::String => quote!(::paywire::spec::NumberWire::String),
-    }
-}
-
-fn money_format(m: Option<MoneyFormat>) -> TokenStream {
-    match m {
-        Some(MoneyFormat::Decimal) => quote!(::paywire::spec::MoneyFormat::Decimal),
-        _ => quote!(::paywire::spec::MoneyFormat::Minor),
-    }
-}
-
-/// An expression turning `v: &T` into a `WireValue`.
-fn to_wire_value(f: &Field) -> TokenStream {
-    match f.ty {
-        FieldType::String | FieldType::Unknown => quote!(::paywire::WireValue::Str(v.clone())),
-        FieldType::Integer => {
-            let w = number_wire(f.wire);
-            quote!(::paywire::WireValue::integer(*v, #w))
-        }
-        FieldType::Boolean => quote!(::paywire::WireValue::Bool(*v)),
-        FieldType::Money => {
-            let m = money_format(f.money);
-            let w = number_wire(f.wire);
-            quote!(::paywire::WireValue::money(*v, #m, #w))
-        }
-        FieldType::Strings => quote!(::paywire::WireValue::Strings(v.clone())),
-        FieldType::Object => quote!(::paywire::WireValue::Json(v.to_wire().to_json())),
-        FieldType::Objects => quote!(::paywire::WireValue::Json(::paywire::wire::json_list(
-            v.iter().map(|x| x.to_wire())
-        ))),
-        FieldType::Json => quote!(::paywire::WireValue::Json(v.to_string())),
-    }
-}
-
-/// An expression reading `Option<T>` from `obj` (with `?`).
-fn read_value(f: &Field) -> TokenStream {
-    let name = &f.name;
-    match f.ty {
-        FieldType::String | FieldType::Unknown => quote!(::paywire::read::string(obj, #name)?),
-        FieldType::Integer => quote!(::paywire::read::integer(obj, #name)?),
-        FieldType::Boolean => quote!(::paywire::read::boolean(obj, #name)?),
-        FieldType::Money => {
-            let m = money_format(f.money);
-            quote!(::paywire::read::money(obj, #name, #m)?)
-        }
-        FieldType::Strings => quote!(::paywire::read::strings(obj, #name)?),
-        FieldType::Object => quote!(::paywire::read::object(obj, #name)?),
-        FieldType::Objects => quote!(::paywire::read::objects(obj, #name)?),
-        FieldType::Json => quote!(::paywire::read::json(obj, #name)?),
-    }
-}
-
 /// Setter argument type and conversion for builders.
 fn setter(f: &Field, nested: &Ident) -> (TokenStream, TokenStream) {
     match f.ty {
@@ -344,351 +771,1689 @@ fn setter(f: &Field, nested: &Ident) -> (TokenStream, TokenStream) {
     }
 }
 
-/// A struct for outgoing fields (a request or a nested request object), its builder and `to_wire`.
-fn outgoing_struct(
-    name: &Ident,
-    doc: &[String],
-    fields: &[Field],
-    location: (&str, &[String]),
-    out: &mut Vec<TokenStream>,
-) {
-    let (op_name, path) = location;
-    let builder = format_ident!("{}Builder", name);
-    let mut decls = Vec::new();
-    let mut builder_decls = Vec::new();
-    let mut setters = Vec::new();
-    let mut builds = Vec::new();
-    let mut wires = Vec::new();
-    let mut builder_wires = Vec::new();
-    for f in fields {
-        let id = ident(&f.rust_name());
-        let nested = nested_name(&name.to_string(), f);
-        if matches!(f.ty, FieldType::Object | FieldType::Objects) {
-            let ndoc = doc_lines(&format!("The `{}` object of [`{}`].", f.name, name));
-            let mut sub = path.to_vec();
-            sub.push(f.name.clone());
-            outgoing_struct(&nested, &ndoc, &f.fields, (op_name, &sub), out);
+/// An expression turning `v: &T` into a `WireValue` (the interpreter's view of the field; built
+/// through the runtime's own encoders, so the differential tests compare two implementations).
+fn to_wire_value(f: &Field) -> TokenStream {
+    let num_or_str = |text: TokenStream| match f.wire {
+        NumberWire::Number => quote!(::paywire::WireValue::Num(#text)),
+        NumberWire::String => quote!(::paywire::WireValue::Str(#text)),
+    };
+    match f.ty {
+        FieldType::String | FieldType::Unknown => quote!(::paywire::WireValue::Str(v.clone())),
+        FieldType::Integer => num_or_str(quote!(v.to_string())),
+        FieldType::Boolean => quote!(::paywire::WireValue::Bool(*v)),
+        FieldType::Money => match f.money {
+            Some(MoneyFormat::Decimal) => {
+                quote!(::paywire::WireValue::Str(v.to_decimal_string()))
+            }
+            _ => num_or_str(quote!(v.minor().to_string())),
+        },
+        FieldType::Strings => quote!(::paywire::WireValue::Strings(v.clone())),
+        FieldType::Object => quote!(::paywire::WireValue::Json(v.to_wire().to_json())),
+        FieldType::Objects => quote!(::paywire::WireValue::Json(::paywire::wire::json_list(
+            v.iter().map(|x| x.to_wire())
+        ))),
+        FieldType::Json => quote!(::paywire::WireValue::Json(v.to_string())),
+    }
+}
+
+/// Statements writing `v: &T` as a JSON value into `out: &mut Vec<u8>`.
+fn json_value(f: &Field) -> TokenStream {
+    let itoa = quote!(::paywire::__private::itoa::Buffer::new());
+    let quoted = |text: TokenStream| {
+        quote! { out.push(b'"'); out.extend_from_slice(#text.as_bytes()); out.push(b'"'); }
+    };
+    let number = |text: TokenStream| match f.wire {
+        NumberWire::Number => quote! { out.extend_from_slice(#text.as_bytes()); },
+        NumberWire::String => quoted(text),
+    };
+    match f.ty {
+        FieldType::String | FieldType::Unknown => quote!(::paywire::wire::push_json_str(out, v);),
+        FieldType::Integer => number(quote!(#itoa.format(*v))),
+        FieldType::Money => match f.money {
+            Some(MoneyFormat::Decimal) => quoted(quote!(v.decimal_text().as_str())),
+            _ => number(quote!(#itoa.format(v.minor()))),
+        },
+        FieldType::Boolean => {
+            quote!(out.extend_from_slice(if *v { b"true" as &[u8] } else { b"false" });)
         }
-        let ty = rust_type(f, &nested);
-        let docs = field_doc(f);
-        let wire_name = &f.name;
-        let conv = to_wire_value(f);
-        builder_wires.push(quote! { if let Some(v) = &self.#id { wire.push(#wire_name, #conv); } });
-        if f.required {
-            let rename = serde_rename(f);
-            decls.push(quote! { #(#[doc = #docs])* #rename pub #id: #ty, });
-            builds.push(quote! {
-                let Some(#id) = self.#id else {
-                    return Err(::paywire::__private::required(#wire_name));
+        FieldType::Strings => {
+            quote!(out.extend_from_slice(::paywire::wire::json_strings(v).as_bytes());)
+        }
+        FieldType::Object => quote!(v.write_json(out);),
+        FieldType::Objects => quote! {
+            out.push(b'[');
+            for (i, x) in v.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                x.write_json(out);
+            }
+            out.push(b']');
+        },
+        FieldType::Json => quote!(let _ = ::paywire::serde_json::to_writer(&mut *out, v);),
+    }
+}
+
+/// An expression reading `Option<T>` from `obj` (with `?`).
+fn read_value(f: &Field) -> TokenStream {
+    let name = &f.name;
+    match f.ty {
+        FieldType::String | FieldType::Unknown => quote!(::paywire::read::string(obj, #name)?),
+        FieldType::Integer => quote!(::paywire::read::integer(obj, #name)?),
+        FieldType::Boolean => quote!(::paywire::read::boolean(obj, #name)?),
+        FieldType::Money => match f.money {
+            Some(MoneyFormat::Decimal) => quote!(::paywire::read::money_decimal(obj, #name)?),
+            _ => quote!(::paywire::read::money_minor(obj, #name)?),
+        },
+        FieldType::Strings => quote!(::paywire::read::strings(obj, #name)?),
+        FieldType::Object => quote!(::paywire::read::object(obj, #name)?),
+        FieldType::Objects => quote!(::paywire::read::objects(obj, #name)?),
+        FieldType::Json => quote!(::paywire::read::json(obj, #name)?),
+    }
+}
+
+// ---- field rules ---------------------------------------------------------------------------
+
+/// Whether a field has any rule to check.
+fn has_rules(f: &Field) -> bool {
+    f.required
+        || !f.required_when.is_empty()
+        || f.max_length.is_some()
+        || f.min_length.is_some()
+        || f.pattern.is_some()
+        || !f.one_of.is_empty()
+        || f.min_items.is_some()
+        || f.max_items.is_some()
+        || f.item_pattern.is_some()
+        || (f.min.is_some() && matches!(f.ty, FieldType::Integer | FieldType::Money))
+        || (f.max.is_some() && matches!(f.ty, FieldType::Integer | FieldType::Money))
+        || (matches!(f.ty, FieldType::Object | FieldType::Objects) && f.fields.iter().any(has_rules))
+}
+
+fn push_error(name: &str, rule: TokenStream) -> TokenStream {
+    quote!(errors.push(::paywire::validate::error(prefix, #name, #rule));)
+}
+
+fn pattern_check(pattern: &str, text: TokenStream, rule: TokenStream) -> TokenStream {
+    quote! {
+        {
+            static PATTERN: ::std::sync::LazyLock<::paywire::validate::Pattern> =
+                ::std::sync::LazyLock::new(|| ::paywire::validate::Pattern::new(#pattern));
+            if !PATTERN.is_match(#text) {
+                #rule
+            }
+        }
+    }
+}
+
+/// The checks of one present field `v: &T` (in the interpreter's order).
+fn field_rules(f: &Field) -> Vec<TokenStream> {
+    let name = &f.name;
+    let mut out = Vec::new();
+    let rule = quote!(::paywire::validate::Rule);
+    match f.ty {
+        FieldType::String => {
+            if f.max_length.is_some() || f.min_length.is_some() {
+                out.push(quote!(let n = v.chars().count();));
+            }
+            if let Some(max) = f.max_length {
+                let e = push_error(name, quote!(#rule::MaxLength { max: #max, actual: n }));
+                out.push(quote!(if n > #max { #e }));
+            }
+            if let Some(min) = f.min_length {
+                let e = push_error(name, quote!(#rule::MinLength { min: #min, actual: n }));
+                out.push(quote!(if n < #min { #e }));
+            }
+            if let Some(p) = &f.pattern {
+                let doc = match &f.pattern_doc {
+                    Some(d) => quote!(Some(#d.to_owned())),
+                    None => quote!(None),
                 };
-            });
-            wires.push(quote! { { let v = &self.#id; wire.push(#wire_name, #conv); } });
-        } else {
-            let rename = serde_rename(f);
-            decls.push(quote! {
-                #(#[doc = #docs])*
-                #rename
-                #[serde(default, skip_serializing_if = "Option::is_none")]
-                pub #id: Option<#ty>,
-            });
-            builds.push(quote! { let #id = self.#id; });
-            wires.push(quote! { if let Some(v) = &self.#id { wire.push(#wire_name, #conv); } });
+                let e = push_error(
+                    name,
+                    quote!(#rule::Pattern { pattern: #p.to_owned(), doc: #doc }),
+                );
+                out.push(pattern_check(p, quote!(v), e));
+            }
+            if !f.one_of.is_empty() {
+                let vals = &f.one_of;
+                let e = push_error(
+                    name,
+                    quote!(#rule::OneOf(vec![#(#vals.to_owned()),*])),
+                );
+                out.push(quote!(if !matches!(v.as_str(), #(#vals)|*) { #e }));
+            }
         }
-        builder_decls.push(quote! { #id: Option<#ty>, });
-        let (arg, conv_in) = setter(f, &nested);
-        let sdoc = format!(" Set `{}`.", f.name);
-        setters.push(quote! {
-            #[doc = #sdoc]
-            pub fn #id(mut self, value: #arg) -> Self {
-                self.#id = Some(#conv_in);
-                self
+        FieldType::Integer => {
+            if let Some(min) = f.min {
+                let e = push_error(name, quote!(#rule::Min(#min)));
+                out.push(quote!(if *v < #min { #e }));
+            }
+            if let Some(max) = f.max {
+                let e = push_error(name, quote!(#rule::Max(#max)));
+                out.push(quote!(if *v > #max { #e }));
+            }
+            if !f.one_of.is_empty() {
+                let vals = &f.one_of;
+                // Only values whose text is exactly an integer's text can ever match.
+                let nums: Vec<i64> = f
+                    .one_of
+                    .iter()
+                    .filter_map(|s| s.parse::<i64>().ok().filter(|n| n.to_string() == *s))
+                    .collect();
+                let e = push_error(name, quote!(#rule::OneOf(vec![#(#vals.to_owned()),*])));
+                if nums.is_empty() {
+                    out.push(e);
+                } else {
+                    out.push(quote!(if !matches!(*v, #(#nums)|*) { #e }));
+                }
+            }
+        }
+        FieldType::Money => {
+            if let Some(min) = f.min {
+                let e = push_error(name, quote!(#rule::MinAmount(::paywire::Money::from_minor(#min))));
+                out.push(quote!(if v.minor() < #min { #e }));
+            }
+            if let Some(max) = f.max {
+                let e = push_error(name, quote!(#rule::MaxAmount(::paywire::Money::from_minor(#max))));
+                out.push(quote!(if v.minor() > #max { #e }));
+            }
+        }
+        FieldType::Strings => {
+            if let Some(min) = f.min_items {
+                let e = push_error(name, quote!(#rule::MinItems { min: #min, actual: v.len() }));
+                out.push(quote!(if v.len() < #min { #e }));
+            }
+            if let Some(max) = f.max_items {
+                let e = push_error(name, quote!(#rule::MaxItems { max: #max, actual: v.len() }));
+                out.push(quote!(if v.len() > #max { #e }));
+            }
+            if let Some(p) = &f.item_pattern {
+                let e = push_error(
+                    name,
+                    quote!(#rule::ItemPattern { index, pattern: #p.to_owned() }),
+                );
+                let check = pattern_check(p, quote!(item), e);
+                out.push(quote! {
+                    for (index, item) in v.iter().enumerate() {
+                        #check
+                    }
+                });
+            }
+        }
+        FieldType::Object | FieldType::Objects => {
+            let many = f.ty == FieldType::Objects;
+            if many {
+                if let Some(max) = f.max_items {
+                    let e = push_error(name, quote!(#rule::MaxItems { max: #max, actual: v.len() }));
+                    out.push(quote!(if v.len() > #max { #e }));
+                }
+                if let Some(min) = f.min_items {
+                    let e = push_error(name, quote!(#rule::MinItems { min: #min, actual: v.len() }));
+                    out.push(quote!(if v.len() < #min { #e }));
+                }
+            }
+            if f.fields.iter().any(has_rules) {
+                if many {
+                    out.push(quote! {
+                        for (i, item) in v.iter().enumerate() {
+                            item.check_into(errors, &format!("{prefix}{}[{i}].", #name));
+                        }
+                    });
+                } else {
+                    out.push(quote!(v.check_into(errors, &format!("{prefix}{}.", #name));));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The text of another field's parameter, for a condition: `Option<&str>`-like tokens.
+fn condition_text(other: &Field, parent: &str) -> TokenStream {
+    let p = param(other);
+    match other.ty {
+        FieldType::String | FieldType::Unknown => quote!(#p.map(|v| v.as_str())),
+        _ => {
+            let text = text_expr(other, &nested_name(parent, other));
+            quote!(#p.map(|v| #text.to_owned()).as_deref())
+        }
+    }
+}
+
+/// The check function of an outgoing struct: `fn check(errors, prefix, f_a: Option<&A>, ...)`,
+/// and the fields passed to it.
+fn check_fn<'a>(name: &Ident, fields: &'a [Field]) -> (TokenStream, Vec<&'a Field>) {
+    let parent = name.to_string();
+    let referenced: BTreeSet<&str> = fields
+        .iter()
+        .flat_map(|f| f.required_when.iter().map(|c| c.field.as_str()))
+        .collect();
+    let params: Vec<&Field> = fields
+        .iter()
+        .filter(|f| has_rules(f) || referenced.contains(f.name.as_str()))
+        .collect();
+    let mut body = Vec::new();
+    for f in &params {
+        if !has_rules(f) {
+            continue;
+        }
+        let p = param(f);
+        let wire = &f.name;
+        let rules = field_rules(f);
+        let rule = quote!(::paywire::validate::Rule);
+        let absent = if f.required {
+            push_error(wire, quote!(#rule::Required))
+        } else if !f.required_when.is_empty() {
+            let conds: Vec<TokenStream> = f
+                .required_when
+                .iter()
+                .map(|c| {
+                    let other = fields.iter().find(|o| o.name == c.field);
+                    let text = match other {
+                        Some(o) => condition_text(o, &parent),
+                        None => quote!(None::<&str>),
+                    };
+                    let is_in = &c.is_in;
+                    let not_in = &c.not_in;
+                    quote!(::paywire::validate::holds(#text, &[#(#is_in),*], &[#(#not_in),*]))
+                })
+                .collect();
+            let desc: Vec<String> = f.required_when.iter().map(|c| c.describe()).collect();
+            let desc = desc.join(" and ");
+            let e = push_error(wire, quote!(#rule::RequiredWhen(#desc.to_owned())));
+            quote!(if #(#conds)&&* { #e })
+        } else {
+            quote!()
+        };
+        let present = if can_be_empty(f) {
+            quote!(Some(v) if !v.is_empty())
+        } else {
+            quote!(Some(v))
+        };
+        let present_body = if rules.is_empty() {
+            quote!(let _ = v;)
+        } else {
+            quote!(#(#rules)*)
+        };
+        body.push(quote! {
+            match #p {
+                #present => { #present_body }
+                _ => { #absent }
             }
         });
     }
-    let builder_doc = format!(" Builder of [`{name}`]; `build()` checks every rule of the spec.");
-    let ids: Vec<Ident> = fields.iter().map(|f| ident(&f.rust_name())).collect();
-    let wire_body = |pushes: &[TokenStream]| {
-        if pushes.is_empty() {
+    let args: Vec<TokenStream> = params
+        .iter()
+        .map(|f| {
+            let p = param(f);
+            let ty = rust_type(f, &nested_name(&parent, f));
+            quote!(#p: Option<&#ty>)
+        })
+        .collect();
+    let unused: Vec<Ident> = params
+        .iter()
+        .filter(|f| !has_rules(f))
+        .map(|f| param(f))
+        .collect();
+    let silence = if body.is_empty() {
+        quote!(let _ = (errors, prefix);)
+    } else {
+        quote!()
+    };
+    let doc = format!(" Check every rule of the spec on the fields of [`{name}`], in spec order.");
+    (
+        quote! {
+            #[doc = #doc]
+            #[allow(clippy::too_many_arguments)]
+            fn check(errors: &mut Vec<::paywire::ValidationError>, prefix: &str, #(#args),*) {
+                #silence
+                #(let _ = #unused;)*
+                #(#body)*
+            }
+        },
+        params,
+    )
+}
+
+// ---- generator ------------------------------------------------------------------------------
+
+struct Gen<'a> {
+    spec: &'a Spec,
+}
+
+impl Gen<'_> {
+    fn default_profile(&self) -> &str {
+        &self.spec.gateway.default_profile
+    }
+
+    fn profiles(&self) -> TokenStream {
+        let spec = self.spec;
+        let variants: Vec<Ident> = spec.profiles.keys().map(|n| profile_variant(n)).collect();
+        let names: Vec<&String> = spec.profiles.keys().collect();
+        let docs: Vec<String> = spec
+            .profiles
+            .iter()
+            .map(|(n, r)| {
+                let what = r.doc.clone().unwrap_or_default();
+                format!(
+                    " `{n}`: {what} Template `{}`, {:?}, {:?} hex.",
+                    r.template, r.digest, r.hex
+                )
+            })
+            .collect();
+        let default = profile_variant(self.default_profile());
+        let digesters = grouped_arms(
+            spec.profiles
+                .iter()
+                .map(|(n, r)| {
+                    let v = profile_variant(n);
+                    (quote!(Profile::#v), digester_expr(r.digest))
+                })
+                .collect(),
+        );
+        let keyed = spec.profiles.values().any(|r| r.digest == Digest::HmacSha256);
+        let silence = if keyed { quote!() } else { quote!(let _ = secret;) };
+        let finishes = grouped_arms(
+            spec.profiles
+                .iter()
+                .map(|(n, r)| {
+                    let v = profile_variant(n);
+                    let f = finish_expr(r.hex);
+                    (quote!(Profile::#v), quote!(d.#f()))
+                })
+                .collect(),
+        );
+        let arms = |f: &dyn Fn(&String, &Recipe) -> TokenStream| {
+            grouped_arms(
+                spec.profiles
+                    .iter()
+                    .map(|(n, r)| {
+                        let v = profile_variant(n);
+                        (quote!(Profile::#v), f(n, r))
+                    })
+                    .collect(),
+            )
+        };
+        let selects = arms(&|_, r| received_select_arm(r));
+        let digests = arms(&|_, r| received_digest_arm(r));
+        let sig_fields = arms(&|_, r| {
+            let f = &r.signature_field;
+            quote!(#f)
+        });
+        let labels = arms(&|n, _| {
+            let l = format!("{}.{n}", spec.gateway.name);
+            quote!(#l)
+        });
+        let compares = arms(&|_, r| match r.compare {
+            Compare::Exact => quote!(::paywire::sign::matches_exact(expected, received)),
+            Compare::CaseInsensitive => {
+                quote!(::paywire::sign::matches_ignore_case(expected, received))
+            }
+        });
+        let adds = arms(&|_, r| {
+            let pairs = r.adds.iter().map(|(k, v)| quote!((#k, #v)));
+            quote!(&[#(#pairs),*])
+        });
+        // A received message carrying a profile's `adds` values is verified with that profile.
+        let markers: Vec<TokenStream> = spec
+            .profiles
+            .iter()
+            .filter(|(_, r)| !r.adds.is_empty())
+            .map(|(n, r)| {
+                let v = profile_variant(n);
+                let checks = r.adds.iter().map(|(k, val)| {
+                    quote!(obj.text(#k).as_deref() == Some(#val))
+                });
+                quote!(if #(#checks)&&* { return Profile::#v; })
+            })
+            .collect();
+        let obj_param = if markers.is_empty() {
+            quote!(_obj)
+        } else {
+            quote!(obj)
+        };
+        quote! {
+            /// The signing profiles of this gateway.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            pub enum Profile {
+                #(
+                    #[doc = #docs]
+                    #variants,
+                )*
+            }
+
+            impl Profile {
+                /// The profile the gateway uses when an operation names none.
+                pub const DEFAULT: Profile = Profile::#default;
+
+                /// Every profile.
+                pub const ALL: &'static [Profile] = &[#(Profile::#variants),*];
+
+                /// The profile's name in the spec.
+                pub fn name(self) -> &'static str {
+                    match self { #(Profile::#variants => #names,)* }
+                }
+
+                /// The profile of a name in the spec.
+                pub fn from_name(name: &str) -> Option<Self> {
+                    match name { #(#names => Some(Profile::#variants),)* _ => None }
+                }
+
+                /// A fresh digest of this profile (keyed with `secret` for HMAC).
+                pub fn digester(self, secret: &::paywire::Secret) -> ::paywire::sign::Digester {
+                    #silence
+                    match self { #(#digesters)* }
+                }
+
+                /// The signature, in this profile's hex case.
+                pub fn finish(self, d: ::paywire::sign::Digester) -> ::paywire::Signature {
+                    match self { #(#finishes)* }
+                }
+
+                /// The profile a received message is verified with: the one whose added
+                /// fields it carries (`sign_type=HMAC-SHA256`), else `declared`.
+                pub fn for_received(#obj_param: &::paywire::received::Object, declared: Profile) -> Profile {
+                    #(#markers)*
+                    declared
+                }
+
+                /// The field that carries the signature.
+                pub fn signature_field(self) -> &'static str {
+                    match self { #(#sig_fields)* }
+                }
+
+                /// `gateway.profile`, for messages.
+                pub fn label(self) -> &'static str {
+                    match self { #(#labels)* }
+                }
+
+                /// The fields this profile adds to an outgoing message before signing.
+                pub fn adds(self) -> &'static [(&'static str, &'static str)] {
+                    match self { #(#adds)* }
+                }
+
+                /// The fields of a received object this profile signs, in the string's order:
+                /// every field as received (unknown ones included, each number's text
+                /// unchanged) but the signature and the profile's exclusions.
+                pub fn signed_fields<'a>(
+                    self,
+                    obj: &'a ::paywire::received::Object,
+                ) -> Vec<(&'a str, ::std::borrow::Cow<'a, str>)> {
+                    match self { #(#selects)* }
+                }
+
+                /// The signature over selected fields, streamed into the digest.
+                pub fn signature_over(
+                    self,
+                    fields: &[(&str, ::std::borrow::Cow<'_, str>)],
+                    secret: &::paywire::Secret,
+                ) -> ::paywire::Signature {
+                    #silence
+                    match self { #(#digests)* }
+                }
+
+                /// Whether a received signature matches the expected one (constant time).
+                pub fn matches(self, expected: &str, received: &str) -> bool {
+                    match self { #(#compares)* }
+                }
+
+                /// Verify the signature a received object carries, over every field as received,
+                /// in constant time.
+                pub fn verify_received(
+                    self,
+                    obj: &::paywire::received::Object,
+                    secret: &::paywire::Secret,
+                ) -> Result<(), ::paywire::VerifyError> {
+                    let received = ::paywire::sign::received_signature(obj, self.signature_field())?;
+                    let fields = self.signed_fields(obj);
+                    let expected = self.signature_over(&fields, secret);
+                    if self.matches(expected.as_str(), &received) {
+                        Ok(())
+                    } else {
+                        Err(::paywire::sign::mismatch(self.signature_field(), self.label(), &fields))
+                    }
+                }
+
+                /// Sign a JSON object body with this profile, keeping every value's text: the
+                /// profile's added fields are set, the signature goes last. A test helper that
+                /// makes correctly signed payloads (notifications, answers) from examples.
+                pub fn sign_json(self, body: &[u8], secret: &::paywire::Secret) -> Result<String, ::paywire::received::ReceiveError> {
+                    ::paywire::sign::resign_json(body, self.signature_field(), self.adds(), |obj| {
+                        self.signature_over(&self.signed_fields(obj), secret)
+                    })
+                }
+            }
+        }
+    }
+
+    fn error_codes(&self) -> TokenStream {
+        let spec = self.spec;
+        let variants: Vec<Ident> = spec
+            .errors
+            .iter()
+            .map(|e| format_ident!("{}", e.name))
+            .collect();
+        let codes: Vec<&String> = spec.errors.iter().map(|e| &e.code).collect();
+        let docs: Vec<String> = spec
+            .errors
+            .iter()
+            .map(|e| format!(" `{}`: {}", e.code, e.doc.clone().unwrap_or_default()))
+            .collect();
+        let meanings: Vec<TokenStream> = spec
+            .errors
+            .iter()
+            .filter_map(|e| {
+                let code = &e.code;
+                e.meaning.map(|m| {
+                    let m = error_meaning(m);
+                    quote!(#code => Some(#m),)
+                })
+            })
+            .collect();
+        let code_param = if meanings.is_empty() {
+            quote!(_code)
+        } else {
+            quote!(code)
+        };
+        let meaning_body = if meanings.is_empty() {
+            quote!(None)
+        } else {
+            quote!(match code { #(#meanings)* _ => None })
+        };
+        quote! {
+            /// The gateway's documented error codes; `Other` keeps any code the spec does not list.
+            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            pub enum ErrorCode {
+                #(
+                    #[doc = #docs]
+                    #variants,
+                )*
+                /// A code the spec does not document, verbatim.
+                Other(String),
+            }
+
+            impl ErrorCode {
+                /// The variant for a code as the gateway wrote it.
+                pub fn from_code(code: &str) -> Self {
+                    match code {
+                        #(#codes => ErrorCode::#variants,)*
+                        other => ErrorCode::Other(other.to_owned()),
+                    }
+                }
+
+                /// The code as the gateway writes it.
+                pub fn code(&self) -> &str {
+                    match self {
+                        #(ErrorCode::#variants => #codes,)*
+                        ErrorCode::Other(c) => c,
+                    }
+                }
+
+                /// What the spec says a code means (duplicate order, bad signature...).
+                pub fn meaning(#code_param: &str) -> Option<::paywire::ErrorMeaning> {
+                    #meaning_body
+                }
+            }
+
+            impl ::std::fmt::Display for ErrorCode {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(self.code())
+                }
+            }
+        }
+    }
+
+    fn used_status_maps(&self) -> BTreeSet<&str> {
+        self.spec
+            .operations
+            .iter()
+            .filter_map(|o| o.status.as_deref())
+            .chain(self.spec.notifications.iter().filter_map(|n| n.status.as_deref()))
+            .filter(|m| self.spec.statuses.contains_key(*m))
+            .collect()
+    }
+
+    fn status_fn(name: &str) -> Ident {
+        format_ident!("status_{}", paywire_spec::names::snake_ident(name).trim_end_matches('_'))
+    }
+
+    fn status_maps(&self) -> TokenStream {
+        let fns = self.used_status_maps().into_iter().map(|name| {
+            let map = &self.spec.statuses[name];
+            let f = Self::status_fn(name);
+            let field = &map.field;
+            let codes = map.map.keys();
+            let commons = map.map.values().map(|s| common_status(*s));
+            let default = common_status(map.default);
+            let doc = format!(" The `{name}` status map: `{field}` onto the common status.");
+            quote! {
+                #[doc = #doc]
+                fn #f(obj: &::paywire::received::Object) -> Option<::paywire::GatewayStatus> {
+                    let code = obj.path(#field)?.sign_text()?;
+                    let common = match code.as_str() {
+                        #(#codes => #commons,)*
+                        _ => #default,
+                    };
+                    Some(::paywire::GatewayStatus { code, common })
+                }
+            }
+        });
+        quote!(#(#fns)*)
+    }
+
+    fn status_call(&self, map: Option<&str>, obj: TokenStream) -> TokenStream {
+        match map.filter(|m| self.spec.statuses.contains_key(*m)) {
+            Some(m) => {
+                let f = Self::status_fn(m);
+                quote!(#f(#obj))
+            }
+            None => quote!(None),
+        }
+    }
+
+    /// A struct for outgoing fields (a request or a nested object), its builder and rules.
+    fn outgoing_struct(&self, name: &Ident, doc: &[String], fields: &[Field], out: &mut Vec<TokenStream>) {
+        let builder = format_ident!("{}Builder", name);
+        let parent = name.to_string();
+        let mut decls = Vec::new();
+        let mut builder_decls = Vec::new();
+        let mut setters = Vec::new();
+        let mut wires = Vec::new();
+        let mut jsons = Vec::new();
+        for f in fields {
+            let id = ident(&f.rust_name());
+            let nested = nested_name(&parent, f);
+            if matches!(f.ty, FieldType::Object | FieldType::Objects) {
+                let ndoc = doc_lines(&format!("The `{}` object of [`{}`].", f.name, name));
+                self.outgoing_struct(&nested, &ndoc, &f.fields, out);
+            }
+            let ty = rust_type(f, &nested);
+            let docs = field_doc(f);
+            let wire_name = &f.name;
+            let conv = to_wire_value(f);
+            let json = json_value(f);
+            let rename = serde_rename(f);
+            if f.required {
+                decls.push(quote! { #(#[doc = #docs])* #rename pub #id: #ty, });
+                wires.push(quote! { { let v = &self.#id; wire.push(#wire_name, #conv); } });
+                jsons.push(quote! { { let v = &self.#id; ::paywire::wire::push_json_key(out, #wire_name); #json } });
+            } else {
+                decls.push(quote! {
+                    #(#[doc = #docs])*
+                    #rename
+                    #[serde(default, skip_serializing_if = "Option::is_none")]
+                    pub #id: Option<#ty>,
+                });
+                wires.push(quote! { if let Some(v) = &self.#id { wire.push(#wire_name, #conv); } });
+                jsons.push(quote! { if let Some(v) = &self.#id { ::paywire::wire::push_json_key(out, #wire_name); #json } });
+            }
+            builder_decls.push(quote! { #id: Option<#ty>, });
+            let (arg, conv_in) = setter(f, &nested);
+            let sdoc = format!(" Set `{}`.", f.name);
+            setters.push(quote! {
+                #[doc = #sdoc]
+                pub fn #id(mut self, value: #arg) -> Self {
+                    self.#id = Some(#conv_in);
+                    self
+                }
+            });
+        }
+        let (check, params) = check_fn(name, fields);
+        let builder_args: Vec<TokenStream> = params
+            .iter()
+            .map(|f| {
+                let id = ident(&f.rust_name());
+                quote!(self.#id.as_ref())
+            })
+            .collect();
+        let struct_args: Vec<TokenStream> = params
+            .iter()
+            .map(|f| {
+                let id = ident(&f.rust_name());
+                if f.required {
+                    quote!(Some(&self.#id))
+                } else {
+                    quote!(self.#id.as_ref())
+                }
+            })
+            .collect();
+        let required: Vec<Ident> = fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| ident(&f.rust_name()))
+            .collect();
+        let optional: Vec<Ident> = fields
+            .iter()
+            .filter(|f| !f.required)
+            .map(|f| ident(&f.rust_name()))
+            .collect();
+        let take_required = if required.is_empty() {
+            quote!()
+        } else {
+            quote! {
+                // `check` reported every missing required field above, so all are set here.
+                let (#(Some(#required)),*,) = (#(self.#required),*,) else {
+                    return Err(::paywire::ValidationErrors(errors));
+                };
+            }
+        };
+        let wire_body = if wires.is_empty() {
             quote!(::paywire::WireFields::new())
         } else {
             quote! {
                 let mut wire = ::paywire::WireFields::new();
-                #(#pushes)*
+                #(#wires)*
                 wire
             }
-        }
-    };
-    let to_wire_body = wire_body(&wires);
-    let builder_wire_body = wire_body(&builder_wires);
-    out.push(quote! {
-        #(#[doc = #doc])*
-        ///
-        /// Serde uses the wire names (to store a request and resend it with the same order id);
-        /// the exact signed body comes from `prepare`.
-        #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize, ::paywire::serde::Deserialize)]
-        #[serde(crate = "::paywire::serde")]
-        pub struct #name {
-            #(#decls)*
-        }
-
-        #[doc = #builder_doc]
-        #[derive(Debug, Clone, Default)]
-        pub struct #builder {
-            #(#builder_decls)*
-        }
-
-        impl #builder {
-            #(#setters)*
-
-            /// The fields set so far, as they would go on the wire.
-            pub fn to_wire(&self) -> ::paywire::WireFields {
-                #builder_wire_body
-            }
-
-            /// Check every rule of the spec at once (missing fields included); the error names
-            /// each broken field and rule.
-            pub fn build(self) -> Result<#name, ::paywire::ValidationErrors> {
-                let fields = ::paywire::__private::request_fields(gateway(), #op_name, &[#(#path),*]);
-                ::paywire::validate::check(fields, &self.to_wire())?;
-                #(#builds)*
-                Ok(#name { #(#ids),* })
-            }
-        }
-
-        impl #name {
-            /// A builder.
-            pub fn builder() -> #builder {
-                #builder::default()
-            }
-
-            /// The fields as they go on the wire, in spec order (before signing).
-            pub fn to_wire(&self) -> ::paywire::WireFields {
-                #to_wire_body
-            }
-
-            /// Check every rule of the spec (a builder already did; call this after editing fields).
-            pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
-                let fields = ::paywire::__private::request_fields(gateway(), #op_name, &[#(#path),*]);
-                ::paywire::validate::check(fields, &self.to_wire())
-            }
-        }
-    });
-}
-
-fn incoming_struct(name: &Ident, doc: &[String], fields: &[Field], out: &mut Vec<TokenStream>) {
-    let mut decls = Vec::new();
-    let mut reads = Vec::new();
-    let mut known = Vec::new();
-    for f in fields {
-        let id = ident(&f.rust_name());
-        let nested = nested_name(&name.to_string(), f);
-        if matches!(f.ty, FieldType::Object | FieldType::Objects) {
-            let ndoc = doc_lines(&format!("The `{}` object of [`{}`].", f.name, name));
-            incoming_struct(&nested, &ndoc, &f.fields, out);
-        }
-        let ty = rust_type(f, &nested);
-        let mut docs = doc_lines(f.doc.as_deref().unwrap_or(""));
-        docs.push(String::new());
-        docs.push(format!(
-            " Wire name `{}` (also read as `{}`).",
-            f.name,
-            camel_case(&f.name)
-        ));
-        let read = read_value(f);
-        let wire_name = &f.name;
-        known.push(wire_name.clone());
-        if f.required {
-            let rename = serde_rename(f);
-            decls.push(quote! { #(#[doc = #docs])* #rename pub #id: #ty, });
-            reads.push(quote! { #id: ::paywire::read::required(#read, #wire_name)?, });
-        } else {
-            let rename = serde_rename(f);
-            decls.push(quote! {
-                #(#[doc = #docs])*
-                #rename
-                #[serde(default, skip_serializing_if = "Option::is_none")]
-                pub #id: Option<#ty>,
-            });
-            reads.push(quote! { #id: #read, });
-        }
-    }
-    out.push(quote! {
-        #(#[doc = #doc])*
-        #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
-        #[serde(crate = "::paywire::serde")]
-        pub struct #name {
-            #(#decls)*
-            /// Every received field the spec does not name, kept as received.
-            #[serde(flatten)]
-            pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
-        }
-
-        impl ::paywire::read::FromObject for #name {
-            fn from_object(obj: &::paywire::received::Object) -> Result<Self, ::paywire::read::ReadError> {
-                Ok(Self {
-                    #(#reads)*
-                    extra: ::paywire::read::extra(obj, &[#(#known),*]),
-                })
-            }
-        }
-    });
-}
-
-fn operation(spec: &Spec, op: &Operation) -> TokenStream {
-    let base = upper_camel(&op.name);
-    let req = format_ident!("{}Request", base);
-    let resp = format_ident!("{}Response", base);
-    let op_name = &op.name;
-    let mut doc = doc_lines(op.doc.as_deref().unwrap_or(""));
-    doc.push(String::new());
-    doc.push(format!(
-        " `{} {}`, {:?} body.",
-        op.method.as_str(),
-        op.path,
-        op.body()
-    ));
-    let profile_name = op
-        .profile
-        .clone()
-        .unwrap_or_else(|| spec.gateway.default_profile.clone());
-    if op.signed {
-        doc.push(format!(" Signed with the `{profile_name}` profile."));
-    } else {
-        doc.push(" Not signed.".to_owned());
-    }
-    let mut out = Vec::new();
-    outgoing_struct(&req, &doc, &op.request, (&op.name, &[]), &mut out);
-    let rows_payload = op.rows.as_ref().is_some_and(|r| r.path.is_none());
-    let read_fn = if rows_payload {
-        // The payload is a list of signed rows: one struct per row, and a response holding them.
-        let row = format_ident!("{}Row", base);
-        let rdoc = doc_lines(&format!(
-            "One row of a successful `{}` response (each row is signed and verified).",
-            op.name
-        ));
-        incoming_struct(&row, &rdoc, &op.response, &mut out);
-        let wdoc = format!(" The rows of a successful `{}` response.", op.name);
+        };
+        let builder_doc = format!(" Builder of [`{name}`]; `build()` checks every rule of the spec.");
         out.push(quote! {
-            #[doc = #wdoc]
-            #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+            #(#[doc = #doc])*
+            ///
+            /// Serde uses the wire names (to store a request and resend it with the same order id);
+            /// the exact signed body comes from `prepare`.
+            #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize, ::paywire::serde::Deserialize)]
             #[serde(crate = "::paywire::serde")]
-            pub struct #resp {
-                /// The rows, each verified with its own signature.
-                pub rows: Vec<#row>,
+            pub struct #name {
+                #(#decls)*
+            }
+
+            #[doc = #builder_doc]
+            #[derive(Debug, Clone, Default)]
+            pub struct #builder {
+                #(#builder_decls)*
+            }
+
+            impl #builder {
+                #(#setters)*
+
+                /// Check every rule of the spec at once (missing fields included); the error
+                /// names each broken field and rule.
+                pub fn build(self) -> Result<#name, ::paywire::ValidationErrors> {
+                    let mut errors = Vec::new();
+                    #name::check(&mut errors, "", #(#builder_args),*);
+                    if !errors.is_empty() {
+                        return Err(::paywire::ValidationErrors(errors));
+                    }
+                    #take_required
+                    Ok(#name { #(#required,)* #(#optional: self.#optional,)* })
+                }
+            }
+
+            impl #name {
+                /// A builder.
+                pub fn builder() -> #builder {
+                    #builder::default()
+                }
+
+                /// Check every rule of the spec (a builder already did; call this after editing
+                /// fields).
+                pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+                    let mut errors = Vec::new();
+                    self.check_into(&mut errors, "");
+                    if errors.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(::paywire::ValidationErrors(errors))
+                    }
+                }
+
+                fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+                    Self::check(errors, prefix, #(#struct_args),*);
+                }
+
+                #check
+
+                /// The fields as they go on the wire, in spec order (before signing).
+                pub fn to_wire(&self) -> ::paywire::WireFields {
+                    #wire_body
+                }
+
+                /// Append the fields as a JSON object, in spec order (before signing).
+                pub fn write_json(&self, out: &mut Vec<u8>) {
+                    out.push(b'{');
+                    #(#jsons)*
+                    out.push(b'}');
+                }
+
+                /// The fields as compact JSON, in spec order.
+                pub fn to_json(&self) -> String {
+                    let mut out = Vec::with_capacity(128);
+                    self.write_json(&mut out);
+                    ::paywire::wire::json_text(out)
+                }
+
+                /// A list of these as compact JSON.
+                pub fn list_to_json(items: &[Self]) -> String {
+                    let mut out = Vec::with_capacity(128 * items.len() + 2);
+                    out.push(b'[');
+                    for (i, x) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        x.write_json(&mut out);
+                    }
+                    out.push(b']');
+                    ::paywire::wire::json_text(out)
+                }
             }
         });
-        quote! {
-            ::paywire::__private::read_response_rows(gateway(), #op_name, body, secret, ErrorCode::from_code)
-                .map(|r| r.map(|rows| #resp { rows }))
+    }
+
+    fn incoming_struct(name: &Ident, doc: &[String], fields: &[Field], out: &mut Vec<TokenStream>) {
+        let mut decls = Vec::new();
+        let mut reads = Vec::new();
+        let mut known = Vec::new();
+        for f in fields {
+            let id = ident(&f.rust_name());
+            let nested = nested_name(&name.to_string(), f);
+            if matches!(f.ty, FieldType::Object | FieldType::Objects) {
+                let ndoc = doc_lines(&format!("The `{}` object of [`{}`].", f.name, name));
+                Self::incoming_struct(&nested, &ndoc, &f.fields, out);
+            }
+            let ty = rust_type(f, &nested);
+            let mut docs = doc_lines(f.doc.as_deref().unwrap_or(""));
+            docs.push(String::new());
+            docs.push(format!(
+                " Wire name `{}` (also read as `{}`).",
+                f.name,
+                camel_case(&f.name)
+            ));
+            let read = read_value(f);
+            let wire_name = &f.name;
+            known.push(wire_name.clone());
+            let rename = serde_rename(f);
+            if f.required {
+                decls.push(quote! { #(#[doc = #docs])* #rename pub #id: #ty, });
+                reads.push(quote! { #id: ::paywire::read::required(#read, #wire_name)?, });
+            } else {
+                decls.push(quote! {
+                    #(#[doc = #docs])*
+                    #rename
+                    #[serde(default, skip_serializing_if = "Option::is_none")]
+                    pub #id: Option<#ty>,
+                });
+                reads.push(quote! { #id: #read, });
+            }
         }
-    } else {
-        let rdoc = doc_lines(&format!(
-            "The payload of a successful `{}` response.",
-            op.name
+        out.push(quote! {
+            #(#[doc = #doc])*
+            #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+            #[serde(crate = "::paywire::serde")]
+            pub struct #name {
+                #(#decls)*
+                /// Every received field the spec does not name, kept as received.
+                #[serde(flatten)]
+                pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
+            }
+
+            impl ::paywire::read::FromObject for #name {
+                fn from_object(obj: &::paywire::received::Object) -> Result<Self, ::paywire::read::ReadError> {
+                    Ok(Self {
+                        #(#reads)*
+                        extra: ::paywire::read::extra(obj, &[#(#known),*]),
+                    })
+                }
+            }
+        });
+    }
+
+    /// The body of `prepare_with`: validate, sign, encode.
+    fn prepare_body(&self, op: &Operation, req: &Ident) -> TokenStream {
+        let name = &op.name;
+        let path = &op.path;
+        let method = match op.method {
+            Method::Get => quote!(::paywire::Method::Get),
+            Method::Post => quote!(::paywire::Method::Post),
+        };
+        // The body (or query) writer: fields in spec order, a profile's adds replacing a field of
+        // the same name in place or appended, then the signature (in place when declared).
+        let profiles: Vec<(&String, &Recipe)> = if op.signed {
+            self.spec.profiles.iter().collect()
+        } else {
+            Vec::new()
+        };
+        let encoding = op.body();
+        let sig_name = |p: &Recipe| p.signature_field.clone();
+        let mut writes = Vec::new();
+        let is_form = encoding != BodyEncoding::Json;
+        for f in &op.request {
+            let id = ident(&f.rust_name());
+            let wire = &f.name;
+            let nested = nested_name(&req.to_string(), f);
+            let field_write = if is_form {
+                let text = text_expr(f, &nested);
+                quote!(form.pair(#wire, #text);)
+            } else {
+                let json = json_value(f);
+                quote!(::paywire::wire::push_json_key(out, #wire); #json)
+            };
+            let plain = if f.required {
+                quote!({ let v = &self.#id; #field_write })
+            } else {
+                quote!(if let Some(v) = &self.#id { #field_write })
+            };
+            // Profiles that replace this field: their add value, or the signature.
+            let mut arms = Vec::new();
+            for (pname, r) in &profiles {
+                let v = profile_variant(pname);
+                if sig_name(r) == f.name {
+                    arms.push((quote!(Profile::#v), self.signature_write(is_form, wire)));
+                } else if let Some(val) = r.adds.get(&f.name) {
+                    arms.push((quote!(Profile::#v), const_write(is_form, wire, val)));
+                }
+            }
+            if arms.is_empty() {
+                writes.push(plain);
+            } else {
+                let arms = grouped_arms(arms);
+                writes.push(quote!(match profile { #(#arms)* _ => #plain }));
+            }
+        }
+        // Adds not declared, per profile.
+        let mut arms = Vec::new();
+        for (pname, r) in &profiles {
+            let v = profile_variant(pname);
+            let mut ws = Vec::new();
+            for (k, val) in &r.adds {
+                if !op.request.iter().any(|f| &f.name == k) {
+                    ws.push(const_write(is_form, k, val));
+                }
+            }
+            if !op.request.iter().any(|f| f.name == r.signature_field) {
+                ws.push(self.signature_write(is_form, &r.signature_field));
+            }
+            arms.push((quote!(Profile::#v), quote!(#(#ws)*)));
+        }
+        if !arms.is_empty() {
+            let arms = grouped_arms(arms);
+            writes.push(quote!(match profile { #(#arms)* }));
+        }
+        let form_init = if writes.is_empty() {
+            quote!(let form = ::paywire::wire::FormWriter::new();)
+        } else {
+            quote!(let mut form = ::paywire::wire::FormWriter::new();)
+        };
+        let (encode, query, body, content_type) = match encoding {
+            BodyEncoding::Json => (
+                quote! {
+                    let mut buf = Vec::with_capacity(384);
+                    {
+                        let out = &mut buf;
+                        out.push(b'{');
+                        #(#writes)*
+                        out.push(b'}');
+                    }
+                },
+                quote!(None),
+                quote!(Some(::paywire::wire::json_text(buf))),
+                quote!(Some("application/json")),
+            ),
+            BodyEncoding::Form => (
+                quote! {
+                    #form_init
+                    #(#writes)*
+                },
+                quote!(None),
+                quote!(Some(form.finish())),
+                quote!(Some("application/x-www-form-urlencoded")),
+            ),
+            BodyEncoding::Query => (
+                quote! {
+                    #form_init
+                    #(#writes)*
+                },
+                quote!(Some(form.finish())),
+                quote!(None),
+                quote!(None),
+            ),
+        };
+        let headers: Vec<TokenStream> = op
+            .headers
+            .iter()
+            .map(|(h, template)| {
+                let parts = split_header(template);
+                let pushes = parts.iter().map(|p| match p {
+                    Ok(l) => quote!(v.push_str(#l);),
+                    Err(c) => quote!(v.push_str(credentials.for_header(#h, #c)?.expose());),
+                });
+                quote!((#h.to_owned(), { let mut v = String::new(); #(#pushes)* ::paywire::Secret::new(v) }))
+            })
+            .collect();
+        let order_id = match op
+            .order_id
+            .as_deref()
+            .and_then(|k| op.request.iter().find(|f| f.name == k))
+        {
+            Some(f) => {
+                let id = ident(&f.rust_name());
+                let text = text_expr(f, &nested_name(&req.to_string(), f));
+                if f.required {
+                    quote!({ let v = &self.#id; Some(#text.to_owned()) })
+                } else {
+                    quote!(self.#id.as_ref().map(|v| #text.to_owned()))
+                }
+            }
+            None => quote!(None),
+        };
+        let (sign, signature) = if op.signed {
+            (
+                quote!(let signature = self.signature_with(profile, &credentials.secret);),
+                quote!(Some(signature)),
+            )
+        } else {
+            (quote!(), quote!(None))
+        };
+        let headers = if headers.is_empty() {
+            quote!(Vec::new())
+        } else {
+            quote!(vec![#(#headers),*])
+        };
+        quote! {
+            self.validate()?;
+            #sign
+            #encode
+            Ok(::paywire::PreparedRequest {
+                operation: #name.to_owned(),
+                method: #method,
+                path: #path.to_owned(),
+                query: #query,
+                body: #body,
+                content_type: #content_type,
+                headers: #headers,
+                signature: #signature,
+                order_id: #order_id,
+            })
+        }
+    }
+
+    fn signature_write(&self, is_form: bool, wire: &str) -> TokenStream {
+        if is_form {
+            quote!(form.pair(#wire, signature.as_str());)
+        } else {
+            quote! {
+                ::paywire::wire::push_json_key(out, #wire);
+                ::paywire::wire::push_json_str(out, signature.as_str());
+            }
+        }
+    }
+
+    fn operation(&self, op: &Operation) -> TokenStream {
+        let spec = self.spec;
+        let base = upper_camel(&op.name);
+        let req = format_ident!("{}Request", base);
+        let resp = format_ident!("{}Response", base);
+        let op_name = &op.name;
+        let mut doc = doc_lines(op.doc.as_deref().unwrap_or(""));
+        doc.push(String::new());
+        doc.push(format!(
+            " `{} {}`, {:?} body.",
+            op.method.as_str(),
+            op.path,
+            op.body()
         ));
-        incoming_struct(&resp, &rdoc, &op.response, &mut out);
+        let profile_name = op
+            .profile
+            .clone()
+            .unwrap_or_else(|| self.default_profile().to_owned());
+        if op.signed {
+            doc.push(format!(" Signed with the `{profile_name}` profile."));
+        } else {
+            doc.push(" Not signed.".to_owned());
+        }
+        let mut out = Vec::new();
+        self.outgoing_struct(&req, &doc, &op.request, &mut out);
+        let rows_payload = op.rows.as_ref().is_some_and(|r| r.path.is_none());
+        if rows_payload {
+            let row = format_ident!("{}Row", base);
+            let rdoc = doc_lines(&format!(
+                "One row of a successful `{}` response (each row is signed and verified).",
+                op.name
+            ));
+            Self::incoming_struct(&row, &rdoc, &op.response, &mut out);
+            let wdoc = format!(" The rows of a successful `{}` response.", op.name);
+            out.push(quote! {
+                #[doc = #wdoc]
+                #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+                #[serde(crate = "::paywire::serde")]
+                pub struct #resp {
+                    /// The rows, each verified with its own signature.
+                    pub rows: Vec<#row>,
+                }
+            });
+        } else {
+            let rdoc = doc_lines(&format!("The payload of a successful `{}` response.", op.name));
+            Self::incoming_struct(&resp, &rdoc, &op.response, &mut out);
+        }
+        let read_body = self.read_fn(op, &resp, rows_payload);
+        let profile_variant_id = profile_variant(&profile_name);
+        let prepare_body = self.prepare_body(op, &req);
+        let signing_methods = if op.signed {
+            let mut arms = Vec::new();
+            let mut docs = vec![" The canonical string's pieces under `profile`, written into any".to_owned(),
+                " [`Canon`](::paywire::sign::Canon) (a digest, or a writer for display). The signed".to_owned(),
+                " field order was decided by the generator:".to_owned(), String::new()];
+            let mut uses_secret = false;
+            for (pname, r) in &spec.profiles {
+                let v = profile_variant(pname);
+                let (arm, secret) = canonical_arm(&req.to_string(), &op.request, r);
+                uses_secret |= secret;
+                arms.push((quote!(Profile::#v), arm));
+                docs.push(format!(" - `{pname}`: `{}`", canonical_doc(&op.request, r)));
+            }
+            let arms = grouped_arms(arms);
+            let silence = if uses_secret { quote!() } else { quote!(let _ = secret;) };
+            quote! {
+                /// The profile this operation signs with.
+                pub const PROFILE: Profile = Profile::#profile_variant_id;
+
+                #(#[doc = #docs])*
+                pub fn write_canonical<C: ::paywire::sign::Canon>(&self, profile: Profile, secret: &::paywire::Secret, c: &mut C) {
+                    #silence
+                    match profile { #(#arms)* }
+                }
+
+                /// The signature under the operation's profile, streamed into the digest.
+                pub fn signature(&self, secret: &::paywire::Secret) -> ::paywire::Signature {
+                    self.signature_with(Self::PROFILE, secret)
+                }
+
+                /// The signature under another profile of this gateway.
+                pub fn signature_with(&self, profile: Profile, secret: &::paywire::Secret) -> ::paywire::Signature {
+                    let mut d = profile.digester(secret);
+                    self.write_canonical(profile, secret, &mut d);
+                    profile.finish(d)
+                }
+
+                /// The canonical string under the operation's profile. `Display` and `Debug`
+                /// mask the secret; `expose()` gives the exact string.
+                pub fn canonical_string(&self, secret: &::paywire::Secret) -> ::paywire::CanonicalString {
+                    self.canonical_string_with(Self::PROFILE, secret)
+                }
+
+                /// The canonical string under another profile of this gateway.
+                pub fn canonical_string_with(&self, profile: Profile, secret: &::paywire::Secret) -> ::paywire::CanonicalString {
+                    let mut w = ::paywire::sign::CanonicalWriter::new();
+                    self.write_canonical(profile, secret, &mut w);
+                    w.finish()
+                }
+
+                /// Validate, sign and encode: the request exactly as it will be sent.
+                pub fn prepare(&self, credentials: &::paywire::Credentials) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+                    self.prepare_with(Self::PROFILE, credentials)
+                }
+
+                /// As [`Self::prepare`], with another profile.
+                pub fn prepare_with(&self, profile: Profile, credentials: &::paywire::Credentials) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+                    #prepare_body
+                }
+            }
+        } else {
+            quote! {
+                /// Validate and encode: the request exactly as it will be sent.
+                pub fn prepare(&self, credentials: &::paywire::Credentials) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+                    #prepare_body
+                }
+            }
+        };
+        let prepare_request = if op.signed {
+            quote!(self.prepare_with(profile.unwrap_or(Self::PROFILE), credentials))
+        } else {
+            quote! {
+                let _ = profile;
+                self.prepare(credentials)
+            }
+        };
+        let order_id = match op
+            .order_id
+            .as_deref()
+            .and_then(|k| op.request.iter().find(|f| f.name == k))
+        {
+            Some(f) => {
+                let id = ident(&f.rust_name());
+                let text = text_expr(f, &nested_name(&req.to_string(), f));
+                if f.required {
+                    quote!({ let v = &self.#id; Some(#text.to_owned()) })
+                } else {
+                    quote!(self.#id.as_ref().map(|v| #text.to_owned()))
+                }
+            }
+            None => quote!(None),
+        };
+        let maps_status = op.status.is_some();
+        out.push(quote! {
+            impl #req {
+                /// The operation's name in the spec.
+                pub const OPERATION: &'static str = #op_name;
+
+                #signing_methods
+            }
+
+            impl ::paywire::Request for #req {
+                type Payload = #resp;
+                type Error = ErrorCode;
+                type Profile = Profile;
+                const OPERATION: &'static str = #op_name;
+                const MAPS_STATUS: bool = #maps_status;
+
+                fn prepare_request(&self, credentials: &::paywire::Credentials, profile: Option<Profile>) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+                    #prepare_request
+                }
+
+                fn read_body(body: &[u8], secret: &::paywire::Secret) -> Result<::paywire::Response<#resp, ErrorCode>, ::paywire::ResponseError> {
+                    #resp::read(body, secret)
+                }
+
+                fn error_code(code: &str) -> ErrorCode {
+                    ErrorCode::from_code(code)
+                }
+
+                fn meaning(code: &str) -> Option<::paywire::ErrorMeaning> {
+                    ErrorCode::meaning(code)
+                }
+
+                fn order_id(&self) -> Option<String> {
+                    #order_id
+                }
+            }
+
+            impl #resp {
+                /// Read a response body: the envelope, its signature where the spec says it is
+                /// signed, then the typed payload.
+                pub fn read(body: &[u8], secret: &::paywire::Secret) -> Result<::paywire::Response<#resp, ErrorCode>, ::paywire::ResponseError> {
+                    #read_body
+                }
+            }
+        });
+        quote!(#(#out)*)
+    }
+
+    /// The response reader of an operation, as code.
+    fn read_fn(&self, op: &Operation, resp: &Ident, rows_payload: bool) -> TokenStream {
+        let spec = self.spec;
+        let typed = if rows_payload {
+            quote!(#resp { rows: ::paywire::read::typed_rows(&payload)? })
+        } else {
+            quote!(<#resp as ::paywire::read::FromObject>::from_object(
+                &::paywire::received::Object::from_raw(&payload).unwrap_or_default()
+            )?)
+        };
+        let Some(env) = spec.envelope_for(op) else {
+            let status = self.status_call(op.status.as_deref(), quote!(&obj));
+            return quote! {
+                let _ = secret;
+                let obj = ::paywire::received::Object::from_json(body)?;
+                let status = #status;
+                let payload = ::paywire::received::Raw::from_body(body);
+                Ok(::paywire::Response::Accepted { payload: #typed, status })
+            };
+        };
+        let code_path = &env.code;
+        let success = &env.success;
+        let payload = match &env.payload {
+            Some(p) => quote!(obj.path(#p).unwrap_or_else(::paywire::received::Raw::null)),
+            None => quote!(::paywire::received::Raw::from_body(body)),
+        };
+        let mut uses_secret = false;
+        let signature = match &env.signature {
+            Some(sig) => match spec.profiles.get(&sig.profile) {
+                Some(recipe) => {
+                    uses_secret = true;
+                    let v = profile_variant(&sig.profile);
+                    let signed = match sig.scope {
+                        SignatureScope::Body => quote!(let signed = &obj;),
+                        SignatureScope::Payload => quote! {
+                            let signed_payload = ::paywire::received::Object::from_raw(&payload).unwrap_or_default();
+                            let signed = &signed_payload;
+                        },
+                    };
+                    let sf = &recipe.signature_field;
+                    let when = if sig.required_on_error {
+                        quote!(true)
+                    } else {
+                        quote!(success || signed.text(#sf).is_some_and(|s| !s.is_empty()))
+                    };
+                    quote! {
+                        #signed
+                        if #when {
+                            Profile::#v.verify_received(signed, secret)?;
+                        }
+                    }
+                }
+                None => quote!(),
+            },
+            None => quote!(),
+        };
+        let message = match &env.message {
+            Some(m) => quote!(obj.path(#m).and_then(|r| r.sign_text())),
+            None => quote!(None),
+        };
+        let rows = match &op.rows {
+            Some(rows) => match spec.profiles.get(&rows.profile) {
+                Some(_) => {
+                    uses_secret = true;
+                    let v = profile_variant(&rows.profile);
+                    let list = match &rows.path {
+                        Some(p) => quote!(::paywire::received::Object::from_raw(&payload).ok().and_then(|o| o.path(#p))),
+                        None => quote!(Some(payload.clone())),
+                    };
+                    quote! {
+                        if let Some(list) = #list {
+                            for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
+                                Profile::#v
+                                    .verify_received(row, secret)
+                                    .map_err(|source| ::paywire::ResponseError::Row { index, source })?;
+                            }
+                        }
+                    }
+                }
+                None => quote!(),
+            },
+            None => quote!(),
+        };
+        let status = match op.status.as_deref().filter(|m| spec.statuses.contains_key(*m)) {
+            Some(m) => {
+                let f = Self::status_fn(m);
+                quote!(::paywire::read::first_object(&payload).and_then(|p| #f(&p)))
+            }
+            None => quote!(None),
+        };
+        let silence = if uses_secret { quote!() } else { quote!(let _ = secret;) };
         quote! {
-            ::paywire::__private::read_response(gateway(), #op_name, body, secret, ErrorCode::from_code)
+            #silence
+            let obj = ::paywire::received::Object::from_json(body)?;
+            let code = obj
+                .path(#code_path)
+                .and_then(|r| r.sign_text())
+                .ok_or_else(|| ::paywire::ResponseError::NoCode(#code_path.to_owned()))?;
+            let success = matches!(code.as_str(), #(#success)|*);
+            let payload = #payload;
+            #signature
+            if !success {
+                return Ok(::paywire::Response::Rejected {
+                    code: ErrorCode::from_code(&code),
+                    raw_code: code,
+                    message: #message,
+                });
+            }
+            #rows
+            let status = #status;
+            Ok(::paywire::Response::Accepted { payload: #typed, status })
         }
-    };
-    let profile_variant = format_ident!("{}", upper_camel(&profile_name.replace('-', "_")));
-    // Unsigned operations (diamondpay's queries) get no signing methods.
-    let signing_methods = if op.signed {
+    }
+
+    fn notification(&self, n: &paywire_spec::Notification) -> TokenStream {
+        let name = format_ident!("{}Notification", upper_camel(&n.name));
+        let mut doc = doc_lines(n.doc.as_deref().unwrap_or(""));
+        doc.push(String::new());
+        doc.push(format!(
+            " Reply with `{}` ({}) once handled.",
+            n.reply.body, n.reply.content_type
+        ));
+        let mut out = Vec::new();
+        Self::incoming_struct(&name, &doc, &n.fields, &mut out);
+        let nname = &n.name;
+        let parse = match n.content {
+            NotificationContent::Json => quote!(::paywire::received::Object::from_json(body)?),
+            NotificationContent::Form => quote!(::paywire::received::Object::from_form(body)?),
+            NotificationContent::JsonOrForm => {
+                quote!(::paywire::received::Object::from_body(body, content_type)?)
+            }
+        };
+        let ct_silence = if n.content == NotificationContent::JsonOrForm {
+            quote!()
+        } else {
+            quote!(let _ = content_type;)
+        };
+        let declared = profile_variant(n.profile.as_deref().unwrap_or(self.default_profile()));
+        let order_id = match &n.order_id {
+            Some(k) => quote!(obj.text(#k)),
+            None => quote!(None),
+        };
+        let status = self.status_call(n.status.as_deref(), quote!(&obj));
+        let reply = &n.reply.body;
+        let reply_ct = &n.reply.content_type;
+        out.push(quote! {
+            impl #name {
+                /// The notification's name in the spec.
+                pub const NAME: &'static str = #nname;
+
+                /// The exact reply body the gateway expects once the notification is handled.
+                pub const REPLY: &'static str = #reply;
+
+                /// Verify a raw body (every received field but the signature, unknown ones
+                /// included) and read it. A body that fails verification is an error; its
+                /// payload is not returned.
+                pub fn verify(body: &[u8], content_type: Option<&str>, secret: &::paywire::Secret) -> Result<::paywire::Verified<#name>, ::paywire::NotificationError> {
+                    #ct_silence
+                    let obj = #parse;
+                    Profile::for_received(&obj, Profile::#declared).verify_received(&obj, secret)?;
+                    let notification = <#name as ::paywire::read::FromObject>::from_object(&obj)?;
+                    let order_id = #order_id;
+                    let status = #status;
+                    Ok(::paywire::Verified {
+                        notification,
+                        meta: ::paywire::VerifiedNotification {
+                            name: #nname.to_owned(),
+                            fields: obj,
+                            order_id,
+                            status,
+                            reply_body: #reply.to_owned(),
+                            reply_content_type: #reply_ct.to_owned(),
+                        },
+                    })
+                }
+            }
+        });
+        quote!(#(#out)*)
+    }
+
+    fn any_request(&self) -> TokenStream {
+        let ops = &self.spec.operations;
+        if ops.is_empty() {
+            return quote!();
+        }
+        let variants: Vec<Ident> = ops.iter().map(|o| format_ident!("{}", upper_camel(&o.name))).collect();
+        let types: Vec<Ident> = ops
+            .iter()
+            .map(|o| format_ident!("{}Request", upper_camel(&o.name)))
+            .collect();
+        let names: Vec<&String> = ops.iter().map(|o| &o.name).collect();
+        let known = ops.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ");
+        let canon: Vec<TokenStream> = ops
+            .iter()
+            .zip(&variants)
+            .map(|(o, v)| {
+                if o.signed {
+                    quote!(AnyRequest::#v(r) => Some(r.canonical_string_with(profile, secret)),)
+                } else {
+                    quote!(AnyRequest::#v(_) => None,)
+                }
+            })
+            .collect();
+        let sigs: Vec<TokenStream> = ops
+            .iter()
+            .zip(&variants)
+            .map(|(o, v)| {
+                if o.signed {
+                    quote!(AnyRequest::#v(r) => Some(r.signature_with(profile, secret)),)
+                } else {
+                    quote!(AnyRequest::#v(_) => None,)
+                }
+            })
+            .collect();
+        let gateway = &self.spec.gateway.name;
         quote! {
-            /// The profile this operation signs with.
-            pub const PROFILE: Profile = Profile::#profile_variant;
-
-            /// The canonical string under the operation's profile. `Display` is the exact string;
-            /// `Debug` masks the secret.
-            pub fn canonical_string(&self, secret: &::paywire::Secret) -> ::paywire::CanonicalString {
-                self.canonical_string_with(Self::PROFILE, secret)
+            /// A request of any operation of this gateway: a stored request read back by its
+            /// operation's name (`AnyRequest::from_json("create_payout", &stored)`), or tools
+            /// that handle every operation alike.
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum AnyRequest {
+                #(
+                    #[doc = concat!(" `", #names, "`.")]
+                    #variants(#types),
+                )*
             }
 
-            /// The canonical string under another profile of this gateway.
-            pub fn canonical_string_with(&self, profile: Profile, secret: &::paywire::Secret) -> ::paywire::CanonicalString {
-                let recipe = profile.recipe();
-                let mut wire = self.to_wire();
-                wire.apply_adds(recipe);
-                ::paywire::signing::canonical_string(recipe, &wire.sign_fields(), secret)
-            }
+            impl AnyRequest {
+                /// Every operation's name.
+                pub const OPERATIONS: &'static [&'static str] = &[#(#names),*];
 
-            /// As [`Self::prepare`], with another profile.
-            pub fn prepare_with(&self, profile: Profile, credentials: &::paywire::Credentials) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-                gateway().prepare(#op_name, self.to_wire(), credentials, Some(profile.name()))
+                /// Read a stored request (its serde JSON, wire names) of the named operation.
+                pub fn from_json(operation: &str, json: &str) -> Result<Self, ::paywire::StoredRequestError> {
+                    match operation {
+                        #(
+                            #names => ::paywire::serde_json::from_str::<#types>(json)
+                                .map(AnyRequest::#variants)
+                                .map_err(|e| ::paywire::StoredRequestError::Invalid { operation: #names, message: e.to_string() }),
+                        )*
+                        other => Err(::paywire::StoredRequestError::UnknownOperation {
+                            gateway: #gateway,
+                            name: other.to_owned(),
+                            known: #known,
+                        }),
+                    }
+                }
+
+                /// The operation's name.
+                pub fn operation(&self) -> &'static str {
+                    match self { #(AnyRequest::#variants(_) => #names,)* }
+                }
+
+                /// The request as stored (serde JSON with the wire names).
+                pub fn to_json(&self) -> String {
+                    match self { #(AnyRequest::#variants(r) => ::paywire::serde_json::to_string(r).unwrap_or_default(),)* }
+                }
+
+                /// The fields as they go on the wire, in spec order (before signing).
+                pub fn to_wire(&self) -> ::paywire::WireFields {
+                    match self { #(AnyRequest::#variants(r) => r.to_wire(),)* }
+                }
+
+                /// Check every rule of the spec.
+                pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+                    match self { #(AnyRequest::#variants(r) => r.validate(),)* }
+                }
+
+                /// Validate, sign (with the operation's profile, or `profile`) and encode.
+                pub fn prepare(&self, profile: Option<Profile>, credentials: &::paywire::Credentials) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+                    match self { #(AnyRequest::#variants(r) => ::paywire::Request::prepare_request(r, credentials, profile),)* }
+                }
+
+                /// The canonical string under `profile` (`None` for an unsigned operation).
+                pub fn canonical_string_with(&self, profile: Profile, secret: &::paywire::Secret) -> Option<::paywire::CanonicalString> {
+                    let _ = (profile, secret);
+                    match self { #(#canon)* }
+                }
+
+                /// The signature under `profile` (`None` for an unsigned operation).
+                pub fn signature_with(&self, profile: Profile, secret: &::paywire::Secret) -> Option<::paywire::Signature> {
+                    let _ = (profile, secret);
+                    match self { #(#sigs)* }
+                }
             }
         }
-    } else {
-        quote! {}
-    };
-    out.push(quote! {
-        impl #req {
-            /// The operation's name in the spec.
-            pub const OPERATION: &'static str = #op_name;
+    }
 
-#signing_methods
-
-            /// Validate, sign and encode: the request exactly as it will be sent.
-            pub fn prepare(&self, credentials: &::paywire::Credentials) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
-                gateway().prepare(#op_name, self.to_wire(), credentials, None)
-            }
-
+    fn any_notification(&self) -> TokenStream {
+        let notes = &self.spec.notifications;
+        if notes.is_empty() {
+            return quote!();
         }
-
-        impl ::paywire::Request for #req {
-            type Payload = #resp;
-            type Error = ErrorCode;
-            const OPERATION: &'static str = #op_name;
-
-            fn gateway() -> &'static ::paywire::Gateway {
-                gateway()
+        let variants: Vec<Ident> = notes.iter().map(|n| format_ident!("{}", upper_camel(&n.name))).collect();
+        let types: Vec<Ident> = notes
+            .iter()
+            .map(|n| format_ident!("{}Notification", upper_camel(&n.name)))
+            .collect();
+        let names: Vec<&String> = notes.iter().map(|n| &n.name).collect();
+        let known = notes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ");
+        let gateway = &self.spec.gateway.name;
+        quote! {
+            /// A verified notification of any kind this gateway sends.
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum AnyNotification {
+                #(
+                    #[doc = concat!(" `", #names, "`.")]
+                    #variants(#types),
+                )*
             }
 
-            fn wire(&self) -> ::paywire::WireFields {
-                self.to_wire()
-            }
+            impl AnyNotification {
+                /// Every notification's name.
+                pub const NAMES: &'static [&'static str] = &[#(#names),*];
 
-            fn read_body(body: &[u8], secret: &::paywire::Secret) -> Result<::paywire::Response<#resp, ErrorCode>, ::paywire::ResponseError> {
-                #resp::read(body, secret)
-            }
-
-            fn error_code(code: &str) -> ErrorCode {
-                ErrorCode::from_code(code)
+                /// Verify and read a notification of the named kind.
+                pub fn verify(name: &str, body: &[u8], content_type: Option<&str>, secret: &::paywire::Secret) -> Result<::paywire::Verified<Self>, ::paywire::NotificationError> {
+                    match name {
+                        #(
+                            #names => #types::verify(body, content_type, secret).map(|v| ::paywire::Verified {
+                                notification: AnyNotification::#variants(v.notification),
+                                meta: v.meta,
+                            }),
+                        )*
+                        other => Err(::paywire::NotificationError::Gateway(::paywire::GatewayError::UnknownNotification {
+                            gateway: #gateway.to_owned(),
+                            name: other.to_owned(),
+                            known: #known.to_owned(),
+                        })),
+                    }
+                }
             }
         }
-
-        impl #resp {
-            /// Read a response body: the envelope, its signature where the spec says it is
-            /// signed, then the typed payload.
-            pub fn read(body: &[u8], secret: &::paywire::Secret) -> Result<::paywire::Response<#resp, ErrorCode>, ::paywire::ResponseError> {
-                #read_fn
-            }
-        }
-    });
-    quote!(#(#out)*)
+    }
 }
 
-fn notification(n: &paywire_spec::Notification) -> TokenStream {
-    let name = format_ident!("{}Notification", upper_camel(&n.name));
-    let mut doc = doc_lines(n.doc.as_deref().unwrap_or(""));
-    doc.push(String::new());
-    doc.push(format!(
-        " Reply with `{}` ({}) once handled.",
-        n.reply.body, n.reply.content_type
-    ));
-    let mut out = Vec::new();
-    incoming_struct(&name, &doc, &n.fields, &mut out);
-    let nname = &n.name;
-    out.push(quote! {
-        impl #name {
-            /// The notification's name in the spec.
-            pub const NAME: &'static str = #nname;
-
-            /// Verify a raw body (every received field but the signature, unknown ones included)
-            /// and read it. A body that fails verification is an error; its payload is not returned.
-            pub fn verify(body: &[u8], content_type: Option<&str>, secret: &::paywire::Secret) -> Result<::paywire::Verified<#name>, ::paywire::NotificationError> {
-                ::paywire::__private::verify_notification(gateway(), #nname, body, content_type, secret)
-            }
+/// A constant field (a profile's `adds`) written into the body.
+fn const_write(is_form: bool, wire: &str, value: &str) -> TokenStream {
+    if is_form {
+        quote!(form.pair(#wire, #value);)
+    } else {
+        quote! {
+            ::paywire::wire::push_json_key(out, #wire);
+            ::paywire::wire::push_json_str(out, #value);
         }
-    });
-    quote!(#(#out)*)
+    }
+}
+
+/// A header template's pieces: literal text, or the name of a credential in braces.
+fn split_header(template: &str) -> Vec<Result<String, String>> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        if start > 0 {
+            out.push(Ok(rest[..start].to_owned()));
+        }
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            out.push(Ok(rest[start..].to_owned()));
+            return out;
+        };
+        out.push(Err(after[..end].to_owned()));
+        rest = &after[end + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Ok(rest.to_owned()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_templates_like_the_interpreter() {
+        let parts = split_template("{pairs}&key={secret}", &["pairs", "secret"]);
+        assert_eq!(parts, vec![Err("pairs"), Ok("&key=".to_owned()), Err("secret")]);
+        let parts = split_template("{a}{pairs", &["pairs", "secret"]);
+        assert_eq!(parts, vec![Ok("{a}{pairs".to_owned())]);
+        assert_eq!(
+            split_header("Bearer {authorization}"),
+            vec![Ok("Bearer ".to_owned()), Err("authorization".to_owned())]
+        );
+        assert_eq!(split_header("x{y"), vec![Ok("x".to_owned()), Ok("{y".to_owned())]);
+    }
 }

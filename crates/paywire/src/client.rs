@@ -4,13 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use crate::gateway::{Credentials, Gateway, PreparedRequest};
-use crate::outcome::{
-    Evidence, Exchange, IndeterminateReason, NotSentReason, Outcome, classify, dynamic_response,
-};
+use crate::exchange::{Credentials, GatewayError, PreparedRequest, Response, ResponseError};
+use crate::outcome::{Evidence, Exchange, IndeterminateReason, NotSentReason, Outcome, classify};
 use crate::request::Request;
-use crate::spec::{CommonStatus, Method};
-use crate::wire::WireFields;
+use crate::types::{CommonStatus, ErrorMeaning, Method};
 
 /// How to reach a gateway.
 #[derive(Debug, Clone)]
@@ -102,7 +99,7 @@ impl Default for ReconcilePolicy {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reconciliation<T, E> {
     /// The last status the gateway reported, if any.
-    pub status: Option<crate::gateway::GatewayStatus>,
+    pub status: Option<crate::types::GatewayStatus>,
     /// Whether that status is terminal (succeeded, failed, cancelled).
     pub terminal: bool,
     /// Queries made.
@@ -150,67 +147,51 @@ impl Client {
 
     /// Validate, sign and send a request; read, verify and type the response.
     pub async fn send<R: Request>(&self, request: &R) -> Outcome<R::Payload, R::Error> {
-        self.send_with(request, None).await
+        self.send_as(request, None).await
     }
 
     /// As [`Client::send`], signing with another profile of the gateway.
     pub async fn send_with<R: Request>(
         &self,
         request: &R,
-        profile: Option<&str>,
+        profile: R::Profile,
+    ) -> Outcome<R::Payload, R::Error> {
+        self.send_as(request, Some(profile)).await
+    }
+
+    async fn send_as<R: Request>(
+        &self,
+        request: &R,
+        profile: Option<R::Profile>,
     ) -> Outcome<R::Payload, R::Error> {
         let secret = &self.credentials.secret;
+        let evidence = Evidence {
+            operation: R::OPERATION.to_owned(),
+            order_id: request.order_id(),
+            ..Evidence::default()
+        };
         self.execute(
-            R::gateway(),
-            R::OPERATION,
-            request.wire(),
-            profile,
+            request.prepare_request(&self.credentials, profile),
+            evidence,
             |body| R::read_body(body, secret),
             R::error_code,
+            R::meaning,
         )
         .await
     }
 
     /// Send an operation of any gateway from key/value fields (the CLI's `send`); the payload is
     /// JSON and error codes are text.
+    #[cfg(feature = "dynamic")]
     pub async fn send_dynamic(
         &self,
-        gateway: &Gateway,
+        gateway: &crate::Gateway,
         operation: &str,
-        fields: WireFields,
+        fields: crate::WireFields,
         profile: Option<&str>,
     ) -> Outcome<serde_json::Value, String> {
         let secret = &self.credentials.secret;
-        self.execute(
-            gateway,
-            operation,
-            fields,
-            profile,
-            |body| {
-                gateway
-                    .read_response(operation, body, secret)
-                    .map(dynamic_response)
-            },
-            str::to_owned,
-        )
-        .await
-    }
-
-    /// Prepare (validate, sign, encode), exchange, and classify with `read`: the one path every
-    /// send takes.
-    async fn execute<T, E>(
-        &self,
-        gateway: &Gateway,
-        operation: &str,
-        fields: WireFields,
-        profile: Option<&str>,
-        read: impl FnOnce(
-            &[u8],
-        )
-            -> Result<crate::gateway::Response<T, E>, crate::gateway::ResponseError>,
-        code_of: impl FnOnce(&str) -> E,
-    ) -> Outcome<T, E> {
-        let mut evidence = Evidence {
+        let evidence = Evidence {
             operation: operation.to_owned(),
             order_id: gateway
                 .operation(operation)
@@ -220,7 +201,31 @@ impl Client {
                 .and_then(|v| v.text()),
             ..Evidence::default()
         };
-        let prepared = match gateway.prepare(operation, fields, &self.credentials, profile) {
+        self.execute(
+            gateway.prepare(operation, fields, &self.credentials, profile),
+            evidence,
+            |body| {
+                gateway
+                    .read_response(operation, body, secret)
+                    .map(crate::outcome::dynamic_response)
+            },
+            str::to_owned,
+            |code| gateway.meaning(code),
+        )
+        .await
+    }
+
+    /// Exchange a prepared request and classify the answer with `read`: the one path every
+    /// send takes.
+    async fn execute<T, E>(
+        &self,
+        prepared: Result<PreparedRequest, GatewayError>,
+        mut evidence: Evidence,
+        read: impl FnOnce(&[u8]) -> Result<Response<T, E>, ResponseError>,
+        code_of: impl FnOnce(&str) -> E,
+        meaning_of: impl Fn(&str) -> Option<ErrorMeaning>,
+    ) -> Outcome<T, E> {
+        let prepared = match prepared {
             Ok(p) => p,
             Err(e) => {
                 return Outcome::NotSent {
@@ -232,9 +237,7 @@ impl Client {
         let started = Instant::now();
         let exchange = self.exchange(&prepared).await;
         evidence.elapsed = started.elapsed();
-        classify(exchange, evidence, read, code_of, |code| {
-            crate::outcome::meaning_in(gateway, code)
-        })
+        classify(exchange, evidence, read, code_of, meaning_of)
     }
 
     /// Send a prepared request and collect what came back, classifying transport failures.
@@ -277,9 +280,7 @@ impl Client {
         policy: ReconcilePolicy,
     ) -> Reconciliation<R::Payload, R::Error> {
         let started = Instant::now();
-        let maps_status = R::gateway()
-            .operation(R::OPERATION)
-            .is_ok_and(|op| op.status.is_some());
+        let maps_status = R::MAPS_STATUS;
         let mut delay = policy.initial_delay;
         let mut history = Vec::new();
         let mut attempts = 0;

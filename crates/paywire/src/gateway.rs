@@ -2,131 +2,22 @@
 //! key/value fields, read its response envelope, verify notifications. Generated provider types
 //! go through the same functions, so typed and dynamic paths cannot disagree.
 
-use std::collections::BTreeMap;
-use std::fmt;
-
 use paywire_spec::{
-    BodyEncoding, CommonStatus, Method, Notification, NotificationContent, Operation, Recipe,
-    SignatureScope, Spec, SpecErrors,
+    BodyEncoding, Notification, NotificationContent, Operation, Recipe, SignatureScope, Spec,
+    SpecErrors,
 };
 
-use crate::Secret;
+use crate::exchange::{
+    Credentials, GatewayError, NotificationError, PreparedRequest, ResponseError,
+    VerifiedNotification,
+};
 use crate::received::{Object, Raw, ReceiveError};
-use crate::signing::{self, CanonicalString, SignField, Signature, VerifyError};
-use crate::validate::{self, ValidationErrors};
+use crate::sign::{CanonicalString, SignField, Signature};
+use crate::signing;
+use crate::types::GatewayStatus;
+use crate::validate;
 use crate::wire::WireFields;
-
-/// The merchant's credentials: the signing secret and any named values headers refer to
-/// (`{authorization}` in a header template reads `values["authorization"]`).
-#[derive(Clone, Debug)]
-pub struct Credentials {
-    /// The signing key or token.
-    pub secret: Secret,
-    /// Other named credentials.
-    pub values: BTreeMap<String, Secret>,
-}
-
-impl Credentials {
-    /// Credentials with only a signing secret.
-    pub fn new(secret: Secret) -> Self {
-        Self {
-            secret,
-            values: BTreeMap::new(),
-        }
-    }
-
-    /// Add a named credential.
-    pub fn with(mut self, name: &str, value: Secret) -> Self {
-        self.values.insert(name.to_owned(), value);
-        self
-    }
-}
-
-/// A gateway could not do what was asked.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GatewayError {
-    /// No such operation.
-    #[error("gateway `{gateway}` has no operation `{name}` (it has: {known})")]
-    UnknownOperation {
-        gateway: String,
-        name: String,
-        known: String,
-    },
-    /// No such notification.
-    #[error("gateway `{gateway}` has no notification `{name}` (it has: {known})")]
-    UnknownNotification {
-        gateway: String,
-        name: String,
-        known: String,
-    },
-    /// No such profile.
-    #[error("gateway `{gateway}` has no signing profile `{name}` (it has: {known})")]
-    UnknownProfile {
-        gateway: String,
-        name: String,
-        known: String,
-    },
-    /// A header names a credential that was not given.
-    #[error("header `{header}` needs the credential `{credential}`, which was not given")]
-    MissingCredential { header: String, credential: String },
-    /// The request breaks the spec's field rules.
-    #[error(transparent)]
-    Invalid(#[from] ValidationErrors),
-}
-
-/// A request ready to send: validated, signed and encoded. `Debug` masks the signature and body.
-#[derive(Clone)]
-pub struct PreparedRequest {
-    /// The operation's name.
-    pub operation: String,
-    /// HTTP method.
-    pub method: Method,
-    /// Path under the base URL.
-    pub path: String,
-    /// Query string (without `?`), for `body = "query"`.
-    pub query: Option<String>,
-    /// The body, for JSON and form operations.
-    pub body: Option<String>,
-    /// The body's content type.
-    pub content_type: Option<&'static str>,
-    /// Headers, credentials filled in.
-    pub headers: Vec<(String, Secret)>,
-    /// The signed fields as sent.
-    pub fields: WireFields,
-    /// The canonical string, when signed.
-    pub canonical: Option<CanonicalString>,
-    /// The signature, when signed.
-    pub signature: Option<Signature>,
-}
-
-impl fmt::Debug for PreparedRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PreparedRequest")
-            .field("operation", &self.operation)
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field(
-                "body",
-                &self
-                    .body
-                    .as_ref()
-                    .map(|b| format!("<{} bytes, signed>", b.len())),
-            )
-            .field("canonical", &self.canonical)
-            .field("signature", &self.signature)
-            .finish()
-    }
-}
-
-impl PreparedRequest {
-    /// The path with the query string, as it goes on the request line.
-    pub fn path_and_query(&self) -> String {
-        match &self.query {
-            Some(q) if !q.is_empty() => format!("{}?{q}", self.path),
-            _ => self.path.clone(),
-        }
-    }
-}
+use crate::{CommonStatus, ErrorMeaning, Method, Secret};
 
 /// What a gateway answered, once the envelope was read.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,15 +46,6 @@ impl Accepted {
     }
 }
 
-/// A status as the gateway wrote it and as the common status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GatewayStatus {
-    /// The gateway's code, as text.
-    pub code: String,
-    /// The common status it maps to.
-    pub common: CommonStatus,
-}
-
 /// A refused call: the gateway's code and message, verbatim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
@@ -173,78 +55,48 @@ pub struct Rejection {
     pub message: Option<String>,
 }
 
-/// A response could not be trusted or understood.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ResponseError {
-    /// The body is not a readable object.
-    #[error("unreadable response: {0}")]
-    Unreadable(#[from] ReceiveError),
-    /// The envelope's code is missing.
-    #[error("the response has no result code at `{0}`")]
-    NoCode(String),
-    /// The operation or a profile it names is not in the spec.
-    #[error(transparent)]
-    Gateway(#[from] GatewayError),
-    /// The response's signature does not verify.
-    #[error("response {0}")]
-    Signature(#[from] VerifyError),
-    /// The payload does not fit the spec's response fields.
-    #[error("response payload: {0}")]
-    Payload(#[from] crate::read::ReadError),
-    /// A signed row does not verify.
-    #[error("row {index}: {source}")]
-    Row {
-        /// The row's index.
-        index: usize,
-        /// Why.
-        source: VerifyError,
-    },
+/// A request the interpreter prepared, with what went into it.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The request as it will be sent.
+    pub request: PreparedRequest,
+    /// The fields as sent (the profile's `adds` and the signature included).
+    pub fields: WireFields,
+    /// The canonical string, when signed.
+    pub canonical: Option<CanonicalString>,
 }
 
-/// A notification could not be accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NotificationError {
-    /// The body cannot be read.
-    #[error("unreadable notification: {0}")]
-    Unreadable(#[from] ReceiveError),
-    /// The signature does not verify: do not trust the payload; query the order instead.
-    #[error("notification {0}")]
-    Signature(#[from] VerifyError),
-    /// The notification or its profile is not in the spec.
-    #[error(transparent)]
-    Gateway(#[from] GatewayError),
-    /// The body verified but does not fit the spec's fields.
-    #[error("notification payload: {0}")]
-    Payload(#[from] crate::read::ReadError),
+/// The runtime's method for a spec's.
+pub fn method(m: paywire_spec::Method) -> Method {
+    match m {
+        paywire_spec::Method::Get => Method::Get,
+        paywire_spec::Method::Post => Method::Post,
+    }
 }
 
-/// A notification whose signature verified.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VerifiedNotification {
-    /// The notification's name in the spec.
-    pub name: String,
-    /// Every field as received.
-    pub fields: Object,
-    /// The merchant order id, when the spec says where it is.
-    pub order_id: Option<String>,
-    /// The status, when the spec maps it.
-    pub status: Option<GatewayStatus>,
-    /// The exact reply body the gateway expects.
-    pub reply_body: String,
-    /// The reply's content type.
-    pub reply_content_type: String,
+/// The runtime's common status for a spec's.
+pub fn common_status(s: paywire_spec::CommonStatus) -> CommonStatus {
+    use paywire_spec::CommonStatus as S;
+    match s {
+        S::Pending => CommonStatus::Pending,
+        S::Processing => CommonStatus::Processing,
+        S::Succeeded => CommonStatus::Succeeded,
+        S::Failed => CommonStatus::Failed,
+        S::Cancelled => CommonStatus::Cancelled,
+        S::Unknown => CommonStatus::Unknown,
+    }
 }
 
-impl VerifiedNotification {
-    /// A key that is the same for every delivery of the same event (name, order id, status):
-    /// store it and skip a notification whose key was already handled.
-    pub fn delivery_key(&self) -> String {
-        format!(
-            "{}:{}:{}",
-            self.name,
-            self.order_id.as_deref().unwrap_or("-"),
-            self.status.as_ref().map_or("-", |s| s.code.as_str())
-        )
+/// The runtime's error meaning for a spec's.
+pub fn error_meaning(m: paywire_spec::ErrorMeaning) -> ErrorMeaning {
+    use paywire_spec::ErrorMeaning as M;
+    match m {
+        M::Signature => ErrorMeaning::Signature,
+        M::Duplicate => ErrorMeaning::Duplicate,
+        M::Invalid => ErrorMeaning::Invalid,
+        M::NotFound => ErrorMeaning::NotFound,
+        M::Auth => ErrorMeaning::Auth,
+        M::RateLimited => ErrorMeaning::RateLimited,
     }
 }
 
@@ -343,6 +195,19 @@ impl Gateway {
         credentials: &Credentials,
         profile: Option<&str>,
     ) -> Result<PreparedRequest, GatewayError> {
+        self.prepare_explained(operation, fields, credentials, profile)
+            .map(|p| p.request)
+    }
+
+    /// As [`Gateway::prepare`], keeping the signed fields and the canonical string (the CLI,
+    /// the differential tests).
+    pub fn prepare_explained(
+        &self,
+        operation: &str,
+        fields: WireFields,
+        credentials: &Credentials,
+        profile: Option<&str>,
+    ) -> Result<Prepared, GatewayError> {
         let op = self.operation(operation)?;
         validate::check(&op.request, &fields)?;
         let mut fields = fields;
@@ -370,17 +235,25 @@ impl Gateway {
             ),
             BodyEncoding::Query => (Some(fields.to_form()), None, None),
         };
-        Ok(PreparedRequest {
-            operation: op.name.clone(),
-            method: op.method,
-            path: op.path.clone(),
-            query,
-            body,
-            content_type,
-            headers,
+        let order_id = op
+            .order_id
+            .as_deref()
+            .and_then(|k| fields.get(k))
+            .and_then(|v| v.text());
+        Ok(Prepared {
+            request: PreparedRequest {
+                operation: op.name.clone(),
+                method: method(op.method),
+                path: op.path.clone(),
+                query,
+                body,
+                content_type,
+                headers,
+                signature,
+                order_id,
+            },
             fields,
             canonical,
-            signature,
         })
     }
 
@@ -398,7 +271,7 @@ impl Gateway {
             return Ok(Reply::Accepted(Accepted {
                 code: String::new(),
                 status: self.status_of(op.status.as_deref(), &obj),
-                payload: raw_of(body),
+                payload: Raw::from_body(body),
             }));
         };
         let code = obj
@@ -407,8 +280,8 @@ impl Gateway {
             .ok_or_else(|| ResponseError::NoCode(env.code.clone()))?;
         let success = env.success.contains(&code);
         let payload = match &env.payload {
-            Some(p) => obj.path(p).unwrap_or_else(|| raw_of(b"null")),
-            None => raw_of(body),
+            Some(p) => obj.path(p).unwrap_or_else(|| Raw::null()),
+            None => Raw::from_body(body),
         };
         if let Some(sig) = &env.signature {
             let signed_obj = match sig.scope {
@@ -458,7 +331,7 @@ impl Gateway {
             }
         }
         // A list payload (query rows): the status is the first row's.
-        let status = first_object(&payload).and_then(|p| self.status_of(op.status.as_deref(), &p));
+        let status = crate::read::first_object(&payload).and_then(|p| self.status_of(op.status.as_deref(), &p));
         Ok(Reply::Accepted(Accepted {
             code,
             payload,
@@ -490,7 +363,7 @@ impl Gateway {
     pub fn status_of(&self, map: Option<&str>, obj: &Object) -> Option<GatewayStatus> {
         let map = self.spec.statuses.get(map?)?;
         let code = obj.path(&map.field)?.sign_text()?;
-        let common = map.map.get(&code).copied().unwrap_or(map.default);
+        let common = common_status(map.map.get(&code).copied().unwrap_or(map.default));
         Some(GatewayStatus { code, common })
     }
 
@@ -557,6 +430,16 @@ impl Gateway {
             .map_err(|e| ReceiveError::NotJsonObject(e.to_string()))
     }
 
+    /// What the spec says an error code means.
+    pub fn meaning(&self, code: &str) -> Option<ErrorMeaning> {
+        self.spec
+            .errors
+            .iter()
+            .find(|e| e.code == code)
+            .and_then(|e| e.meaning)
+            .map(error_meaning)
+    }
+
     /// Sign arbitrary fields with a profile (the CLI's `sign`, the simulator's callbacks).
     pub fn sign_fields(
         &self,
@@ -566,25 +449,6 @@ impl Gateway {
     ) -> Result<(CanonicalString, Signature), GatewayError> {
         let recipe = self.profile(profile)?;
         Ok(signing::sign(recipe, fields, secret))
-    }
-}
-
-/// The payload as an object, or its first element when it is a list.
-fn first_object(payload: &Raw) -> Option<Object> {
-    if let Ok(o) = Object::from_raw(payload) {
-        return Some(o);
-    }
-    let text = payload.sign_text()?;
-    let list: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(&text).ok()?;
-    let first = list.into_iter().next()?;
-    Object::from_raw(&Raw::Json(first)).ok()
-}
-
-fn raw_of(body: &[u8]) -> Raw {
-    let text = String::from_utf8_lossy(body).into_owned();
-    match serde_json::value::RawValue::from_string(text.clone()) {
-        Ok(r) => Raw::Json(r),
-        Err(_) => Raw::Text(text),
     }
 }
 
@@ -623,70 +487,3 @@ fn fill_template(
     Ok(out)
 }
 
-/// A typed response: accepted with its payload, or rejected with the gateway's code.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Response<T, E> {
-    /// The gateway said yes: the order exists (not that money moved).
-    Accepted {
-        /// The typed payload.
-        payload: T,
-        /// The order's status, when the operation maps one.
-        status: Option<GatewayStatus>,
-    },
-    /// The gateway said no: safe to treat as not created.
-    Rejected {
-        /// The code, typed.
-        code: E,
-        /// The code as the gateway wrote it.
-        raw_code: String,
-        /// The message, verbatim.
-        message: Option<String>,
-    },
-}
-
-impl<T, E> Response<T, E> {
-    /// Transform the accepted payload.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U, E> {
-        match self {
-            Response::Accepted { payload, status } => Response::Accepted {
-                payload: f(payload),
-                status,
-            },
-            Response::Rejected {
-                code,
-                raw_code,
-                message,
-            } => Response::Rejected {
-                code,
-                raw_code,
-                message,
-            },
-        }
-    }
-}
-
-/// A verified notification with its typed fields.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verified<T> {
-    /// The typed fields.
-    pub notification: T,
-    /// Reply, order id, status and delivery key.
-    pub meta: VerifiedNotification,
-}
-
-impl<T> Verified<T> {
-    /// The exact reply body the gateway expects.
-    pub fn reply_body(&self) -> &str {
-        &self.meta.reply_body
-    }
-
-    /// The reply's content type.
-    pub fn reply_content_type(&self) -> &str {
-        &self.meta.reply_content_type
-    }
-
-    /// The same for every delivery of the same event: use it to handle duplicates once.
-    pub fn delivery_key(&self) -> String {
-        self.meta.delivery_key()
-    }
-}

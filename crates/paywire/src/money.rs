@@ -100,6 +100,50 @@ impl Money {
     }
 }
 
+impl Money {
+    /// The two-decimal text (`"100.10"`) without allocating, for signers and body writers.
+    pub fn decimal_text(self) -> DecimalText {
+        let mut buf = [0u8; 24];
+        let mut at = buf.len();
+        let abs = self.0.unsigned_abs();
+        let mut push = |b: u8| {
+            at -= 1;
+            buf[at] = b;
+        };
+        let cents = abs % 100;
+        push(b'0' + (cents % 10) as u8);
+        push(b'0' + (cents / 10) as u8);
+        push(b'.');
+        let mut whole = abs / 100;
+        loop {
+            push(b'0' + (whole % 10) as u8);
+            whole /= 10;
+            if whole == 0 {
+                break;
+            }
+        }
+        if self.0 < 0 {
+            push(b'-');
+        }
+        DecimalText { buf, start: at }
+    }
+}
+
+/// An amount's two-decimal text on the stack (see [`Money::decimal_text`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DecimalText {
+    buf: [u8; 24],
+    start: usize,
+}
+
+impl DecimalText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits, '.' and '-' are written.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("")
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_decimal_string())
@@ -142,5 +186,9 @@ mod tests {
         }
         assert_eq!(Money::from_minor_str("50000").unwrap().minor(), 50000);
         assert!(Money::from_minor_str("500.00").is_err());
+        for m in [0, 5, 10, 99, 100, 10010, -150, -5, i64::MAX, i64::MIN] {
+            let m = Money::from_minor(m);
+            assert_eq!(m.decimal_text().as_str(), m.to_decimal_string());
+        }
     }
 }

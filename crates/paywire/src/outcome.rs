@@ -8,8 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::gateway::{GatewayStatus, Reply, Response, ResponseError};
-use crate::spec::ErrorMeaning;
+use crate::exchange::{Response, ResponseError};
+use crate::types::{ErrorMeaning, GatewayStatus};
 
 /// What is known about the exchange, for logs and support tickets.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -296,7 +296,9 @@ fn rate_limited<T, E>(code_of: impl FnOnce(&str) -> E, evidence: Evidence) -> Ou
 }
 
 /// Read a reply dynamically (the CLI's `send`): the payload as JSON.
-pub fn dynamic_response(reply: Reply) -> Response<serde_json::Value, String> {
+#[cfg(feature = "dynamic")]
+pub fn dynamic_response(reply: crate::gateway::Reply) -> Response<serde_json::Value, String> {
+    use crate::gateway::Reply;
     match reply {
         Reply::Accepted(a) => Response::Accepted {
             payload: crate::received::raw_to_value(&a.payload),
@@ -308,14 +310,4 @@ pub fn dynamic_response(reply: Reply) -> Response<serde_json::Value, String> {
             message: r.message,
         },
     }
-}
-
-/// What a gateway's spec says an error code means.
-pub fn meaning_in(gateway: &crate::Gateway, code: &str) -> Option<ErrorMeaning> {
-    gateway
-        .spec()
-        .errors
-        .iter()
-        .find(|e| e.code == code)
-        .and_then(|e| e.meaning)
 }

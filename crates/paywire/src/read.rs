@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use paywire_spec::MoneyFormat;
-
 use crate::Money;
 use crate::received::{Object, Raw, raw_to_value};
 use crate::wire::json_items;
@@ -94,20 +92,32 @@ pub fn boolean(obj: &Object, key: &str) -> Result<Option<bool>, ReadError> {
     }
 }
 
-/// An amount, from its exact text (`100`, `"100.00"`, `50000`), never through a float.
-pub fn money(obj: &Object, key: &str, format: MoneyFormat) -> Result<Option<Money>, ReadError> {
+fn amount(
+    obj: &Object,
+    key: &str,
+    parse: fn(&str) -> Result<Money, crate::MoneyError>,
+) -> Result<Option<Money>, ReadError> {
     let Some(raw) = present(obj, key) else {
         return Ok(None);
     };
-    let text = raw.sign_text().unwrap_or_default();
+    let text = raw.sign_str().unwrap_or_default();
     if text.trim().is_empty() {
         return Ok(None);
     }
-    let parsed = match format {
-        MoneyFormat::Decimal => Money::from_decimal_str(&text),
-        MoneyFormat::Minor => Money::from_minor_str(&text),
-    };
-    parsed.map(Some).map_err(|_| bad(key, "an amount", raw))
+    parse(&text)
+        .map(Some)
+        .map_err(|_| bad(key, "an amount", raw))
+}
+
+/// An amount written in major units with decimals (`"100.00"`, `100.1`), from its exact text,
+/// never through a float.
+pub fn money_decimal(obj: &Object, key: &str) -> Result<Option<Money>, ReadError> {
+    amount(obj, key, Money::from_decimal_str)
+}
+
+/// An amount written in integer minor units (`50000`, `"50000"`).
+pub fn money_minor(obj: &Object, key: &str) -> Result<Option<Money>, ReadError> {
+    amount(obj, key, Money::from_minor_str)
 }
 
 /// A list of strings (numbers taken as text).
@@ -160,8 +170,51 @@ pub fn extra(obj: &Object, known: &[&str]) -> BTreeMap<String, serde_json::Value
         .filter(|(k, _)| {
             !known
                 .iter()
-                .any(|n| n == k || paywire_spec::names::camel_case(n) == *k)
+                .any(|n| n == k || crate::received::camel_case(n) == *k)
         })
         .map(|(k, v)| (k.clone(), raw_to_value(v)))
+        .collect()
+}
+
+/// The payload as an object, or its first element when it is a list (a query's rows: the
+/// status is the first row's).
+pub fn first_object(payload: &Raw) -> Option<Object> {
+    if let Ok(o) = Object::from_raw(payload) {
+        return Some(o);
+    }
+    let text = payload.sign_text()?;
+    let list: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(&text).ok()?;
+    let first = list.into_iter().next()?;
+    Object::from_raw(&Raw::Json(first)).ok()
+}
+
+/// The rows of a signed list (a JSON array of objects) for verification; a list that does not
+/// parse has no rows, a row that is not an object is an error.
+pub fn row_objects(list: &Raw) -> Result<Vec<Object>, crate::received::ReceiveError> {
+    let Some(text) = list.sign_text() else {
+        return Ok(Vec::new());
+    };
+    let items: Vec<Box<serde_json::value::RawValue>> =
+        serde_json::from_str(&text).unwrap_or_default();
+    items
+        .into_iter()
+        .map(|item| Object::from_raw(&Raw::Json(item)))
+        .collect()
+}
+
+/// A payload that is a list of rows, each typed.
+pub fn typed_rows<T: FromObject>(payload: &Raw) -> Result<Vec<T>, ReadError> {
+    let text = payload.sign_text().unwrap_or_default();
+    if text.trim().is_empty() || text == "null" {
+        return Ok(Vec::new());
+    }
+    let list: Vec<Box<serde_json::value::RawValue>> =
+        serde_json::from_str(&text).map_err(|_| ReadError {
+            field: "(payload)".to_owned(),
+            expected: "a list of rows",
+            found: text.chars().take(60).collect(),
+        })?;
+    list.into_iter()
+        .map(|r| T::from_object(&Object::from_raw(&Raw::Json(r)).unwrap_or_default()))
         .collect()
 }

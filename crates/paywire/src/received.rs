@@ -4,12 +4,14 @@
 //! such as `100.10` enters the canonical string as `100.10`, and fields paywire does not know are
 //! still verified. Duplicate keys are refused: two parsers could disagree on which one counts.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::signing::SignField;
+use crate::sign::SignField;
 
 /// A received body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,6 +84,50 @@ impl Raw {
         }
     }
 
+    /// As [`Raw::sign_text`], borrowing where the text is already as it enters (plain strings,
+    /// numbers, booleans, compact lists and objects).
+    pub fn sign_str(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Raw::Text(t) => Some(Cow::Borrowed(t)),
+            Raw::Json(r) => {
+                let t = r.get().trim();
+                match t.as_bytes().first() {
+                    Some(b'"') => {
+                        let inner = &t[1..t.len().saturating_sub(1).max(1)];
+                        if t.len() >= 2 && !inner.contains('\\') {
+                            Some(Cow::Borrowed(inner))
+                        } else {
+                            serde_json::from_str::<String>(t).ok().map(Cow::Owned)
+                        }
+                    }
+                    Some(b'[' | b'{') => {
+                        if t.bytes().any(|b| b.is_ascii_whitespace()) {
+                            Some(Cow::Owned(minify(t)))
+                        } else {
+                            Some(Cow::Borrowed(t))
+                        }
+                    }
+                    _ if t == "null" => None,
+                    _ => Some(Cow::Borrowed(t)),
+                }
+            }
+        }
+    }
+
+    /// JSON `null`.
+    pub fn null() -> Self {
+        Self::from_body(b"null")
+    }
+
+    /// A whole body as one value: JSON when it parses, else its text.
+    pub fn from_body(body: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(body).into_owned();
+        match RawValue::from_string(text) {
+            Ok(r) => Raw::Json(r),
+            Err(_) => Raw::Text(String::from_utf8_lossy(body).into_owned()),
+        }
+    }
+
     /// Whether the value is JSON null.
     pub fn is_null(&self) -> bool {
         matches!(self, Raw::Json(r) if r.get().trim() == "null")
@@ -113,6 +159,40 @@ pub fn minify(json: &str) -> String {
     out
 }
 
+/// The first key that appears twice, in linear time (a set once there are more than a few keys).
+fn first_duplicate(entries: &[(String, Raw)]) -> Option<String> {
+    if entries.len() <= 16 {
+        for (i, (k, _)) in entries.iter().enumerate() {
+            if entries[..i].iter().any(|(e, _)| e == k) {
+                return Some(k.clone());
+            }
+        }
+        return None;
+    }
+    let mut seen = HashSet::with_capacity(entries.len());
+    entries
+        .iter()
+        .find(|(k, _)| !seen.insert(k.as_str()))
+        .map(|(k, _)| k.clone())
+}
+
+/// `snake_case` to `camelCase` (`error_code` → `errorCode`), for gateways that drift.
+pub fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = !out.is_empty();
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The top-level fields of a received object, in received order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Object {
@@ -131,12 +211,12 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut entries: Vec<(String, Raw)> = Vec::new();
         while let Some((k, v)) = map.next_entry::<String, Box<RawValue>>()? {
-            if entries.iter().any(|(e, _)| *e == k) {
-                return Ok(Err(ReceiveError::DuplicateKey(k)));
-            }
             entries.push((k, Raw::Json(v)));
         }
-        Ok(Ok(Object { entries }))
+        Ok(match first_duplicate(&entries) {
+            Some(k) => Err(ReceiveError::DuplicateKey(k)),
+            None => Ok(Object { entries }),
+        })
     }
 }
 
@@ -177,12 +257,12 @@ impl Object {
         let body = &body[..end];
         let mut entries: Vec<(String, Raw)> = Vec::new();
         for (k, v) in form_urlencoded::parse(body) {
-            if entries.iter().any(|(e, _)| e.as_str() == k) {
-                return Err(ReceiveError::DuplicateKey(k.into_owned()));
-            }
             entries.push((k.into_owned(), Raw::Text(v.into_owned())));
         }
-        Ok(Self { entries })
+        match first_duplicate(&entries) {
+            Some(k) => Err(ReceiveError::DuplicateKey(k)),
+            None => Ok(Self { entries }),
+        }
     }
 
     /// Parse a body by its content type (JSON when the type is absent and the body starts with `{`).
@@ -224,13 +304,21 @@ impl Object {
     /// The value under `key`, or under its camelCase form.
     pub fn get(&self, key: &str) -> Option<&Raw> {
         self.find(key).or_else(|| {
-            let camel = paywire_spec::names::camel_case(key);
+            if !key.contains('_') {
+                return None;
+            }
+            let camel = camel_case(key);
             if camel == key {
                 None
             } else {
                 self.find(&camel)
             }
         })
+    }
+
+    /// The value under exactly `key` (no camelCase fallback), as signing sees it.
+    pub fn find_exact(&self, key: &str) -> Option<&Raw> {
+        self.find(key)
     }
 
     fn find(&self, key: &str) -> Option<&Raw> {

@@ -1,9 +1,9 @@
 //! The trait every generated request type implements, so one client can send any provider's
 //! operations.
 
-use crate::gateway::{Gateway, Response, ResponseError};
+use crate::exchange::{Credentials, GatewayError, PreparedRequest, Response, ResponseError};
 use crate::secret::Secret;
-use crate::wire::WireFields;
+use crate::types::ErrorMeaning;
 
 /// A typed request of some gateway operation (implemented by generated code).
 pub trait Request {
@@ -11,15 +11,21 @@ pub trait Request {
     type Payload;
     /// The provider's error code type.
     type Error;
+    /// The provider's signing profiles.
+    type Profile: Copy;
 
     /// The operation's name in the spec.
     const OPERATION: &'static str;
 
-    /// The gateway the operation belongs to.
-    fn gateway() -> &'static Gateway;
+    /// Whether the operation's answer carries the order's status (a query).
+    const MAPS_STATUS: bool;
 
-    /// The fields as they go on the wire (before signing).
-    fn wire(&self) -> WireFields;
+    /// Validate, sign (with the operation's profile, or `profile`) and encode.
+    fn prepare_request(
+        &self,
+        credentials: &Credentials,
+        profile: Option<Self::Profile>,
+    ) -> Result<PreparedRequest, GatewayError>;
 
     /// Read a response body into the typed payload or the typed rejection.
     fn read_body(
@@ -30,10 +36,9 @@ pub trait Request {
     /// The provider's error code for a code written as text.
     fn error_code(code: &str) -> Self::Error;
 
+    /// What the spec says a code means (duplicate order, bad signature...).
+    fn meaning(code: &str) -> Option<ErrorMeaning>;
+
     /// The merchant's order id carried by this request, when the operation names one.
-    fn order_id(&self) -> Option<String> {
-        let op = Self::gateway().operation(Self::OPERATION).ok()?;
-        let key = op.order_id.as_deref()?;
-        self.wire().get(key).and_then(|v| v.text())
-    }
+    fn order_id(&self) -> Option<String>;
 }

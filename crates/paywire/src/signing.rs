@@ -1,200 +1,14 @@
-//! Canonical strings, digests and constant-time verification, driven by a spec's [`Recipe`].
+//! The interpreter's signing (feature `dynamic`): canonical strings, digests and verification
+//! driven by a spec's [`Recipe`] loaded at run time, with every step explained.
 //!
-//! The same functions sign generated requests, dynamic key/value maps (the CLI, notifications)
-//! and the simulator's responses. Building the canonical string and hashing it are separate
-//! steps, so each can be shown and tested on its own.
-
-use std::fmt;
-use std::ops::Range;
-
-use hmac::{KeyInit, Mac};
-use md5::Md5;
-use sha2::{Digest as _, Sha256};
-use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+//! This is the reference the generated signers are tested against (the differential suite):
+//! dynamic key/value maps (the CLI, user-loaded specs) and the simulator sign here. Building the
+//! canonical string and hashing it are separate steps, so each can be shown and tested.
 
 use crate::Secret;
+use crate::sign::{Digester, Explanation, matches_exact, matches_ignore_case};
+pub use crate::sign::{CanonicalString, Decision, SignField, Signature, Step, VerifyError};
 use paywire_spec::{Compare, Digest, EmptyRule, HexCase, Order, Recipe};
-
-/// One field offered for signing: its wire name and its text as sent or received.
-/// `None` stands for a JSON `null`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignField {
-    /// Wire name.
-    pub key: String,
-    /// Text that enters the string (numbers as their decimal text, lists and objects as compact
-    /// JSON); `None` for null.
-    pub text: Option<String>,
-}
-
-impl SignField {
-    /// A field with text.
-    pub fn new(key: impl Into<String>, text: impl Into<String>) -> Self {
-        Self {
-            key: key.into(),
-            text: Some(text.into()),
-        }
-    }
-}
-
-/// Why a field was kept or left out of the canonical string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    /// Entered the string.
-    Kept,
-    /// It carries the signature.
-    SignatureField,
-    /// The profile's `exclude` list names it.
-    Excluded,
-    /// The profile lists its fields and this is not one of them.
-    NotListed,
-    /// Listed by the profile but not present.
-    Missing,
-    /// An empty string, and the profile skips empty values.
-    Empty,
-    /// A null.
-    Null,
-}
-
-impl Decision {
-    /// A short reason, for `--explain`.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Decision::Kept => "kept",
-            Decision::SignatureField => "dropped: it is the signature field",
-            Decision::Excluded => "dropped: in the profile's exclude list",
-            Decision::NotListed => "dropped: not in the profile's fields list",
-            Decision::Missing => "absent: listed by the profile but not present",
-            Decision::Empty => "dropped: empty value (the profile skips empty values)",
-            Decision::Null => "dropped: null",
-        }
-    }
-}
-
-/// One step of building a canonical string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    /// The field.
-    pub key: String,
-    /// Its text, if any.
-    pub text: Option<String>,
-    /// What happened to it.
-    pub decision: Decision,
-}
-
-/// The exact string that is hashed. `Display` prints it exactly, secret included; `Debug` and
-/// [`CanonicalString::masked`] replace the secret with `****`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct CanonicalString {
-    text: Zeroizing<String>,
-    secret_ranges: Vec<Range<usize>>,
-    pairs: String,
-    template: String,
-    steps: Vec<Step>,
-    ordered: Vec<String>,
-}
-
-impl CanonicalString {
-    /// The exact string.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    /// The string with every occurrence of the secret replaced by `****`.
-    pub fn masked(&self) -> String {
-        let mut out = String::with_capacity(self.text.len());
-        let mut at = 0;
-        for r in &self.secret_ranges {
-            out.push_str(&self.text[at..r.start]);
-            out.push_str("****");
-            at = r.end;
-        }
-        out.push_str(&self.text[at..]);
-        out
-    }
-
-    /// The joined pairs, before the template (no secret in it).
-    pub fn pairs(&self) -> &str {
-        &self.pairs
-    }
-
-    /// The template applied.
-    pub fn template(&self) -> &str {
-        &self.template
-    }
-
-    /// What happened to each field offered, in the order they were considered.
-    pub fn steps(&self) -> &[Step] {
-        &self.steps
-    }
-
-    /// The names of the fields that entered the string, in the string's order.
-    pub fn kept(&self) -> Vec<&str> {
-        self.ordered.iter().map(String::as_str).collect()
-    }
-}
-
-impl fmt::Display for CanonicalString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl fmt::Debug for CanonicalString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("CanonicalString")
-            .field(&self.masked())
-            .finish()
-    }
-}
-
-/// A signature in the profile's hex case. `Display` prints it (it has to be sent); `Debug` masks it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Signature(String);
-
-impl Signature {
-    /// The hex text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Signature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for Signature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Signature({}…)", self.0.get(..4).unwrap_or(""))
-    }
-}
-
-/// A received signature did not verify. The expected signature is never revealed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VerifyError {
-    /// The signature field is absent or empty.
-    #[error("signature verification failed: the `{field}` field is missing")]
-    Missing {
-        /// The signature field's name.
-        field: String,
-    },
-    /// The signature does not match.
-    #[error(
-        "signature verification failed: `{field}` does not match the signature computed over {} field(s) ({}) with {profile}",
-        signed.len(),
-        signed.join(", ")
-    )]
-    Mismatch {
-        /// The signature field's name.
-        field: String,
-        /// The profile used (`provider.profile`).
-        profile: String,
-        /// The fields that entered the canonical string.
-        signed: Vec<String>,
-    },
-}
 
 fn select(recipe: &Recipe, fields: &[SignField]) -> (Vec<Step>, Vec<(String, String)>) {
     let mut steps = Vec::with_capacity(fields.len());
@@ -286,14 +100,16 @@ pub fn canonical_string(recipe: &Recipe, fields: &[SignField], secret: &Secret) 
             rest = chars.as_str();
         }
     }
-    CanonicalString {
-        text: Zeroizing::new(text),
+    CanonicalString::from_parts(
+        text,
         secret_ranges,
-        pairs,
-        template: recipe.template.clone(),
-        steps,
-        ordered: kept.into_iter().map(|(k, _)| k).collect(),
-    }
+        kept.into_iter().map(|(k, _)| k).collect(),
+        Some(Explanation {
+            pairs,
+            template: recipe.template.clone(),
+            steps,
+        }),
+    )
 }
 
 fn render_pair(pattern: &str, key: &str, value: &str) -> String {
@@ -320,26 +136,16 @@ fn render_pair(pattern: &str, key: &str, value: &str) -> String {
 
 /// Hash a canonical string under `recipe`'s digest and hex case.
 pub fn digest(recipe: &Recipe, canonical: &CanonicalString, secret: &Secret) -> Signature {
-    let bytes = canonical.as_str().as_bytes();
-    let raw: Vec<u8> = match recipe.digest {
-        Digest::Md5 => Md5::digest(bytes).to_vec(),
-        Digest::Sha256 => Sha256::digest(bytes).to_vec(),
-        Digest::HmacSha256 => {
-            // HMAC accepts keys of any length, so this cannot fail.
-            match <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(secret.expose().as_bytes()) {
-                Ok(mut mac) => {
-                    mac.update(bytes);
-                    mac.finalize().into_bytes().to_vec()
-                }
-                Err(_) => Vec::new(),
-            }
-        }
+    let mut d = match recipe.digest {
+        Digest::Md5 => Digester::md5(),
+        Digest::Sha256 => Digester::sha256(),
+        Digest::HmacSha256 => Digester::hmac_sha256(secret),
     };
-    let hex = match recipe.hex {
-        HexCase::Lower => hex::encode(raw),
-        HexCase::Upper => hex::encode_upper(raw),
-    };
-    Signature(hex)
+    crate::sign::Canon::text(&mut d, canonical.expose());
+    match recipe.hex {
+        HexCase::Lower => d.finish_lower(),
+        HexCase::Upper => d.finish_upper(),
+    }
 }
 
 /// Build the canonical string and sign it.
@@ -373,12 +179,8 @@ pub fn sign_outgoing(
 /// Compare a received signature with the expected one in constant time.
 pub fn signatures_match(compare: Compare, expected: &str, received: &str) -> bool {
     match compare {
-        Compare::Exact => expected.as_bytes().ct_eq(received.as_bytes()).into(),
-        Compare::CaseInsensitive => {
-            let e = expected.to_ascii_lowercase();
-            let r = received.to_ascii_lowercase();
-            e.as_bytes().ct_eq(r.as_bytes()).into()
-        }
+        Compare::Exact => matches_exact(expected, received),
+        Compare::CaseInsensitive => matches_ignore_case(expected, received),
     }
 }
 
@@ -433,7 +235,7 @@ mod tests {
             },
         ];
         let c = canonical_string(&r, &fields, &Secret::new("k"));
-        assert_eq!(c.to_string(), "A=x&b=2&key=k");
+        assert_eq!(c.expose(), "A=x&b=2&key=k");
         assert_eq!(c.masked(), "A=x&b=2&key=****");
         assert_eq!(format!("{c:?}"), "CanonicalString(\"A=x&b=2&key=****\")");
         let reasons: Vec<_> = c
@@ -458,7 +260,7 @@ mod tests {
             SignField::new("q", "no"),
         ];
         let c = canonical_string(&r, &fields, &Secret::new("S"));
-        assert_eq!(c.as_str(), "S|z=1|a=");
+        assert_eq!(c.expose(), "S|z=1|a=");
     }
 
     #[test]

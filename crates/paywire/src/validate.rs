@@ -1,16 +1,22 @@
-//! Checking field values against a spec's field rules, before anything is sent (and, in the
-//! simulator, when a request arrives). Every broken rule is reported, each naming its field.
+//! Field rules, checked before anything is sent (and, in the simulator, when a request
+//! arrives). Every broken rule is reported, each naming its field.
+//!
+//! Generated code checks its rules as plain code and reports them with the types here; the
+//! interpreter (feature `dynamic`) checks any spec's fields with [`check`].
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{LazyLock, Mutex};
-
-use paywire_spec::{Field, FieldType, MoneyFormat};
-use regex::Regex;
 
 use crate::Money;
+#[cfg(feature = "dynamic")]
 use crate::received::{Object, Raw};
+#[cfg(feature = "dynamic")]
 use crate::wire::{WireFields, json_items};
+#[cfg(feature = "dynamic")]
+use paywire_spec::{Field, FieldType, MoneyFormat};
+#[cfg(feature = "dynamic")]
+use std::collections::HashMap;
+#[cfg(feature = "dynamic")]
+use std::sync::{LazyLock, Mutex};
 
 /// The rule a value broke.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +131,43 @@ impl ValidationErrors {
     }
 }
 
+/// A broken rule of the field `prefix` + `name` (generated code).
+pub fn error(prefix: &str, name: &str, rule: Rule) -> ValidationError {
+    let mut field = String::with_capacity(prefix.len() + name.len());
+    field.push_str(prefix);
+    field.push_str(name);
+    ValidationError { field, rule }
+}
+
+/// Whether a condition on another field holds: its wire text (None when absent) is one of
+/// `is_in` (any value when empty) and none of `not_in`.
+pub fn holds(value: Option<&str>, is_in: &[&str], not_in: &[&str]) -> bool {
+    match value {
+        None => false,
+        Some(v) => (is_in.is_empty() || is_in.contains(&v)) && !not_in.contains(&v),
+    }
+}
+
+/// A regular expression a whole value must match, compiled once (feature `patterns`).
+/// A pattern that does not compile matches nothing; specs are validated before use.
+#[cfg(feature = "patterns")]
+#[derive(Debug, Clone)]
+pub struct Pattern(Option<regex_lite::Regex>);
+
+#[cfg(feature = "patterns")]
+impl Pattern {
+    /// Compile `pattern`, anchored at both ends.
+    pub fn new(pattern: &str) -> Self {
+        Self(regex_lite::Regex::new(&format!("^(?:{pattern})$")).ok())
+    }
+
+    /// Whether the whole of `text` matches.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.0.as_ref().is_some_and(|re| re.is_match(text))
+    }
+}
+
+#[cfg(feature = "dynamic")]
 /// Values a validator can read: outgoing wire fields or a received object.
 pub trait FieldSource {
     /// The text of a field (None when absent or null).
@@ -137,6 +180,7 @@ pub trait FieldSource {
     fn is_structured(&self, key: &str) -> bool;
 }
 
+#[cfg(feature = "dynamic")]
 impl FieldSource for WireFields {
     fn text(&self, key: &str) -> Option<String> {
         self.get(key).and_then(|v| v.text())
@@ -156,6 +200,7 @@ impl FieldSource for WireFields {
     }
 }
 
+#[cfg(feature = "dynamic")]
 impl FieldSource for Object {
     fn text(&self, key: &str) -> Option<String> {
         self.get(key).and_then(Raw::sign_text)
@@ -174,6 +219,7 @@ impl FieldSource for Object {
     }
 }
 
+#[cfg(feature = "dynamic")]
 fn objects_of(json: &str) -> Option<Vec<Object>> {
     let t = json.trim_start();
     if t.starts_with('{') {
@@ -185,8 +231,10 @@ fn objects_of(json: &str) -> Option<Vec<Object>> {
         .collect()
 }
 
-static REGEX_CACHE: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Default::default);
+#[cfg(feature = "dynamic")]
+static REGEX_CACHE: LazyLock<Mutex<HashMap<String, Pattern>>> = LazyLock::new(Default::default);
 
+#[cfg(feature = "dynamic")]
 /// Whether `text` matches `pattern` (anchored at both ends unless the pattern anchors itself).
 /// A pattern that does not compile matches nothing (specs are validated before use).
 pub fn matches(pattern: &str, text: &str) -> bool {
@@ -195,17 +243,12 @@ pub fn matches(pattern: &str, text: &str) -> bool {
         Err(poisoned) => poisoned.into_inner(),
     };
     if !cache.contains_key(pattern) {
-        let anchored = format!("^(?:{pattern})$");
-        match Regex::new(&anchored) {
-            Ok(re) => {
-                cache.insert(pattern.to_owned(), re);
-            }
-            Err(_) => return false,
-        }
+        cache.insert(pattern.to_owned(), Pattern::new(pattern));
     }
     cache.get(pattern).is_some_and(|re| re.is_match(text))
 }
 
+#[cfg(feature = "dynamic")]
 /// Check `source` against `fields`, collecting every broken rule.
 pub fn check(fields: &[Field], source: &dyn FieldSource) -> Result<(), ValidationErrors> {
     let mut errors = Vec::new();
@@ -217,6 +260,7 @@ pub fn check(fields: &[Field], source: &dyn FieldSource) -> Result<(), Validatio
     }
 }
 
+#[cfg(feature = "dynamic")]
 fn check_into(
     fields: &[Field],
     source: &dyn FieldSource,
@@ -405,7 +449,7 @@ fn check_into(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "dynamic"))]
 mod tests {
     use super::*;
 

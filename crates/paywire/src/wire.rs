@@ -2,11 +2,8 @@
 
 use std::fmt::Write as _;
 
-use paywire_spec::{MoneyFormat, NumberWire};
-
-use crate::Money;
 use crate::received::{Object, minify};
-use crate::signing::SignField;
+use crate::sign::SignField;
 
 /// One outgoing value, as it will be written on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,23 +22,30 @@ pub enum WireValue {
     Null,
 }
 
+#[cfg(feature = "dynamic")]
 impl WireValue {
     /// An integer written as the field's spec says (number or string).
-    pub fn integer(v: i64, wire: NumberWire) -> Self {
+    pub fn integer(v: i64, wire: paywire_spec::NumberWire) -> Self {
         match wire {
-            NumberWire::Number => Self::Num(v.to_string()),
-            NumberWire::String => Self::Str(v.to_string()),
+            paywire_spec::NumberWire::Number => Self::Num(v.to_string()),
+            paywire_spec::NumberWire::String => Self::Str(v.to_string()),
         }
     }
 
     /// An amount written as the field's spec says.
-    pub fn money(v: Money, format: MoneyFormat, wire: NumberWire) -> Self {
+    pub fn money(
+        v: crate::Money,
+        format: paywire_spec::MoneyFormat,
+        wire: paywire_spec::NumberWire,
+    ) -> Self {
         match format {
-            MoneyFormat::Decimal => Self::Str(v.to_decimal_string()),
-            MoneyFormat::Minor => Self::integer(v.minor(), wire),
+            paywire_spec::MoneyFormat::Decimal => Self::Str(v.to_decimal_string()),
+            paywire_spec::MoneyFormat::Minor => Self::integer(v.minor(), wire),
         }
     }
+}
 
+impl WireValue {
     /// The text this value enters a canonical string, a form or a query string with.
     pub fn text(&self) -> Option<String> {
         match self {
@@ -89,6 +93,7 @@ impl WireFields {
     }
 
     /// Set the fields a signing profile adds (`sign_type = "HMAC-SHA256"`), before signing.
+    #[cfg(feature = "dynamic")]
     pub fn apply_adds(&mut self, recipe: &paywire_spec::Recipe) {
         for (k, v) in &recipe.adds {
             self.set(k, WireValue::Str(v.clone()));
@@ -202,4 +207,68 @@ pub fn json_items(json: &str) -> Option<Vec<String>> {
 pub fn json_list(items: impl IntoIterator<Item = WireFields>) -> String {
     let parts: Vec<String> = items.into_iter().map(|w| w.to_json()).collect();
     format!("[{}]", parts.join(","))
+}
+
+/// Append `s` as a JSON string (quoted and escaped) to `out`.
+pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail and a str always serializes.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// Append a JSON object key (`"name":`) to `out`, with a comma before it unless it is the first.
+pub fn push_json_key(out: &mut Vec<u8>, key: &str) {
+    if out.last() != Some(&b'{') {
+        out.push(b',');
+    }
+    push_json_str(out, key);
+    out.push(b':');
+}
+
+/// A JSON body written by generated code: the bytes as a string.
+pub fn json_text(out: Vec<u8>) -> String {
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        // Only valid UTF-8 is ever written; this arm exists so that no panic path does.
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// A list of strings as compact JSON (`["a","b"]`).
+pub fn json_strings(items: &[String]) -> String {
+    let mut out = Vec::with_capacity(items.iter().map(|i| i.len() + 3).sum::<usize>() + 2);
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_json_str(&mut out, item);
+    }
+    out.push(b']');
+    json_text(out)
+}
+
+/// `application/x-www-form-urlencoded` text, pair by pair (also query strings).
+pub struct FormWriter(form_urlencoded::Serializer<'static, String>);
+
+impl FormWriter {
+    /// An empty form.
+    pub fn new() -> Self {
+        Self(form_urlencoded::Serializer::new(String::with_capacity(256)))
+    }
+
+    /// Append a pair.
+    pub fn pair(&mut self, key: &str, value: &str) {
+        self.0.append_pair(key, value);
+    }
+
+    /// The encoded text.
+    pub fn finish(mut self) -> String {
+        self.0.finish()
+    }
+}
+
+impl Default for FormWriter {
+    fn default() -> Self {
+        Self::new()
+    }
 }
