@@ -4,7 +4,7 @@
 # directory (specs/, the workspace Cargo.toml, sibling crates) can be reached.
 #
 #   1. `cargo package` the provider crates together with the workspace crates they depend on
-#      (found with `cargo tree`). Cargo packages workspace members that depend on each other in
+#      (found with `cargo tree`, optional dependencies included). Cargo packages workspace members that depend on each other in
 #      one go. `--no-verify`: the builds that matter happen in step 3, one crate at a time, so a
 #      broken provider gives a FAIL line instead of stopping the script.
 #   2. Print `cargo package --list` of each provider: the files that ship.
@@ -26,7 +26,7 @@
 # repeated runs are incremental. Temporary directories are removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$(pwd)
+repo=$(pwd -P) # physical path: cargo prints paths that way
 
 offline=()
 if [[ "${PACKAGE_CHECK_OFFLINE:-0}" == 1 ]]; then
@@ -63,16 +63,28 @@ pkgid() {
     echo "$id"
 }
 
-# The workspace crates the providers depend on (normal and build edges, every feature): in
-# `cargo tree --prefix none` a path dependency is printed as `name vX.Y.Z (/its/path)`.
+# The workspace crates the providers depend on, directly or not, with every feature of each
+# turned on: packaging a crate needs all its dependencies, optional ones included, to resolve.
+# In `cargo tree --prefix none` a path dependency prints as `name vX.Y.Z (/its/path)`. Repeat
+# with the crates found so far until the set stops growing.
+workspace_deps() {
+    local args=() p tree
+    for p in "$@"; do args+=(-p "$p"); done
+    tree=$(cargo tree "${offline[@]}" "${args[@]}" --all-features -e normal,build --prefix none) ||
+        return 1
+    grep -F " ($repo/" <<<"$tree" | awk '{print $1}' | sort -u || true
+}
+closure=("${providers[@]}")
+while :; do
+    deps=$(workspace_deps "${closure[@]}")
+    mapfile -t next < <(printf '%s\n' "${closure[@]}" $deps | sort -u)
+    [[ ${#next[@]} -eq ${#closure[@]} ]] && break
+    closure=("${next[@]}")
+done
 runtime=()
-while read -r name; do
-    runtime+=("$name")
-done < <(
-    for p in "${providers[@]}"; do
-        cargo tree "${offline[@]}" -p "$p" --all-features -e normal,build --prefix none
-    done | grep -F " ($repo/" | awk '{print $1}' | sort -u | grep -vxF -f <(printf '%s\n' "${providers[@]}") || true
-)
+for name in "${closure[@]}"; do
+    if ! printf '%s\n' "${providers[@]}" | grep -qxF "$name"; then runtime+=("$name"); fi
+done
 echo "== providers: ${providers[*]}"
 echo "== workspace crates they depend on: ${runtime[*]:-(none)}"
 

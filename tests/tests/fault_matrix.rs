@@ -234,9 +234,9 @@ async fn run_matrix<F, Fut>(
 async fn intqp_fault_matrix() {
     use paywire_intqp::*;
     let secret = "intqp-key";
-    let gw = gateway();
     let sign = |body: &str| {
-        gw.sign_json_body(None, body.as_bytes(), &Secret::new(secret))
+        Profile::DEFAULT
+            .sign_json(body.as_bytes(), &Secret::new(secret))
             .unwrap()
     };
     let ok = sign(r#"{"status":10000,"result":{"transactionid":"T1"}}"#);
@@ -345,10 +345,8 @@ async fn diamondpay_fault_matrix() {
 async fn diamondpay_query_rows_with_a_bad_signature_are_indeterminate() {
     use paywire_diamondpay::*;
     let secret = Secret::new("dp-key");
-    let gw = gateway();
-    let row = gw
-        .sign_json_body(
-            None,
+    let row = Profile::DEFAULT
+        .sign_json(
             br#"{"payout_id":"POT1","payout_cl_id":"C1","platform_id":"PF0002","amount":50000,"status":3}"#,
             &secret,
         )
@@ -430,9 +428,8 @@ async fn goldenpay_fault_matrix() {
 async fn goldenpay_collect_answer_with_a_bad_signature_is_indeterminate() {
     use paywire_goldenpay::*;
     let secret = Secret::new("gp-token");
-    let payload = gateway()
-        .sign_json_body(
-            None,
+    let payload = Profile::DEFAULT
+        .sign_json(
             br#"{"id":"PT1","trans_id":"C1","mch_id":8888,"order_amount":"100.00","status":20,"url":"https://cashier.example/PT1"}"#,
             &secret,
         )

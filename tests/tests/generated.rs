@@ -41,11 +41,13 @@ fn builds_signs_and_serializes() {
         r#"{"order_id":"A1","amount":"50000","price":"12.50","country":"VN","codes":["12345","67890"],"count":3,"urgent":true,"payer":{"name":"Ann","type":"x"}"#
     );
     assert_eq!(
-        req.canonical_string(&secret).to_string(),
+        req.canonical_string(&secret).expose(),
         r#"amount=50000&codes=["12345","67890"]&count=3&country=VN&order_id=A1&payer={"name":"Ann","type":"x"}&price=12.50&urgent=true&key=k"#
     );
     let listed = req.canonical_string_with(Profile::Listed, &secret);
-    assert_eq!(listed.to_string(), "k|order_id=A1|amount=50000");
+    assert_eq!(listed.expose(), "k|order_id=A1|amount=50000");
+    // Display and Debug mask the secret, like a Secret.
+    assert_eq!(listed.to_string(), "****|order_id=A1|amount=50000");
     let hmac = req
         .prepare_with(Profile::Hmac, &Credentials::new(secret))
         .unwrap();

@@ -28,9 +28,9 @@ async fn start_sim() -> (Simulator, String) {
         authorization: Some(Secret::new(DP_AUTH)),
     };
     let mut config = SimConfig::new(vec![
-        gw(paywire_diamondpay::gateway(), DP_KEY),
-        gw(paywire_goldenpay::gateway(), GP_TOKEN),
-        gw(paywire_intqp::gateway(), IQ_KEY),
+        gw(paywire_tests::diamondpay(), DP_KEY),
+        gw(paywire_tests::goldenpay(), GP_TOKEN),
+        gw(paywire_tests::intqp(), IQ_KEY),
     ]);
     config.step = Duration::from_millis(150);
     config.notify_interval = Duration::from_millis(50);
@@ -143,7 +143,7 @@ async fn diamondpay_end_to_end() {
         Outcome::Rejected { code, .. } => assert_eq!(code, ErrorCode::DuplicateOrder),
         other => panic!("{other:?}"),
     }
-    match good.send_with(&payout("E2E-2"), Some("md5-bare-key")).await {
+    match good.send_with(&payout("E2E-2"), paywire_diamondpay::Profile::Md5BareKey).await {
         Outcome::Rejected { code, message, .. } => {
             assert_eq!(code, ErrorCode::SignatureVerificationFailed);
             assert!(message.unwrap().contains("Signature verification failed"));
@@ -316,7 +316,7 @@ async fn intqp_end_to_end() {
     }
     // A request signed under another recipe (the `&key=` reading) does not verify at the gateway.
     // (With a wrong key the gateway's signed answer would not verify either: that is Indeterminate.)
-    match good.send_with(&withdraw("IQ-2"), Some("md5-key")).await {
+    match good.send_with(&withdraw("IQ-2"), paywire_intqp::Profile::Md5Key).await {
         Outcome::Rejected { code, .. } => assert_eq!(code, ErrorCode::SignatureVerificationFailed),
         other => panic!("{other:?}"),
     }

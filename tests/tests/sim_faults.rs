@@ -26,10 +26,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use paywire::outcome::{Exchange, classify};
-use paywire::spec::Method;
 use paywire::{
     Client, ClientConfig, CommonStatus, Credentials, Evidence, GatewayStatus, IndeterminateReason,
-    Money, Outcome, PreparedRequest, ReconcilePolicy, Request, Secret, WireFields,
+    Money, Outcome, PreparedRequest, ReconcilePolicy, Request, Secret,
 };
 use paywire_sim::{Delivery, SimConfig, SimGateway, Simulator};
 use tokio::net::TcpListener;
@@ -49,9 +48,9 @@ async fn start_sim() -> (Simulator, String) {
         authorization: Some(Secret::new(DP_AUTH)),
     };
     let mut config = SimConfig::new(vec![
-        gw(paywire_diamondpay::gateway(), DP_KEY),
-        gw(paywire_goldenpay::gateway(), GP_TOKEN),
-        gw(paywire_intqp::gateway(), IQ_KEY),
+        gw(paywire_tests::diamondpay(), DP_KEY),
+        gw(paywire_tests::goldenpay(), GP_TOKEN),
+        gw(paywire_tests::intqp(), IQ_KEY),
     ]);
     config.step = Duration::from_secs(3600);
     config.notify_interval = Duration::from_millis(50);
@@ -75,8 +74,8 @@ async fn send_with_headers<R: Request>(
     request: &R,
     headers: &[(&str, &str)],
 ) -> Outcome<R::Payload, R::Error> {
-    let mut prepared = R::gateway()
-        .prepare(R::OPERATION, request.wire(), client.credentials(), None)
+    let mut prepared = request
+        .prepare_request(client.credentials(), None)
         .unwrap();
     for (name, value) in headers {
         prepared
@@ -97,7 +96,7 @@ async fn send_with_headers<R: Request>(
         evidence,
         |body| R::read_body(body, secret),
         R::error_code,
-        |code| paywire::outcome::meaning_in(R::gateway(), code),
+        R::meaning,
     )
 }
 
@@ -106,15 +105,14 @@ async fn arm(root: &str, rule: &str) -> (u16, String) {
     let control = client(root, "unused");
     let prepared = PreparedRequest {
         operation: "sim_faults".to_owned(),
-        method: Method::Post,
+        method: paywire::Method::Post,
         path: "/_sim/faults".to_owned(),
         query: None,
         body: Some(rule.to_owned()),
         content_type: Some("application/json"),
         headers: Vec::new(),
-        fields: WireFields::new(),
-        canonical: None,
         signature: None,
+        order_id: None,
     };
     match control.exchange(&prepared).await {
         Exchange::Answered { status, body } => (status, String::from_utf8_lossy(&body).into()),
@@ -314,7 +312,7 @@ async fn goldenpay_faults_from_magic_amounts() {
         let req = payout(&id, minor);
         // The amount goes on the wire as goldenpay writes it: "100.91".
         assert_eq!(
-            req.wire().get("amount").and_then(|v| v.text()),
+            req.to_wire().get("amount").and_then(|v| v.text()),
             Some(format!("{}.{}", minor / 100, minor % 100))
         );
         let outcome = good.send(&req).await;

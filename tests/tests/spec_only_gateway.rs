@@ -58,7 +58,7 @@ fn reproduces_the_documented_worked_example() {
     let (canonical, signature) = gw.sign_fields(Some("md5"), &fields, &key()).unwrap();
     assert_eq!(canonical.pairs(), EXAMPLE_STRING_A, "stringA");
     assert_eq!(
-        canonical.to_string(),
+        canonical.expose(),
         format!("{EXAMPLE_STRING_A}&key={EXAMPLE_KEY}"),
         "stringSignTemp"
     );
@@ -134,9 +134,8 @@ const UNIFIED_ORDER_PAIRS: &str = "appid=wxd678efh567hg6787&body=腾讯充值中
 fn typed_unified_order_signs_like_the_documented_recipe() {
     let req = unified_order().build().unwrap();
     let canonical = req.canonical_string(&key());
-    assert_eq!(canonical.pairs(), UNIFIED_ORDER_PAIRS);
     assert_eq!(
-        canonical.to_string(),
+        canonical.expose(),
         format!("{UNIFIED_ORDER_PAIRS}&key={EXAMPLE_KEY}")
     );
 
@@ -213,7 +212,7 @@ fn typed_unified_order_refuses_what_the_table_forbids() {
     let req = unified_order().sign_type("MD5").build().unwrap();
     assert!(
         req.canonical_string(&key())
-            .pairs()
+            .expose()
             .contains("&sign_type=MD5&")
     );
 }
@@ -230,8 +229,8 @@ fn typed_order_query_signs() {
         .build()
         .unwrap();
     assert_eq!(
-        req.canonical_string(&key()).pairs(),
-        "appid=wxd678efh567hg6787&mch_id=1230000109&nonce_str=C380BEC2BFD727A4B6845133519F3AD6&transaction_id=1009660380201506130728806387"
+        req.canonical_string(&key()).expose(),
+        format!("appid=wxd678efh567hg6787&mch_id=1230000109&nonce_str=C380BEC2BFD727A4B6845133519F3AD6&transaction_id=1009660380201506130728806387&key={EXAMPLE_KEY}")
     );
     let prepared = req.prepare(&Credentials::new(key())).unwrap();
     assert_eq!(prepared.path, "/pay/orderquery");
@@ -458,9 +457,7 @@ mod simulator {
             .out_trade_no("20150806125347")
             .build()
             .unwrap();
-        let mut prepared = wechatpay::UnifiedOrderRequest::gateway()
-            .prepare("unified_order", other.wire(), wx.credentials(), None)
-            .unwrap();
+        let mut prepared = other.prepare(wx.credentials()).unwrap();
         let body = prepared.body.take().unwrap();
         prepared.body = Some(body.replace("total_fee=88", "total_fee=1"));
         let outcome = classify(
@@ -468,7 +465,7 @@ mod simulator {
             Evidence::default(),
             |b| wechatpay::UnifiedOrderRequest::read_body(b, &key()),
             wechatpay::UnifiedOrderRequest::error_code,
-            |code| paywire::outcome::meaning_in(&gateway(), code),
+            wechatpay::ErrorCode::meaning,
         );
         match outcome {
             Outcome::Rejected {
@@ -543,7 +540,7 @@ mod simulator {
         // ACCEPT, REFUND (REFUND maps to succeeded in the spec; SUCCESS is the usual code).
         let common: Vec<CommonStatus> = seen
             .iter()
-            .map(|s| gateway().spec().statuses["trade_state"].map[s])
+            .map(|s| paywire::gateway::common_status(gateway().spec().statuses["trade_state"].map[s]))
             .collect();
         assert_eq!(
             common,

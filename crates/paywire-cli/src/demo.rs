@@ -21,6 +21,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use paywire::{
+    CanonicalString,
     Client, ClientConfig, Credentials, Evidence, GatewayError, Money, NotificationError, Outcome,
     PreparedRequest, ReconcilePolicy, Reconciliation, Secret, VerifiedNotification,
 };
@@ -76,17 +77,25 @@ fn local_url(listener: &TcpListener) -> Result<String, CliError> {
         })
 }
 
+const DIAMONDPAY_SPEC: &str = include_str!("../../../specs/diamondpay.toml");
+const GOLDENPAY_SPEC: &str = include_str!("../../../specs/goldenpay.toml");
+const INTQP_SPEC: &str = include_str!("../../../specs/intqp.toml");
+
 async fn demo() -> Result<u8, CliError> {
     let started = Instant::now();
-    let sim_gateway = |gateway: &paywire::Gateway, secret: &str| SimGateway {
-        gateway: gateway.clone(),
-        secret: Secret::new(secret),
-        authorization: Some(Secret::new(DP_AUTH)),
+    // The simulator plays the gateway side from the specs the provider crates were generated
+    // from (the interpreter); the merchant side is the providers' compiled code.
+    let sim_gateway = |file: &str, src: &str, secret: &str| -> Result<SimGateway, CliError> {
+        Ok(SimGateway {
+            gateway: paywire::Gateway::from_source(src, file)?,
+            secret: Secret::new(secret),
+            authorization: Some(Secret::new(DP_AUTH)),
+        })
     };
     let mut config = SimConfig::new(vec![
-        sim_gateway(paywire_diamondpay::gateway(), DP_KEY),
-        sim_gateway(paywire_goldenpay::gateway(), GP_TOKEN),
-        sim_gateway(paywire_intqp::gateway(), IQ_KEY),
+        sim_gateway("specs/diamondpay.toml", DIAMONDPAY_SPEC, DP_KEY)?,
+        sim_gateway("specs/goldenpay.toml", GOLDENPAY_SPEC, GP_TOKEN)?,
+        sim_gateway("specs/intqp.toml", INTQP_SPEC, IQ_KEY)?,
     ]);
     config.step = STEP;
     config.notify_interval = NOTIFY_INTERVAL;
@@ -220,9 +229,12 @@ fn unexpected<T, E>(want: &str, o: &Outcome<T, E>) -> String {
 }
 
 /// Show what a request signs: the masked canonical string and the signature.
-fn show_signed(prepared: Result<PreparedRequest, GatewayError>) -> Result<(), String> {
+fn show_signed(
+    canonical: CanonicalString,
+    prepared: Result<PreparedRequest, GatewayError>,
+) -> Result<(), String> {
     let p = prepared.map_err(|e| e.to_string())?;
-    if let (Some(canonical), Some(signature)) = (&p.canonical, &p.signature) {
+    if let Some(signature) = &p.signature {
         detail("canonical", &canonical.masked());
         detail("signature", signature.as_str());
     }
@@ -532,7 +544,10 @@ impl Demo {
             &format!("create payout {id}: create_payout_twd, amount 50000 (TWD cents) to bank 812"),
         );
         let request = payout(id, 50_000)?;
-        show_signed(request.prepare(&credentials))?;
+        show_signed(
+            request.canonical_string(&credentials.secret),
+            request.prepare(&credentials),
+        )?;
         let outcome = client.send(&request).await;
         let Outcome::Accepted {
             payload, evidence, ..
@@ -661,7 +676,10 @@ impl Demo {
             &format!("create payout {id}: create_payout, amount 100.00 VND to PVCOMBANK"),
         );
         let request = payout(id, 10_000)?;
-        show_signed(request.prepare(&credentials))?;
+        show_signed(
+            request.canonical_string(&credentials.secret),
+            request.prepare(&credentials),
+        )?;
         let outcome = client.send(&request).await;
         let Outcome::Accepted {
             payload,
@@ -802,7 +820,10 @@ impl Demo {
             &format!("create withdrawal {id}: withdraw, amount 100.00 VND through pay_code 1004"),
         );
         let request = withdraw(id, 10_000)?;
-        show_signed(request.prepare(&credentials))?;
+        show_signed(
+            request.canonical_string(&credentials.secret),
+            request.prepare(&credentials),
+        )?;
         let outcome = client.send(&request).await;
         let Outcome::Accepted {
             payload, evidence, ..

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use paywire::received::Object;
-use paywire::spec::{ErrorMeaning, Operation, OperationKind};
+use paywire::ErrorMeaning;
+use paywire::spec::{Operation, OperationKind};
 use paywire::{
     Client, ClientConfig, Credentials, Gateway, GatewayError, NotSentReason, Outcome, Secret,
     WireFields,
@@ -41,7 +42,8 @@ pub fn run(args: &SendArgs) -> Result<u8, CliError> {
     // Prepared here only to show what is signed; the client prepares the same fields again.
     // A header credential that was not given is a usage error; broken field rules are the
     // outcome's business (not sent).
-    let prepared = match gateway.prepare(&op.name, fields.clone(), &credentials, profile) {
+    let prepared = match gateway.prepare_explained(&op.name, fields.clone(), &credentials, profile)
+    {
         Ok(p) => Some(p),
         Err(e @ GatewayError::MissingCredential { .. }) => return Err(e.into()),
         Err(_) => None,
@@ -58,7 +60,7 @@ pub fn run(args: &SendArgs) -> Result<u8, CliError> {
         args.base_url.trim_end_matches('/'),
         prepared
             .as_ref()
-            .map_or_else(|| op.path.clone(), |p| p.path_and_query())
+            .map_or_else(|| op.path.clone(), |p| p.request.path_and_query())
     );
     out.line(
         "request",
@@ -70,7 +72,7 @@ pub fn run(args: &SendArgs) -> Result<u8, CliError> {
         ),
     );
     if let Some(p) = &prepared {
-        if let (Some(canonical), Some(signature)) = (&p.canonical, &p.signature) {
+        if let (Some(canonical), Some(signature)) = (&p.canonical, &p.request.signature) {
             out.line(
                 "signed",
                 &gateway.profile_label(profile.or(op.profile.as_deref())),

@@ -4,7 +4,6 @@ use std::fmt::Write as _;
 
 use paywire::GatewayStatus;
 use paywire::received::{Raw, minify};
-use paywire::spec::CommonStatus;
 
 /// Width of the label column.
 pub const LABEL: usize = 11;
@@ -77,15 +76,8 @@ pub fn raw_text(raw: &Raw) -> String {
 }
 
 /// A common status's name.
-pub fn common_name(status: CommonStatus) -> &'static str {
-    match status {
-        CommonStatus::Pending => "pending",
-        CommonStatus::Processing => "processing",
-        CommonStatus::Succeeded => "succeeded",
-        CommonStatus::Failed => "failed",
-        CommonStatus::Cancelled => "cancelled",
-        CommonStatus::Unknown => "unknown",
-    }
+pub fn common_name(status: paywire::CommonStatus) -> &'static str {
+    status.as_str()
 }
 
 /// A status as the gateway wrote it and as the common status: `"3" -> succeeded`.

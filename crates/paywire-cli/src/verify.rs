@@ -1,7 +1,6 @@
 //! `paywire verify`: check a received body's signature, as a notification or with a profile.
 
 use paywire::received::Object;
-use paywire::spec::CommonStatus;
 use paywire::{Gateway, GatewayStatus, WireFields, signing};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -118,7 +117,7 @@ struct VerifyJson<'a> {
 #[derive(Serialize)]
 struct StatusJson<'a> {
     code: &'a str,
-    common: CommonStatus,
+    common: &'static str,
 }
 
 #[derive(Serialize)]
@@ -135,7 +134,7 @@ fn json(v: &Verified) -> Result<String, CliError> {
         order_id: v.order_id.as_deref(),
         status: v.status.as_ref().map(|s| StatusJson {
             code: &s.code,
-            common: s.common,
+            common: s.common.as_str(),
         }),
         reply: v
             .reply

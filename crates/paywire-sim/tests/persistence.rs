@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use paywire::{CommonStatus, Gateway, Reply, Secret, WireFields, WireValue};
+use paywire::spec::CommonStatus;
+use paywire::{Gateway, Reply, Secret, WireFields, WireValue};
 use paywire_sim::{SimConfig, SimGateway, Simulator};
 use tower::ServiceExt;
 

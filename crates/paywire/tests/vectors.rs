@@ -31,7 +31,7 @@ fn all_vectors_reproduce() {
         let secret = Secret::new(v["secret"].as_str().unwrap());
         let (canonical, sign) = gw.sign_fields(Some(profile), &fields, &secret).unwrap();
         assert_eq!(
-            canonical.as_str(),
+            canonical.expose(),
             v["canonical"].as_str().unwrap(),
             "vector {i} ({recipe}): canonical"
         );

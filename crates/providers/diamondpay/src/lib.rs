@@ -4,9 +4,12 @@
 //! <https://payment-docs-aay.pages.dev/en/>; sister sites (docs.kuipay.co, docs.ppayasia.com,
 //! docs.apayasia.com) publish the same API. Each merchant is given its own base URL, a merchant
 //! ID (`platform_id`), a platform key that signs requests, and an ID sent as the `Authorization`
-//! header of the query and balance calls. This crate is one `paywire::gateway!` call: every type
-//! below is generated from the spec, and the same spec drives signing, validation and reading at
-//! run time.
+//! header of the query and balance calls. This crate is the code generated from
+//! `specs/diamondpay.toml` by `cargo xtask codegen` (`src/generated.rs`, pretty-printed, checked
+//! in, and compared with the spec by `cargo xtask check`): every type below, and the signing,
+//! validation and reading behind them, is plain Rust. No spec is parsed at run time; the
+//! interpreter that drives a spec loaded at run time, `paywire::Gateway` (feature `dynamic` of
+//! `paywire`), is what the CLI and the simulator use.
 //!
 //! # Operations
 //!
@@ -42,7 +45,10 @@
 //!   `sign_type=HMAC-SHA256`.
 //!
 //! `prepare()` signs with the default profile, `prepare_with(profile, …)` with another one.
-//! ([`Profile::Balance`] and [`Profile::Channel`] only verify the balance answer.)
+//! ([`Profile::Balance`] and [`Profile::Channel`] only verify the balance answer.) A signed
+//! request's `canonical_string(&key)` (or `canonical_string_with(profile, &key)`) is the string
+//! that is hashed, as a [`paywire::CanonicalString`]: it prints masked (`Display`, `Debug` and
+//! `masked()` show the key as `****`), and `expose()` gives the exact text.
 //!
 //! # What an answer means
 //!
@@ -70,7 +76,8 @@
 //! use paywire::{Credentials, Money, Secret};
 //! use paywire_diamondpay::CreatePayoutTwdRequest;
 //!
-//! let credentials = Credentials::new(Secret::new("diamondpay-test-key"));
+//! let key = Secret::new("diamondpay-test-key");
+//! let credentials = Credentials::new(key.clone());
 //! let request = CreatePayoutTwdRequest::builder()
 //!     .platform_id("PF0002")
 //!     .service_id("SVC0004")
@@ -87,14 +94,17 @@
 //!
 //! assert_eq!(prepared.path, "/gateway/api/v2/payouts");
 //! assert_eq!(prepared.content_type, Some("application/json"));
-//! let canonical = prepared.canonical.as_ref().expect("signed");
+//! // The string that was hashed prints masked; `expose()` gives the exact text.
+//! let canonical = request.canonical_string(&key);
 //! assert_eq!(
-//!     canonical.masked(),
+//!     canonical.to_string(),
 //!     "amount=50000&bank_code=812&currency=twd&name=test_name\
 //!      &notify_url=https://xxx.xx/notification&number=4088748280272397\
 //!      &payout_cl_id=DEVPOT00143538&platform_id=PF0002&request_time=1595504997\
 //!      &service_id=SVC0004&key=****"
 //! );
+//! assert_eq!(canonical.to_string(), canonical.masked());
+//! assert!(canonical.expose().ends_with("&service_id=SVC0004&key=diamondpay-test-key"));
 //! let sign = prepared.signature.as_ref().expect("signed").to_string();
 //! assert_eq!(sign, "db37b1c90256e089794204f9363f3c57");
 //! // amount and request_time go out as JSON strings, as in the seed's example.
@@ -113,7 +123,8 @@
 //! use paywire::{Credentials, Money, Secret};
 //! use paywire_diamondpay::CreateDepositTwdAtmRequest;
 //!
-//! let credentials = Credentials::new(Secret::new("diamondpay-test-key"));
+//! let key = Secret::new("diamondpay-test-key");
+//! let credentials = Credentials::new(key.clone());
 //! let builder = CreateDepositTwdAtmRequest::builder()
 //!     .platform_id("PF0003")
 //!     .service_id("SVC0025")
@@ -127,7 +138,7 @@
 //!     .last_numbers(["12345", "67890", "11111"])
 //!     .build()?;
 //! let prepared = request.prepare(&credentials)?;
-//! let canonical = prepared.canonical.as_ref().expect("signed").masked();
+//! let canonical = request.canonical_string(&key).masked();
 //! // The list enters the signed string as compact JSON.
 //! assert!(canonical.contains(r#"&last_numbers=["12345","67890","11111"]&"#));
 //! let body = prepared.body.as_deref().unwrap_or_default();
@@ -257,7 +268,8 @@
 //! use paywire::{Credentials, Money, Secret};
 //! use paywire_diamondpay::{CreatePayoutTwdRequest, Profile};
 //!
-//! let credentials = Credentials::new(Secret::new("diamondpay-test-key"));
+//! let key = Secret::new("diamondpay-test-key");
+//! let credentials = Credentials::new(key.clone());
 //! let request = CreatePayoutTwdRequest::builder()
 //!     .platform_id("PF0002")
 //!     .service_id("SVC0004")
@@ -271,12 +283,15 @@
 //! let prepared = request.prepare_with(Profile::HmacSha256, &credentials)?;
 //!
 //! // Same string, no key in it: the key is the HMAC key. sign_type is sent, not signed.
+//! let canonical = request.canonical_string_with(Profile::HmacSha256, &key);
+//! assert_eq!(canonical.masked(), canonical.expose());
 //! assert_eq!(
-//!     prepared.canonical.as_ref().expect("signed").masked(),
+//!     canonical.masked(),
 //!     "amount=50000&bank_code=812&currency=twd&number=4088748280272397\
 //!      &payout_cl_id=DEVPOT00143538&platform_id=PF0002&request_time=1595504997\
 //!      &service_id=SVC0004"
 //! );
+//! assert_eq!(prepared.signature, Some(request.signature_with(Profile::HmacSha256, &key)));
 //! assert_eq!(prepared.signature.as_ref().expect("signed").as_str().len(), 64);
 //! assert!(prepared.body.as_deref().unwrap_or_default().contains(r#""sign_type":"HMAC-SHA256""#));
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -4,10 +4,10 @@
 //! `diamondpay-test-key`), error paths included; bad input refused naming the field.
 
 use paywire::received::Object;
-use paywire::spec::Method;
+use paywire::serde_json::value::RawValue;
 use paywire::{
-    CommonStatus, Credentials, Money, NotificationError, PreparedRequest, Response, ResponseError,
-    Secret, WireFields,
+    CanonicalString, CommonStatus, Credentials, Method, Money, NotificationError, PreparedRequest,
+    Response, ResponseError, Secret,
 };
 use paywire_diamondpay::*;
 
@@ -33,9 +33,24 @@ fn fixture_text(name: &str) -> String {
     String::from_utf8(fixture(name)).expect("UTF-8 fixture")
 }
 
-/// Pin the three stages of a signed request separately.
-fn pin(name: &str, prepared: &PreparedRequest) {
-    let canonical = prepared.canonical.as_ref().expect("signed");
+/// The body `prepare` sent, as received JSON (what the gateway reads).
+fn sent(prepared: &PreparedRequest) -> Object {
+    Object::from_json(prepared.body.as_deref().expect("a JSON body").as_bytes()).unwrap()
+}
+
+/// Pin the three stages of a signed request separately: its canonical string (from the request,
+/// under `profile`), and the signature and body `prepare` gave.
+fn pin(name: &str, prepared: &PreparedRequest, profile: Profile, canonical: &CanonicalString) {
+    // The signature sent is the digest of this exact string under the profile.
+    let mut digest = profile.digester(&secret());
+    digest.text(canonical.expose());
+    assert_eq!(
+        Some(profile.finish(digest)),
+        prepared.signature,
+        "{name}: the canonical string is the one signed"
+    );
+    // And the body verifies as the gateway would check it.
+    profile.verify_received(&sent(prepared), &secret()).unwrap();
     insta::assert_snapshot!(format!("{name}_canonical"), canonical.masked());
     insta::assert_snapshot!(
         format!("{name}_signature"),
@@ -49,25 +64,26 @@ fn pin(name: &str, prepared: &PreparedRequest) {
     assert_eq!(prepared.content_type, Some("application/json"));
     // The key never shows outside the exact canonical string (HMAC: not even there).
     assert_eq!(
-        canonical.to_string().contains(SECRET),
+        canonical.expose().contains(SECRET),
         canonical.masked().contains("****")
     );
     assert!(!canonical.masked().contains(SECRET));
+    assert!(!canonical.to_string().contains(SECRET));
+    assert!(!format!("{canonical:?}").contains(SECRET));
     assert!(!format!("{prepared:?}").contains(SECRET));
 }
 
 /// Pin an unsigned GET: its query string and its headers (values masked); no signature.
 fn pin_unsigned(name: &str, prepared: &PreparedRequest) {
     assert_eq!(prepared.method, Method::Get);
-    assert!(
-        prepared.canonical.is_none(),
-        "unsigned: no canonical string"
-    );
     assert!(prepared.signature.is_none(), "unsigned: no signature");
     assert!(prepared.body.is_none());
-    assert!(prepared.fields.get("sign").is_none());
     let query = prepared.query.clone().expect("a query string");
     assert!(!query.contains("sign"), "{query}");
+    if !query.is_empty() {
+        let sent = Object::from_form(query.as_bytes()).unwrap();
+        assert!(sent.get("sign").is_none() && sent.get("sign_type").is_none());
+    }
     insta::assert_snapshot!(format!("{name}_query"), query);
     let headers: Vec<String> = prepared
         .headers
@@ -153,68 +169,106 @@ fn deposit() -> CreateDepositTwdAtmRequestBuilder {
 fn create_payout_twd_wire_format() {
     let req = payout_twd();
     let prepared = req.prepare(&creds()).unwrap();
+    assert_eq!(prepared.operation, CreatePayoutTwdRequest::OPERATION);
     assert_eq!(prepared.method, Method::Post);
     assert_eq!(prepared.path, "/gateway/api/v2/payouts");
-    // The exact string is the masked one with the key in place of the mask.
+    assert_eq!(prepared.order_id.as_deref(), Some("DEVPOT00143538"));
+    // The exact string is the masked one with the key in place of the mask; it prints masked.
     let canonical = req.canonical_string(&secret());
     assert_eq!(
-        canonical.to_string(),
+        canonical.expose(),
         canonical.masked().replace("****", SECRET)
     );
-    assert_eq!(Some(&canonical), prepared.canonical.as_ref());
+    assert_eq!(canonical.to_string(), canonical.masked());
+    assert_eq!(
+        canonical,
+        req.canonical_string_with(CreatePayoutTwdRequest::PROFILE, &secret())
+    );
+    assert_eq!(CreatePayoutTwdRequest::PROFILE, Profile::DEFAULT);
+    assert_eq!(prepared.signature, Some(req.signature(&secret())));
     assert!(canonical.masked().ends_with("&key=****"));
-    pin("create_payout_twd", &prepared);
+    pin("create_payout_twd", &prepared, Profile::Md5, &canonical);
 }
 
 #[test]
 fn create_payout_twd_with_the_hmac_profile() {
-    let prepared = payout_twd()
-        .prepare_with(Profile::HmacSha256, &creds())
-        .unwrap();
-    let canonical = prepared.canonical.as_ref().unwrap();
+    let req = payout_twd();
+    let prepared = req.prepare_with(Profile::HmacSha256, &creds()).unwrap();
+    let canonical = req.canonical_string_with(Profile::HmacSha256, &secret());
     // No key in the string (it keys the HMAC), sign_type sent but not signed.
     assert!(!canonical.masked().contains("****"));
+    assert_eq!(canonical.masked(), canonical.expose());
     assert!(!canonical.masked().contains("sign_type"));
+    assert!(!canonical.kept().contains(&"sign_type"));
     assert_eq!(prepared.signature.as_ref().unwrap().as_str().len(), 64);
     assert_eq!(
-        prepared.fields.get("sign_type").and_then(|v| v.text()),
-        Some("HMAC-SHA256".to_owned())
+        sent(&prepared).text("sign_type").as_deref(),
+        Some("HMAC-SHA256")
     );
+    assert_eq!(Profile::HmacSha256.adds(), [("sign_type", "HMAC-SHA256")]);
     // Same string as the md5 profile, minus `&key=****`.
-    let md5 = payout_twd().prepare(&creds()).unwrap();
     assert_eq!(
         format!("{}&key=****", canonical.masked()),
-        md5.canonical.unwrap().masked()
+        req.canonical_string(&secret()).masked()
     );
-    pin("create_payout_twd_hmac", &prepared);
+    // A receiver picks the HMAC profile from the sign_type the body carries.
+    assert_eq!(
+        Profile::for_received(&sent(&prepared), Profile::DEFAULT),
+        Profile::HmacSha256
+    );
+    pin(
+        "create_payout_twd_hmac",
+        &prepared,
+        Profile::HmacSha256,
+        &canonical,
+    );
 }
 
 #[test]
 fn create_payout_twd_with_the_bare_key_profile() {
-    let prepared = payout_twd()
-        .prepare_with(Profile::Md5BareKey, &creds())
-        .unwrap();
-    let masked = prepared.canonical.as_ref().unwrap().masked();
+    let req = payout_twd();
+    let prepared = req.prepare_with(Profile::Md5BareKey, &creds()).unwrap();
+    let canonical = req.canonical_string_with(Profile::Md5BareKey, &secret());
+    let masked = canonical.masked();
     assert!(masked.ends_with("&service_id=SVC0004&****"), "{masked}");
     assert!(!masked.contains("key="));
-    assert!(prepared.fields.get("sign_type").is_none());
-    pin("create_payout_twd_bare_key", &prepared);
+    assert!(sent(&prepared).get("sign_type").is_none());
+    pin(
+        "create_payout_twd_bare_key",
+        &prepared,
+        Profile::Md5BareKey,
+        &canonical,
+    );
 }
 
 #[test]
 fn create_payout_cny_bank_wire_format() {
-    let prepared = payout_cny_bank().prepare(&creds()).unwrap();
+    let req = payout_cny_bank();
+    let prepared = req.prepare(&creds()).unwrap();
     assert_eq!(prepared.path, "/gateway/api/v2/payouts");
     // Seed 001 sends no currency.
-    assert!(prepared.fields.get("currency").is_none());
-    pin("create_payout_cny_bank", &prepared);
+    assert!(sent(&prepared).get("currency").is_none());
+    let canonical = req.canonical_string(&secret());
+    assert!(!canonical.kept().contains(&"currency"));
+    pin(
+        "create_payout_cny_bank",
+        &prepared,
+        Profile::Md5,
+        &canonical,
+    );
 }
 
 #[test]
 fn create_payout_inr_wire_format() {
-    let prepared = payout_inr().prepare(&creds()).unwrap();
+    let req = payout_inr();
+    let prepared = req.prepare(&creds()).unwrap();
     assert_eq!(prepared.path, "/gateway/api/v2/payouts");
-    pin("create_payout_inr", &prepared);
+    pin(
+        "create_payout_inr",
+        &prepared,
+        Profile::Md5,
+        &req.canonical_string(&secret()),
+    );
 }
 
 #[test]
@@ -232,7 +286,12 @@ fn create_payout_cny_alipay_wire_format() {
         .unwrap();
     let prepared = req.prepare(&creds()).unwrap();
     assert_eq!(prepared.path, "/gateway/api/v2/payouts");
-    pin("create_payout_cny_alipay", &prepared);
+    pin(
+        "create_payout_cny_alipay",
+        &prepared,
+        Profile::Md5,
+        &req.canonical_string(&secret()),
+    );
 }
 
 #[test]
@@ -250,21 +309,35 @@ fn create_payout_cny_unionpay_wire_format() {
     let prepared = req.prepare(&creds()).unwrap();
     assert_eq!(prepared.path, "/gateway/api/v2/payouts");
     // notify_url is optional and was not given: not sent, not signed.
-    assert!(prepared.fields.get("notify_url").is_none());
-    pin("create_payout_cny_unionpay", &prepared);
+    assert!(sent(&prepared).get("notify_url").is_none());
+    let canonical = req.canonical_string(&secret());
+    assert!(!canonical.kept().contains(&"notify_url"));
+    pin(
+        "create_payout_cny_unionpay",
+        &prepared,
+        Profile::Md5,
+        &canonical,
+    );
 }
 
 #[test]
 fn create_deposit_twd_atm_wire_format() {
-    let prepared = deposit().build().unwrap().prepare(&creds()).unwrap();
+    let req = deposit().build().unwrap();
+    let prepared = req.prepare(&creds()).unwrap();
     assert_eq!(prepared.method, Method::Post);
     assert_eq!(prepared.path, "/gateway/api/v1/payments");
-    let masked = prepared.canonical.as_ref().unwrap().masked();
+    let canonical = req.canonical_string(&secret());
+    let masked = canonical.masked();
     assert!(
         masked.contains(r#"&last_numbers=["12345","67890","11111"]&"#),
         "{masked}"
     );
-    pin("create_deposit_twd_atm", &prepared);
+    pin(
+        "create_deposit_twd_atm",
+        &prepared,
+        Profile::Md5,
+        &canonical,
+    );
 }
 
 #[test]
@@ -291,7 +364,13 @@ fn query_payouts_wire_format() {
         "invalid request: `limit` must be at most 500"
     );
     // An unsigned operation has no signing methods (no `prepare_with`, no `canonical_string`).
-    assert!(prepared.signature.is_none() && prepared.canonical.is_none());
+    assert!(prepared.signature.is_none());
+    let any = AnyRequest::QueryPayouts(req.clone());
+    assert!(
+        any.canonical_string_with(Profile::DEFAULT, &secret())
+            .is_none()
+    );
+    assert!(any.signature_with(Profile::DEFAULT, &secret()).is_none());
     // The Authorization credential is required.
     let err = req.prepare(&Credentials::new(secret())).unwrap_err();
     assert_eq!(
@@ -334,7 +413,6 @@ fn balance_wire_format() {
 /// an example with our key gives the signature our builder computed.
 #[test]
 fn documented_request_examples_match_our_bodies() {
-    let gw = gateway();
     for (fixture_name, prepared) in [
         (
             "payout_request_twd.json",
@@ -365,8 +443,8 @@ fn documented_request_examples_match_our_bodies() {
             example.text("sign"),
             prepared.signature.as_ref().map(|s| s.to_string())
         );
-        let resigned = gw
-            .sign_json_body(None, &fixture(fixture_name), &secret())
+        let resigned = Profile::DEFAULT
+            .sign_json(&fixture(fixture_name), &secret())
             .unwrap();
         let resigned = Object::from_json(resigned.as_bytes()).unwrap();
         assert_eq!(
@@ -376,11 +454,42 @@ fn documented_request_examples_match_our_bodies() {
         );
     }
     // Seed 003's example writes camelCase keys and omits `name`: as sent, it breaks the
-    // request rules of create_deposit_twd_atm (which sends snake_case).
+    // request rules of create_deposit_twd_atm (which sends snake_case). Fill a request with
+    // the example's fields under their wire names: only `amount` is one.
     let example = Object::from_json(&fixture("deposit_request_camel.json")).unwrap();
-    let err = gw
-        .validate("create_deposit_twd_atm", &WireFields::from_object(&example))
-        .unwrap_err();
+    let mut builder = CreateDepositTwdAtmRequest::builder();
+    let mut unknown = Vec::new();
+    for key in example.keys() {
+        let text = example.text(key).unwrap_or_default();
+        builder = match key {
+            "platform_id" => builder.platform_id(text),
+            "service_id" => builder.service_id(text),
+            "payment_cl_id" => builder.payment_cl_id(text),
+            "amount" => builder.amount(Money::from_minor(text.parse().unwrap())),
+            "name" => builder.name(text),
+            "bank_code" => builder.bank_code(text),
+            "notify_url" => builder.notify_url(text),
+            "request_time" => builder.request_time(text.parse().unwrap()),
+            "last_numbers" => builder.last_numbers(paywire::wire::json_items(&text).unwrap()),
+            other => {
+                unknown.push(other.to_owned());
+                builder
+            }
+        };
+    }
+    assert_eq!(
+        unknown,
+        [
+            "lastNumbers",
+            "notifyUrl",
+            "paymentClId",
+            "platformId",
+            "requestTime",
+            "serviceId",
+            "sign"
+        ]
+    );
+    let err = builder.build().unwrap_err();
     insta::assert_snapshot!("deposit_request_camel_validation", err.to_string());
 }
 
@@ -485,10 +594,30 @@ fn undocumented_codes_and_unreadable_bodies() {
     insta::assert_snapshot!("unreadable_create_answers", seen.join("\n"));
 }
 
-/// The common status of a row, through the spec's status map (rows carry the gateway's code).
-fn common(map: &str, code: Option<i64>) -> Option<CommonStatus> {
-    let obj = Object::from_pairs([("status", code?.to_string())]);
-    gateway().status_of(Some(map), &obj).map(|s| s.common)
+/// Each row of a query answer read alone (an answer carrying just that row, text unchanged):
+/// the status the typed read maps it onto, through the spec's status map.
+fn row_statuses<T, E: std::fmt::Debug>(
+    body: &[u8],
+    read: impl Fn(&[u8]) -> Result<Response<T, E>, ResponseError>,
+) -> Vec<Option<(String, CommonStatus)>> {
+    #[derive(paywire::serde::Deserialize)]
+    #[serde(crate = "paywire::serde")]
+    struct Answer<'a> {
+        #[serde(borrow)]
+        data: Vec<&'a RawValue>,
+    }
+    let answer: Answer<'_> = paywire::serde_json::from_slice(body).unwrap();
+    answer
+        .data
+        .iter()
+        .map(|row| {
+            let alone = format!(r#"{{"error_code":"0000","data":[{}]}}"#, row.get());
+            match read(alone.as_bytes()).unwrap() {
+                Response::Accepted { status, .. } => status.map(|s| (s.code, s.common)),
+                Response::Rejected { code, .. } => panic!("rejected: {code:?}"),
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -499,15 +628,16 @@ fn payouts_query_rows_verify_each_with_its_own_sign() {
     let Response::Accepted { payload, .. } = parsed else {
         panic!("accepted")
     };
-    let statuses: Vec<_> = payload
-        .rows
-        .iter()
-        .map(|r| common("payout", r.status))
-        .collect();
+    let codes: Vec<_> = payload.rows.iter().map(|r| r.status).collect();
+    let statuses = row_statuses(&body, |b| QueryPayoutsResponse::read(b, &secret()));
     assert_eq!(
         statuses,
-        [Some(CommonStatus::Succeeded), Some(CommonStatus::Failed)]
+        [
+            Some(("3".to_owned(), CommonStatus::Succeeded)),
+            Some(("4".to_owned(), CommonStatus::Failed))
+        ]
     );
+    assert_eq!(codes, [Some(3), Some(4)]);
     // A tampered row fails, naming the row.
     let tampered = fixture_text("payouts_query_constructed.json")
         .replace(r#""amount": 120000"#, r#""amount": 1200000"#);
@@ -534,18 +664,16 @@ fn deposits_query_rows_verify_each_with_its_own_sign() {
     let Response::Accepted { payload, .. } = parsed else {
         panic!("accepted")
     };
-    let statuses: Vec<_> = payload
-        .rows
-        .iter()
-        .map(|r| common("deposit", r.status))
-        .collect();
+    let codes: Vec<_> = payload.rows.iter().map(|r| r.status).collect();
+    let statuses = row_statuses(&body, |b| QueryDepositsResponse::read(b, &secret()));
     assert_eq!(
         statuses,
         [
-            Some(CommonStatus::Succeeded),
-            Some(CommonStatus::Processing)
+            Some(("2".to_owned(), CommonStatus::Succeeded)),
+            Some(("1".to_owned(), CommonStatus::Processing))
         ]
     );
+    assert_eq!(codes, [Some(2), Some(1)]);
     // The empty payment_cl_name of row 1 is left out of its signed string: giving it a value
     // without re-signing breaks that row only.
     let tampered = fixture_text("deposits_query_constructed.json")
@@ -723,8 +851,8 @@ fn unknown_notification_fields_are_signed_and_kept() {
         r#""error_msg": """#,
         r#""error_msg": "", "channel": "PC0001""#,
     );
-    let body = gateway()
-        .sign_json_body(None, body.as_bytes(), &secret())
+    let body = Profile::DEFAULT
+        .sign_json(body.as_bytes(), &secret())
         .unwrap();
     let v = PayoutNotification::verify(body.as_bytes(), None, &secret()).unwrap();
     assert_eq!(
@@ -736,12 +864,9 @@ fn unknown_notification_fields_are_signed_and_kept() {
 /// A notification carrying `sign_type=HMAC-SHA256`, signed with HMAC-SHA256 over the same
 /// string (every received field but `sign` and `sign_type`).
 fn hmac_payout_notification() -> String {
-    gateway()
-        .sign_json_body(
-            Some(Profile::HmacSha256.name()),
-            &fixture("payout_notification_constructed.json"),
-            &secret(),
-        )
+    Profile::from_name("hmac-sha256")
+        .unwrap()
+        .sign_json(&fixture("payout_notification_constructed.json"), &secret())
         .unwrap()
 }
 
@@ -764,19 +889,20 @@ fn hmac_signed_notification_verifies_with_the_hmac_profile() {
 
 #[test]
 fn hmac_signed_notification_checks_out_under_the_profile_it_names() {
-    // What verify() should do (see the ignored test above), done by hand: pick the profile
-    // whose `adds` the body carries, verify with it, then read the typed fields.
+    // What verify() does (see the test above), done by hand with the profile API: pick the
+    // profile whose `adds` the body carries, verify with it, then read the typed fields.
     let body = hmac_payout_notification();
-    let gw = gateway();
     let obj = Object::from_json(body.as_bytes()).unwrap();
-    let name = gw.received_profile(None, &obj);
-    assert_eq!(name, Some("hmac-sha256"));
-    let recipe = gw.profile(name).unwrap();
-    let label = gw.profile_label(name);
-    assert_eq!(
-        paywire::signing::verify(recipe, &label, &obj.sign_fields(), &secret()),
-        Ok(())
-    );
+    let profile = Profile::for_received(&obj, Profile::DEFAULT);
+    assert_eq!(profile, Profile::HmacSha256);
+    assert_eq!(profile.name(), "hmac-sha256");
+    assert_eq!(profile.label(), "diamondpay.hmac-sha256");
+    assert_eq!(profile.verify_received(&obj, &secret()), Ok(()));
+    // Under the default profile the same body does not verify, naming the profile used.
+    let err = Profile::DEFAULT
+        .verify_received(&obj, &secret())
+        .unwrap_err();
+    assert!(err.to_string().contains("diamondpay.md5"), "{err}");
     let typed = <PayoutNotification as paywire::read::FromObject>::from_object(&obj).unwrap();
     assert_eq!(typed.sign_type.as_deref(), Some("HMAC-SHA256"));
     // The same HMAC sign without sign_type is md5 by default: refused.

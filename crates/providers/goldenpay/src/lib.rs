@@ -2,8 +2,12 @@
 //! merchant info, and the payout and collect callbacks, generated from `specs/goldenpay.toml`
 //! (seed 002; <https://integration.gpbli.top/en/reference/>).
 //!
-//! Everything here is the output of one [`paywire::gateway!`] call; [`gateway()`] is the spec
-//! driven at run time. The base URL differs per merchant: it is configuration, not a constant.
+//! Everything here is code generated from `specs/goldenpay.toml` by `cargo xtask codegen`:
+//! `src/generated.rs`, pretty-printed and checked in, and compared with the spec by
+//! `cargo xtask check`. No spec is parsed at run time: signers, validators and readers are
+//! plain Rust. The interpreter that drives a spec loaded at run time, `paywire::Gateway`
+//! (feature `dynamic` of `paywire`), is what the CLI and the simulator use. The base URL
+//! differs per merchant: it is configuration, not a constant.
 //!
 //! | operation | request | response |
 //! |---|---|---|
@@ -16,8 +20,9 @@
 //! | payout callback, `POST` JSON to `callback_url` | | [`PayoutNotification`] |
 //! | collect callback, `POST` JSON to `callback_url` | | [`CollectNotification`] |
 //!
-//! Each request's `prepare` gives the exact method, path, body or query string to send; each
-//! response's `read` and each callback's `verify` take the bytes that came back. With the
+//! Each request's `prepare` gives the exact method, path, body or query string to send (and
+//! its `canonical_string` the string that was hashed); each response's `read` and each
+//! callback's `verify` take the bytes that came back. With the
 //! `client` feature (on by default), `paywire::Client::send` sends a request and returns a
 //! [`paywire::Outcome`].
 //!
@@ -26,9 +31,10 @@
 //! - **Signature**: every non-empty parameter but `sign` (the query parameters of a GET too),
 //!   sorted by key in ASCII order, joined as `key=value` with `&`, with the API token *in front*:
 //!   `<token>&k1=v1&k2=v2...`; MD5, sent as lowercase hex, compared case-insensitively. Values
-//!   enter raw (not URL-encoded). The canonical string is a value of its own
-//!   ([`paywire::CanonicalString`]); its `masked()` form shows the token as `****`, so it starts
-//!   with `****&`.
+//!   enter raw (not URL-encoded). A request's `canonical_string(&token)` is a value of its own
+//!   ([`paywire::CanonicalString`]): it prints masked (`Display`, `Debug` and `masked()` show
+//!   the token as `****`, so it starts with `****&`), and `expose()` gives the exact text that
+//!   is hashed.
 //! - **Envelope**: success is `{"code":200,"payload":{...}}`, failure
 //!   `{"code":400,"errors":{"message":"..."}}` (429 when rate limited). A failure's message is
 //!   passed through **verbatim**: seed 002 asks merchants to show texts such as
@@ -68,7 +74,8 @@
 //! use paywire_goldenpay::CreatePayoutRequest;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let creds = Credentials::new(Secret::new("goldenpay-test-token"));
+//! let token = Secret::new("goldenpay-test-token");
+//! let creds = Credentials::new(token.clone());
 //! let payout = CreatePayoutRequest::builder()
 //!     .mch_id(8888)
 //!     .trans_id("2019uZP8KImVd2Xbzae")
@@ -88,10 +95,15 @@
 //! assert_eq!(prepared.method.as_str(), "POST");
 //! assert_eq!(prepared.path, "/api/v1/mch/wdl-orders");
 //! assert_eq!(prepared.content_type, Some("application/json"));
-//! // Token first, then every non-empty field in ASCII order.
-//! let canonical = prepared.canonical.as_ref().unwrap().masked();
-//! assert!(canonical.starts_with("****&account_name=Nguyễn Xuân Hưng&account_no=2333667799212341&"));
-//! assert!(canonical.ends_with("&timestamp=1729187424&trans_id=2019uZP8KImVd2Xbzae"));
+//! // Token first, then every non-empty field in ASCII order. The string prints masked...
+//! let canonical = payout.canonical_string(&token);
+//! let masked = canonical.to_string();
+//! assert_eq!(masked, canonical.masked());
+//! assert!(masked.starts_with("****&account_name=Nguyễn Xuân Hưng&account_no=2333667799212341&"));
+//! assert!(masked.ends_with("&timestamp=1729187424&trans_id=2019uZP8KImVd2Xbzae"));
+//! // ...and `expose()` gives the exact text that is hashed, token included.
+//! assert_eq!(canonical.expose(), masked.replacen("****", "goldenpay-test-token", 1));
+//! assert_eq!(prepared.signature, Some(payout.signature(&token)));
 //! // The JSON body carries the signature.
 //! let body = prepared.body.as_deref().unwrap();
 //! assert!(body.starts_with(r#"{"mch_id":8888,"trans_id":"2019uZP8KImVd2Xbzae","#));
@@ -134,9 +146,11 @@
 //! );
 //!
 //! let payout = builder.account_phone("+5511987654321").build()?;
-//! let prepared = payout.prepare(&Credentials::new(Secret::new("goldenpay-test-token")))?;
-//! let canonical = prepared.canonical.as_ref().unwrap().masked();
+//! let token = Secret::new("goldenpay-test-token");
+//! let prepared = payout.prepare(&Credentials::new(token.clone()))?;
+//! let canonical = payout.canonical_string(&token).masked();
 //! assert!(canonical.contains("&account_phone=+5511987654321&account_tin=12345678909&account_type=PHONE&"));
+//! assert!(prepared.body.unwrap().contains(r#""account_phone":"+5511987654321""#));
 //! # Ok(())
 //! # }
 //! ```
@@ -156,11 +170,12 @@
 //!     .nonce("q1w2e3r4")
 //!     .timestamp(1729188000)
 //!     .build()?;
-//! let prepared = query.prepare(&Credentials::new(Secret::new("goldenpay-test-token")))?;
+//! let token = Secret::new("goldenpay-test-token");
+//! let prepared = query.prepare(&Credentials::new(token.clone()))?;
 //! assert_eq!(prepared.method.as_str(), "GET");
 //! assert_eq!(prepared.body, None);
 //! assert_eq!(
-//!     prepared.canonical.as_ref().unwrap().masked(),
+//!     query.canonical_string(&token).masked(),
 //!     "****&id=WT1729187424AJCT&mch_id=8888&nonce=q1w2e3r4&timestamp=1729188000"
 //! );
 //! assert_eq!(
@@ -194,9 +209,10 @@
 //!     .nonce("c0ll3ct01")
 //!     .timestamp(1729190000)
 //!     .build()?;
-//! let prepared = collect.prepare(&Credentials::new(Secret::new("goldenpay-test-token")))?;
+//! let token = Secret::new("goldenpay-test-token");
+//! let prepared = collect.prepare(&Credentials::new(token.clone()))?;
 //! assert_eq!(prepared.path, "/api/v1/mch/pmt-orders");
-//! assert!(prepared.canonical.as_ref().unwrap().masked().starts_with("****&amount=500000.00&callback_url="));
+//! assert!(collect.canonical_string(&token).masked().starts_with("****&amount=500000.00&callback_url="));
 //! # Ok(())
 //! # }
 //! ```
@@ -226,11 +242,10 @@
 //!     .mch_id(8888)
 //!     .nonce("inf0Zq8r")
 //!     .timestamp(1729191100)
-//!     .build()?
-//!     .prepare(&creds)?;
-//! assert_eq!(info.path, "/api/v1/mch/info");
+//!     .build()?;
+//! assert_eq!(info.prepare(&creds)?.path, "/api/v1/mch/info");
 //! assert_eq!(
-//!     info.canonical.as_ref().unwrap().masked(),
+//!     info.canonical_string(&token).masked(),
 //!     "****&mch_id=8888&nonce=inf0Zq8r&timestamp=1729191100"
 //! );
 //!

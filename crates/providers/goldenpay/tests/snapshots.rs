@@ -4,8 +4,8 @@
 //! bad input refused before anything is signed.
 
 use paywire::{
-    CommonStatus, Credentials, GatewayError, Money, NotificationError, PreparedRequest, Response,
-    ResponseError, Secret, ValidationErrors,
+    CanonicalString, CommonStatus, Credentials, GatewayError, Method, Money, NotificationError,
+    PreparedRequest, Response, ResponseError, Secret, ValidationErrors,
 };
 use paywire_goldenpay::*;
 
@@ -143,14 +143,17 @@ fn merchant_info() -> MerchantInfoRequest {
         .expect("valid merchant info request")
 }
 
-/// Checks every prepared request shares: the token comes first, the exact string is the masked
-/// one with the token, the secret shows nowhere, and the signature is 32 lowercase hex digits.
-fn check_signed(prepared: &PreparedRequest) {
-    let canonical = prepared.canonical.as_ref().expect("signed");
+/// Checks every signed request shares: the token comes first, the exact string is the masked
+/// one with the token, the secret shows nowhere, the signature is 32 lowercase hex digits, and
+/// it is the MD5 of the exact canonical string.
+fn check_signed(prepared: &PreparedRequest, canonical: &CanonicalString) {
     let masked = canonical.masked();
     assert!(masked.starts_with("****&"), "token first: {masked}");
-    assert_eq!(canonical.to_string(), masked.replacen("****", TOKEN, 1));
+    assert_eq!(canonical.expose(), masked.replacen("****", TOKEN, 1));
+    // Display and Debug mask the token like `masked()`.
+    assert_eq!(canonical.to_string(), masked);
     assert!(!masked.contains(TOKEN));
+    assert!(!format!("{canonical:?}").contains(TOKEN));
     assert!(!format!("{prepared:?}").contains(TOKEN));
     // Pairs in ASCII order of their keys, no empty value, no `sign`.
     let keys = canonical.kept();
@@ -158,16 +161,21 @@ fn check_signed(prepared: &PreparedRequest) {
     sorted.sort_unstable();
     assert_eq!(keys, sorted);
     assert!(!keys.contains(&"sign"));
-    assert!(!canonical.pairs().contains("=&") && !canonical.pairs().ends_with('='));
+    let pairs = masked.strip_prefix("****&").unwrap();
+    assert!(!pairs.contains("=&") && !pairs.ends_with('='), "{pairs}");
     let sign = prepared.signature.as_ref().expect("signed").to_string();
     assert_eq!(sign.len(), 32);
     assert!(sign.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+    // The signature `prepare` sent is the digest of this exact string.
+    let mut digest = Profile::Md5.digester(&token());
+    digest.text(canonical.expose());
+    assert_eq!(Profile::Md5.finish(digest).as_str(), sign);
 }
 
-/// Pin the three stages of a prepared request separately.
-fn pin(name: &str, prepared: &PreparedRequest) {
-    check_signed(prepared);
-    let canonical = prepared.canonical.as_ref().expect("signed");
+/// Pin the three stages of a signed request separately: its canonical string (from the
+/// request), and the signature and wire body (or query string) `prepare` gives.
+fn pin(name: &str, prepared: &PreparedRequest, canonical: &CanonicalString) {
+    check_signed(prepared, canonical);
     insta::assert_snapshot!(format!("{name}_canonical"), canonical.masked());
     insta::assert_snapshot!(
         format!("{name}_signature"),
@@ -193,47 +201,50 @@ fn pin(name: &str, prepared: &PreparedRequest) {
 fn create_payout_vn_wire_format() {
     let req = payout_vn();
     let prepared = req.prepare(&creds()).unwrap();
-    assert_eq!(prepared.method, paywire::spec::Method::Post);
+    assert_eq!(prepared.operation, CreatePayoutRequest::OPERATION);
+    assert_eq!(prepared.method, Method::Post);
     assert_eq!(prepared.path, "/api/v1/mch/wdl-orders");
     assert_eq!(prepared.content_type, Some("application/json"));
     assert_eq!(prepared.query, None);
-    // The typed canonical string is the one `prepare` signed.
+    assert_eq!(prepared.order_id.as_deref(), Some("2019uZP8KImVd2Xbzae"));
+    // The typed canonical string is the one `prepare` signed (check_signed hashes it), under
+    // the operation's profile.
+    let canonical = req.canonical_string(&token());
     assert_eq!(
-        req.canonical_string(&token()).masked(),
-        prepared.canonical.as_ref().unwrap().masked()
+        canonical,
+        req.canonical_string_with(CreatePayoutRequest::PROFILE, &token())
     );
-    pin("create_payout_vn", &prepared);
+    assert_eq!(prepared.signature, Some(req.signature(&token())));
+    pin("create_payout_vn", &prepared, &canonical);
 }
 
 #[test]
 fn create_payout_br_phone_wire_format() {
-    let prepared = payout_br_phone().prepare(&creds()).unwrap();
-    let keys = prepared.canonical.as_ref().unwrap().kept();
+    let req = payout_br_phone();
+    let prepared = req.prepare(&creds()).unwrap();
+    let canonical = req.canonical_string(&token());
+    let keys = canonical.kept();
     for k in ["account_phone", "account_tin", "account_type"] {
         assert!(keys.contains(&k), "{k} is signed");
     }
-    pin("create_payout_br_phone", &prepared);
+    pin("create_payout_br_phone", &prepared, &canonical);
 }
 
 #[test]
 fn create_payout_php_wire_format() {
-    let prepared = payout_php().prepare(&creds()).unwrap();
-    assert!(
-        !prepared
-            .canonical
-            .as_ref()
-            .unwrap()
-            .kept()
-            .contains(&"account_org")
-    );
-    pin("create_payout_php", &prepared);
+    let req = payout_php();
+    let prepared = req.prepare(&creds()).unwrap();
+    let canonical = req.canonical_string(&token());
+    assert!(!canonical.kept().contains(&"account_org"));
+    pin("create_payout_php", &prepared, &canonical);
 }
 
 #[test]
 fn query_payout_wire_format() {
     // A GET: every query parameter is signed, and `sign` travels in the query string.
-    let prepared = query_payout().prepare(&creds()).unwrap();
-    assert_eq!(prepared.method, paywire::spec::Method::Get);
+    let req = query_payout();
+    let prepared = req.prepare(&creds()).unwrap();
+    assert_eq!(prepared.method, Method::Get);
     assert_eq!(prepared.body, None);
     assert_eq!(prepared.content_type, None);
     let query = prepared.query.as_deref().unwrap();
@@ -243,39 +254,90 @@ fn query_payout_wire_format() {
         prepared.path_and_query(),
         format!("/api/v1/mch/wdl-orders?{query}")
     );
-    pin("query_payout", &prepared);
+    pin("query_payout", &prepared, &req.canonical_string(&token()));
 }
 
 #[test]
 fn create_collect_wire_format() {
-    let prepared = create_collect().prepare(&creds()).unwrap();
-    assert_eq!(prepared.method, paywire::spec::Method::Post);
+    let req = create_collect();
+    let prepared = req.prepare(&creds()).unwrap();
+    assert_eq!(prepared.method, Method::Post);
     assert_eq!(prepared.path, "/api/v1/mch/pmt-orders");
-    pin("create_collect", &prepared);
+    pin("create_collect", &prepared, &req.canonical_string(&token()));
 }
 
 #[test]
 fn query_collect_wire_format() {
-    let prepared = query_collect().prepare(&creds()).unwrap();
-    assert_eq!(prepared.method, paywire::spec::Method::Get);
+    let req = query_collect();
+    let prepared = req.prepare(&creds()).unwrap();
+    assert_eq!(prepared.method, Method::Get);
     assert_eq!(prepared.path, "/api/v1/mch/pmt-orders");
-    pin("query_collect", &prepared);
+    pin("query_collect", &prepared, &req.canonical_string(&token()));
 }
 
 #[test]
 fn balance_wire_format() {
-    let prepared = balance().prepare(&creds()).unwrap();
-    assert_eq!(prepared.method, paywire::spec::Method::Get);
+    let req = balance();
+    let prepared = req.prepare(&creds()).unwrap();
+    assert_eq!(prepared.method, Method::Get);
     assert_eq!(prepared.path, "/api/v1/mch/balance");
-    pin("balance", &prepared);
+    pin("balance", &prepared, &req.canonical_string(&token()));
 }
 
 #[test]
 fn merchant_info_wire_format() {
-    let prepared = merchant_info().prepare(&creds()).unwrap();
-    assert_eq!(prepared.method, paywire::spec::Method::Get);
+    let req = merchant_info();
+    let prepared = req.prepare(&creds()).unwrap();
+    assert_eq!(prepared.method, Method::Get);
     assert_eq!(prepared.path, "/api/v1/mch/info");
-    pin("merchant_info", &prepared);
+    pin("merchant_info", &prepared, &req.canonical_string(&token()));
+}
+
+#[test]
+fn every_operation_prepares_alike_through_any_request() {
+    // A stored request read back by its operation's name prepares to the same bytes.
+    let requests = [
+        AnyRequest::CreatePayout(payout_vn()),
+        AnyRequest::QueryPayout(query_payout()),
+        AnyRequest::CreateCollect(create_collect()),
+        AnyRequest::QueryCollect(query_collect()),
+        AnyRequest::Balance(balance()),
+        AnyRequest::MerchantInfo(merchant_info()),
+    ];
+    let names: Vec<_> = requests.iter().map(AnyRequest::operation).collect();
+    assert_eq!(names, AnyRequest::OPERATIONS);
+    for req in requests {
+        let stored = AnyRequest::from_json(req.operation(), &req.to_json()).unwrap();
+        assert_eq!(stored, req);
+        let a = req.prepare(None, &creds()).unwrap();
+        let b = stored.prepare(Some(Profile::DEFAULT), &creds()).unwrap();
+        assert_eq!(
+            (
+                &a.operation,
+                a.method,
+                &a.path,
+                &a.query,
+                &a.body,
+                &a.signature
+            ),
+            (
+                &b.operation,
+                b.method,
+                &b.path,
+                &b.query,
+                &b.body,
+                &b.signature
+            )
+        );
+        assert_eq!(
+            req.signature_with(Profile::Md5, &token()),
+            a.signature.clone()
+        );
+        let canonical = req.canonical_string_with(Profile::Md5, &token()).unwrap();
+        check_signed(&a, &canonical);
+    }
+    let err = AnyRequest::from_json("refund", "{}").unwrap_err();
+    assert!(err.to_string().contains("refund"), "{err}");
 }
 
 #[test]
@@ -285,24 +347,18 @@ fn the_request_signature_verifies_as_the_gateway_would_check_it() {
     let prepared = payout_vn().prepare(&creds()).unwrap();
     let received =
         paywire::received::Object::from_json(prepared.body.as_ref().unwrap().as_bytes()).unwrap();
-    paywire::signing::verify(
-        Profile::Md5.recipe(),
-        "goldenpay.md5",
-        &received.sign_fields(),
-        &token(),
-    )
-    .unwrap();
+    Profile::Md5.verify_received(&received, &token()).unwrap();
     // And the query string of a GET, read back as received form fields.
     let prepared = query_payout().prepare(&creds()).unwrap();
     let received =
         paywire::received::Object::from_form(prepared.query.as_ref().unwrap().as_bytes()).unwrap();
-    paywire::signing::verify(
-        Profile::Md5.recipe(),
-        "goldenpay.md5",
-        &received.sign_fields(),
-        &token(),
-    )
-    .unwrap();
+    Profile::Md5.verify_received(&received, &token()).unwrap();
+    // Another token does not verify.
+    assert!(
+        Profile::Md5
+            .verify_received(&received, &Secret::new("other-token"))
+            .is_err()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -563,9 +619,8 @@ fn callbacks_verify_with_an_uppercase_signature_and_without_a_content_type() {
 #[test]
 fn an_unknown_field_is_signed_and_kept() {
     // Verification covers fields the spec does not know; they are kept in `extra`.
-    let gw = gateway();
     let body = br#"{"id":"WT1","trans_id":"T1","mch_id":8888,"order_amount":"1.00","status":60,"fee":"0.10","sign":""}"#;
-    let signed = gw.sign_json_body(None, body, &token()).unwrap();
+    let signed = Profile::DEFAULT.sign_json(body, &token()).unwrap();
     let v = PayoutNotification::verify(signed.as_bytes(), JSON, &token()).unwrap();
     assert_eq!(v.notification.extra["fee"], "0.10");
     // Dropping the unknown field breaks the signature.
@@ -619,13 +674,7 @@ fn the_collect_answer_sign_is_verified() {
     let body = String::from_utf8(fixture("collect_created_constructed.json")).unwrap();
     let obj = paywire::received::Object::from_json(body.as_bytes()).unwrap();
     let payload = paywire::received::Object::from_raw(&obj.path("payload").unwrap()).unwrap();
-    paywire::signing::verify(
-        Profile::Md5.recipe(),
-        "goldenpay.md5",
-        &payload.sign_fields(),
-        &token(),
-    )
-    .unwrap();
+    Profile::Md5.verify_received(&payload, &token()).unwrap();
     // The spec verifies it (envelope `collect`), so a wrong one is an error, never a payload.
     let parsed = CreateCollectResponse::read(body.as_bytes(), &token()).unwrap();
     assert!(matches!(parsed, Response::Accepted { .. }));
@@ -860,14 +909,24 @@ fn a_zero_amount_is_refused() {
     assert!(req.validate().unwrap_err().names("amount"));
     req.amount = Money::from_minor(1);
     assert_eq!(req.validate(), Ok(()));
-    // The same rule holds for fields given as wire text.
-    let mut wire = payout_vn().to_wire();
-    wire.set("amount", paywire::WireValue::Str("0.00".to_owned()));
-    let err = invalid(gateway().validate("create_payout", &wire).unwrap_err());
+    // The amount goes on the wire as two-decimal text.
+    assert_eq!(
+        payout_vn().to_wire().get("amount"),
+        Some(&paywire::WireValue::Str("100000.00".to_owned()))
+    );
+    // The same rule holds for a stored request read back by its operation's name (serde
+    // keeps the amount in minor units).
+    let mut stored: paywire::serde_json::Value =
+        paywire::serde_json::from_str(&AnyRequest::CreatePayout(payout_vn()).to_json()).unwrap();
+    stored["amount"] = 0.into();
+    let any = AnyRequest::from_json("create_payout", &stored.to_string()).unwrap();
+    let err = any.validate().unwrap_err();
     assert_eq!(
         err.to_string(),
         "invalid request: `amount` must be at least 0.01"
     );
+    let err = invalid(any.prepare(None, &creds()).unwrap_err());
+    assert!(err.names("amount"));
 }
 
 #[test]

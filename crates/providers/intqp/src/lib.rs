@@ -4,9 +4,12 @@
 //! and deposits (pay-ins, `POST /pay`) through channels named by a `pay_code`. Each channel takes
 //! its own fields: `POST /channel/formRule` returns them, and a request can be checked against
 //! them before it is sent ([`FormRuleResponseData::check`]). Everything in this crate except that
-//! check (`src/form_rules.rs`) is generated from the spec by [`paywire::gateway!`]; [`gateway()`]
-//! is the spec driven at run time. With the `client` feature (on by default), `paywire::Client`
-//! sends these requests and tells accepted, rejected, not sent and indeterminate apart.
+//! check (`src/form_rules.rs`) is the code generated from `specs/intqp.toml` by
+//! `cargo xtask codegen` (`src/generated.rs`, pretty-printed, checked in, and compared with the
+//! spec by `cargo xtask check`). No spec is parsed at run time; the interpreter that drives a
+//! spec loaded at run time, `paywire::Gateway` (feature `dynamic` of `paywire`), is what the CLI
+//! and the simulator use. With the `client` feature (on by default), `paywire::Client` sends
+//! these requests and tells accepted, rejected, not sent and indeterminate apart.
 //!
 //! | operation | request | response |
 //! |---|---|---|
@@ -25,8 +28,9 @@
 //!   literal reading of "add merchant secret key at the end of the string");
 //! - [`Profile::Md5Key`]: the key appended as `&key=<key>`; pick it with `prepare_with`.
 //!
-//! `canonical_string` shows the exact string that is hashed; its `Debug` and `masked()` hide the
-//! key.
+//! A request's `canonical_string(&key)` (or `canonical_string_with(profile, &key)`) is the
+//! string that is hashed, as a [`paywire::CanonicalString`]: it prints masked (`Display`,
+//! `Debug` and `masked()` show the key as `****`), and `expose()` gives the exact text.
 //!
 //! # Responses
 //!
@@ -74,7 +78,7 @@
 //!
 //! ```
 //! use paywire::{Credentials, Money, Response, Secret};
-//! use paywire_intqp::{FormRuleRequest, FormRuleResponse, WithdrawRequest, gateway};
+//! use paywire_intqp::{FormRuleRequest, FormRuleResponse, Profile, WithdrawRequest};
 //!
 //! let secret = Secret::new("merchant-key");
 //! let ask = FormRuleRequest::builder()
@@ -96,7 +100,7 @@
 //!        "validation_rules":["required","integer"]},
 //!       {"name":"bank_account","label":"Account Holder Name","type":"input","required":true,
 //!        "max_length":50,"options":null,"validation_rules":["required","string","max:50"]}]}}}"#;
-//! let answer = gateway().sign_json_body(None, answer, &secret)?;
+//! let answer = Profile::DEFAULT.sign_json(answer, &secret)?;
 //! let Response::Accepted { payload, .. } = FormRuleResponse::read(answer.as_bytes(), &secret)?
 //! else {
 //!     panic!("the channel's rules");
@@ -151,11 +155,15 @@
 //!     .bank_ifsc("SBIN0001234")
 //!     .pay_code("1004")
 //!     .build()?;
-//! let credentials = Credentials::new(Secret::new("merchant-key"));
+//! let key = Secret::new("merchant-key");
+//! let credentials = Credentials::new(key.clone());
 //! let prepared = withdrawal.prepare(&credentials)?;
 //! assert_eq!(prepared.path, "/applyfor");
+//! // The string that is hashed prints masked; `expose()` gives the exact text.
+//! let canonical = withdrawal.canonical_string(&key);
+//! assert!(canonical.expose().ends_with("&userip=127.0.0.1merchant-key"));
 //! assert_eq!(
-//!     prepared.canonical.as_ref().unwrap().masked(),
+//!     canonical.to_string(),
 //!     "amount=100.50&bank_account=Ravi Kumar&bank_ifsc=SBIN0001234&bank_no=001234567890\
 //!      &currency=INR&notify_url=https://merchant.example/notify&orderid=W202611210001\
 //!      &pay_code=1004&timestamp=1758210270&uid=test1&userip=127.0.0.1****"
@@ -167,7 +175,9 @@
 //!
 //! // The other reading of "add the key at the end".
 //! let prepared = withdrawal.prepare_with(Profile::Md5Key, &credentials)?;
-//! assert!(prepared.canonical.as_ref().unwrap().masked().ends_with("&userip=127.0.0.1&key=****"));
+//! let canonical = withdrawal.canonical_string_with(Profile::Md5Key, &key);
+//! assert!(canonical.masked().ends_with("&userip=127.0.0.1&key=****"));
+//! assert_eq!(prepared.signature, Some(withdrawal.signature_with(Profile::Md5Key, &key)));
 //!
 //! // Bad input is refused before anything is sent, naming each field.
 //! let err = WithdrawRequest::builder().uid("test1").currency("INR").build().unwrap_err();
@@ -206,11 +216,11 @@
 //!
 //! ```
 //! use paywire::{Response, ResponseError, Secret};
-//! use paywire_intqp::{ErrorCode, WithdrawResponse, gateway};
+//! use paywire_intqp::{ErrorCode, Profile, WithdrawResponse};
 //!
 //! let secret = Secret::new("merchant-key");
 //! // Signed here as the gateway would sign it.
-//! let sign = |body: &str| gateway().sign_json_body(None, body.as_bytes(), &secret).unwrap();
+//! let sign = |body: &str| Profile::DEFAULT.sign_json(body.as_bytes(), &secret).unwrap();
 //!
 //! // Accepted: the order exists (not that money moved).
 //! let body = sign(r#"{"status":10000,"result":{"transactionid":"123"}}"#);

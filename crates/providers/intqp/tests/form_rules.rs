@@ -16,7 +16,7 @@ fn fixture(name: &str) -> Vec<u8> {
 /// Sign a documented (or hand-written) response as the gateway would, and read it.
 fn read_rules(body: &[u8]) -> FormRuleResponseData {
     let secret = Secret::new(SECRET);
-    let body = gateway().sign_json_body(None, body, &secret).unwrap();
+    let body = Profile::DEFAULT.sign_json(body, &secret).unwrap();
     match FormRuleResponse::read(body.as_bytes(), &secret).unwrap() {
         Response::Accepted { payload, .. } => payload.data.expect("result.data"),
         other => panic!("{other:?}"),

@@ -33,9 +33,24 @@ fn withdraw() -> WithdrawRequest {
         .expect("valid withdrawal")
 }
 
-/// Pin the three stages of a prepared request separately.
-fn pin(name: &str, prepared: &paywire::PreparedRequest) {
-    let canonical = prepared.canonical.as_ref().expect("signed");
+/// Pin the three stages of a signed request separately: its canonical string (from the request,
+/// under `profile`), and the signature and body `prepare` gave.
+fn pin(
+    name: &str,
+    prepared: &paywire::PreparedRequest,
+    profile: Profile,
+    canonical: &paywire::CanonicalString,
+) {
+    // The signature sent is the digest of this exact string (uppercase hex).
+    let mut digest = profile.digester(&Secret::new(SECRET));
+    digest.text(canonical.expose());
+    assert_eq!(Some(profile.finish(digest)), prepared.signature, "{name}");
+    // And the body verifies as the gateway would check it.
+    let sent =
+        paywire::received::Object::from_json(prepared.body.as_deref().unwrap().as_bytes()).unwrap();
+    profile
+        .verify_received(&sent, &Secret::new(SECRET))
+        .unwrap();
     insta::assert_snapshot!(format!("{name}_canonical"), canonical.masked());
     insta::assert_snapshot!(
         format!("{name}_signature"),
@@ -55,31 +70,34 @@ fn pin(name: &str, prepared: &paywire::PreparedRequest) {
 fn withdraw_wire_format() {
     let req = withdraw();
     let prepared = req.prepare(&creds()).unwrap();
-    assert_eq!(prepared.method, paywire::spec::Method::Post);
+    assert_eq!(prepared.method, paywire::Method::Post);
     assert_eq!(prepared.path, "/applyfor");
-    // The exact string is the masked one with the key appended bare.
+    assert_eq!(prepared.operation, WithdrawRequest::OPERATION);
+    assert_eq!(prepared.order_id.as_deref(), Some("W202611210001"));
+    // The exact string is the masked one with the key appended bare; it prints masked.
     let canonical = req.canonical_string(&Secret::new(SECRET));
     assert_eq!(
-        canonical.to_string(),
+        canonical.expose(),
         canonical.masked().replace("****", SECRET)
     );
+    assert!(
+        canonical
+            .expose()
+            .ends_with(&format!("&userip=127.0.0.1{SECRET}"))
+    );
+    assert_eq!(canonical.to_string(), canonical.masked());
     assert!(!format!("{canonical:?}").contains(SECRET));
     assert!(!format!("{prepared:?}").contains(SECRET));
-    pin("withdraw", &prepared);
+    pin("withdraw", &prepared, WithdrawRequest::PROFILE, &canonical);
 }
 
 #[test]
 fn withdraw_with_the_key_profile() {
-    let prepared = withdraw().prepare_with(Profile::Md5Key, &creds()).unwrap();
-    assert!(
-        prepared
-            .canonical
-            .as_ref()
-            .unwrap()
-            .masked()
-            .ends_with("&key=****")
-    );
-    pin("withdraw_md5_key", &prepared);
+    let req = withdraw();
+    let prepared = req.prepare_with(Profile::Md5Key, &creds()).unwrap();
+    let canonical = req.canonical_string_with(Profile::Md5Key, &Secret::new(SECRET));
+    assert!(canonical.masked().ends_with("&key=****"));
+    pin("withdraw_md5_key", &prepared, Profile::Md5Key, &canonical);
 }
 
 #[test]
@@ -97,7 +115,12 @@ fn deposit_wire_format() {
         .path_type("2")
         .build()
         .unwrap();
-    pin("deposit", &req.prepare(&creds()).unwrap());
+    pin(
+        "deposit",
+        &req.prepare(&creds()).unwrap(),
+        Profile::DEFAULT,
+        &req.canonical_string(&Secret::new(SECRET)),
+    );
 }
 
 #[test]
@@ -112,11 +135,16 @@ fn form_rule_wire_format() {
         .build()
         .unwrap();
     let prepared = req.prepare(&creds()).unwrap();
+    let canonical = req.canonical_string(&Secret::new(SECRET));
     assert_eq!(
-        prepared.canonical.as_ref().unwrap().masked(),
+        canonical.masked(),
         "currency=VND&pay_code=1004&timestamp=1758210270&uid=test1&userip=127.0.0.1****"
     );
-    pin("form_rule", &prepared);
+    assert_eq!(
+        canonical.kept(),
+        ["currency", "pay_code", "timestamp", "uid", "userip"]
+    );
+    pin("form_rule", &prepared, Profile::DEFAULT, &canonical);
 }
 
 #[test]
@@ -133,15 +161,14 @@ fn documented_responses_are_refused_until_signed() {
 #[test]
 fn documented_responses_parse_once_signed() {
     let secret = Secret::new(SECRET);
-    let gw = gateway();
-    let body = gw
-        .sign_json_body(None, &fixture("withdraw_success.json"), &secret)
+    let body = Profile::DEFAULT
+        .sign_json(&fixture("withdraw_success.json"), &secret)
         .unwrap();
     let parsed = WithdrawResponse::read(body.as_bytes(), &secret).unwrap();
     insta::assert_debug_snapshot!("withdraw_success_parsed", parsed);
 
-    let body = gw
-        .sign_json_body(None, &fixture("form_rule_success.json"), &secret)
+    let body = Profile::DEFAULT
+        .sign_json(&fixture("form_rule_success.json"), &secret)
         .unwrap();
     let parsed = FormRuleResponse::read(body.as_bytes(), &secret).unwrap();
     insta::assert_debug_snapshot!("form_rule_success_parsed", parsed);
@@ -156,11 +183,12 @@ fn documented_responses_parse_once_signed() {
 #[test]
 fn every_documented_error_code_is_typed() {
     let secret = Secret::new(SECRET);
-    let gw = gateway();
     let mut seen = Vec::new();
     for code in 10001..=10007 {
         let body = format!(r#"{{"status":{code},"result":null,"msg":"error {code}"}}"#);
-        let body = gw.sign_json_body(None, body.as_bytes(), &secret).unwrap();
+        let body = Profile::DEFAULT
+            .sign_json(body.as_bytes(), &secret)
+            .unwrap();
         match WithdrawResponse::read(body.as_bytes(), &secret).unwrap() {
             Response::Rejected { code, message, .. } => seen.push(format!("{code:?} {message:?}")),
             other => panic!("{code}: {other:?}"),
