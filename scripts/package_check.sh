@@ -4,9 +4,10 @@
 # directory (specs/, the workspace Cargo.toml, sibling crates) can be reached.
 #
 #   1. `cargo package` the provider crates together with the workspace crates they depend on
-#      (found with `cargo tree`, optional dependencies included). Cargo packages workspace members that depend on each other in
-#      one go. `--no-verify`: the builds that matter happen in step 3, one crate at a time, so a
-#      broken provider gives a FAIL line instead of stopping the script.
+#      (found with `cargo tree`, optional dependencies included) in one invocation: cargo
+#      packages workspace members that depend on each other in dependency order. `--no-verify`:
+#      the builds that matter happen in step 3, one crate at a time, so a broken provider gives
+#      a FAIL line instead of stopping the script.
 #   2. Print `cargo package --list` of each provider: the files that ship.
 #   3. For each provider, unpack its .crate into a fresh temporary directory outside the
 #      repository, unpack the runtime crates' .crate files beside it, and write a
@@ -76,7 +77,8 @@ workspace_deps() {
 }
 closure=("${providers[@]}")
 while :; do
-    deps=$(workspace_deps "${closure[@]}")
+    deps=$(workspace_deps "${closure[@]}") # a separate step, so a cargo tree failure stops here
+    # shellcheck disable=SC2086 # $deps is one crate name a line; split it into words
     mapfile -t next < <(printf '%s\n' "${closure[@]}" $deps | sort -u)
     [[ ${#next[@]} -eq ${#closure[@]} ]] && break
     closure=("${next[@]}")

@@ -2360,9 +2360,6 @@ impl Gen<'_> {
 
     fn any_notification(&self) -> TokenStream {
         let notes = &self.spec.notifications;
-        if notes.is_empty() {
-            return quote!();
-        }
         let variants: Vec<Ident> = notes.iter().map(|n| format_ident!("{}", upper_camel(&n.name))).collect();
         let types: Vec<Ident> = notes
             .iter()
@@ -2394,11 +2391,14 @@ impl Gen<'_> {
                                 meta: v.meta,
                             }),
                         )*
-                        other => Err(::paywire::NotificationError::Gateway(::paywire::GatewayError::UnknownNotification {
+                        other => {
+                            let _ = (body, content_type, secret);
+                            Err(::paywire::NotificationError::Gateway(::paywire::GatewayError::UnknownNotification {
                             gateway: #gateway.to_owned(),
                             name: other.to_owned(),
                             known: #known.to_owned(),
-                        })),
+                        }))
+                        }
                     }
                 }
             }

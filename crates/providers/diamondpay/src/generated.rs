@@ -9015,6 +9015,7 @@ impl AnyNotification {
                     })
             }
             other => {
+                let _ = (body, content_type, secret);
                 Err(
                     ::paywire::NotificationError::Gateway(::paywire::GatewayError::UnknownNotification {
                         gateway: "diamondpay".to_owned(),

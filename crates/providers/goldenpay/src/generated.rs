@@ -5896,6 +5896,7 @@ impl AnyNotification {
                     })
             }
             other => {
+                let _ = (body, content_type, secret);
                 Err(
                     ::paywire::NotificationError::Gateway(::paywire::GatewayError::UnknownNotification {
                         gateway: "goldenpay".to_owned(),

@@ -3408,3 +3408,33 @@ impl AnyRequest {
         }
     }
 }
+
+/// A verified notification of any kind this gateway sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyNotification {}
+
+impl AnyNotification {
+    /// Every notification's name.
+    pub const NAMES: &'static [&'static str] = &[];
+
+    /// Verify and read a notification of the named kind.
+    pub fn verify(
+        name: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &::paywire::Secret,
+    ) -> Result<::paywire::Verified<Self>, ::paywire::NotificationError> {
+        match name {
+            other => {
+                let _ = (body, content_type, secret);
+                Err(
+                    ::paywire::NotificationError::Gateway(::paywire::GatewayError::UnknownNotification {
+                        gateway: "intqp".to_owned(),
+                        name: other.to_owned(),
+                        known: "".to_owned(),
+                    }),
+                )
+            }
+        }
+    }
+}
