@@ -179,18 +179,27 @@ fn object_for(rng: &mut Rng, fields: &[Field]) -> Map<String, Value> {
     m
 }
 
-/// What both engines produced for one request under one profile.
+/// What the compiled path produced for one request under one profile.
+struct Compiled {
+    canonical: Option<paywire::CanonicalString>,
+    signature: Option<paywire::Signature>,
+    prepared: Result<paywire::PreparedRequest, paywire::GatewayError>,
+}
+
+/// Compare the compiled path's output with the interpreter's for the same fields.
 fn compare_request(
     gw: &Gateway,
-    op: &str,
-    profile: &str,
+    (op, profile): (&str, &str),
     wire: &WireFields,
-    compiled_canonical: Option<paywire::CanonicalString>,
-    compiled_signature: Option<paywire::Signature>,
-    compiled_prepared: Result<paywire::PreparedRequest, paywire::GatewayError>,
+    compiled: Compiled,
     secret: &Secret,
     context: &str,
 ) {
+    let Compiled {
+        canonical: compiled_canonical,
+        signature: compiled_signature,
+        prepared: compiled_prepared,
+    } = compiled;
     let operation = gw.operation(op).expect("operation");
     if operation.signed {
         let recipe = gw.profile(Some(profile)).expect("profile");
@@ -237,7 +246,9 @@ fn compare_request(
             assert_eq!(c.order_id, i.order_id, "order id {context}");
         }
         (Err(c), Err(i)) => assert_eq!(c, i, "validation {context}"),
-        _ => panic!("verdicts differ {context}: compiled {compiled:?}, interpreted {interpreted:?}"),
+        _ => {
+            panic!("verdicts differ {context}: compiled {compiled:?}, interpreted {interpreted:?}")
+        }
     }
 }
 
@@ -268,10 +279,8 @@ fn mutate(rng: &mut Rng, fields: &mut WireFields, sig_field: &str) -> Option<Str
             }
         }
         1 => fields.push("zz_extra", WireValue::Str(random_text(rng))),
-        2 => {
-            if fields.0[i].0 != sig_field {
-                fields.0.remove(i);
-            }
+        2 if fields.0[i].0 != sig_field => {
+            fields.0.remove(i);
         }
         3 => {
             for (k, v) in &mut fields.0 {
@@ -298,15 +307,17 @@ fn mutate(rng: &mut Rng, fields: &mut WireFields, sig_field: &str) -> Option<Str
         }
         5 => fields.0[i].1 = WireValue::Str(String::new()),
         6 => fields.0[i].1 = WireValue::Null,
-        7 => {
-            // a boundary shift: move "&k=v" from one value into its neighbour
-            if n >= 2 {
-                let j = (i + 1) % n;
-                let moved = format!("&{}={}", fields.0[j].0, fields.0[j].1.text().unwrap_or_default());
-                if let WireValue::Str(s) = &mut fields.0[i].1 {
-                    s.push_str(&moved);
-                    fields.0.remove(j);
-                }
+        // a boundary shift: move "&k=v" from one value into its neighbour
+        7 if n >= 2 => {
+            let j = (i + 1) % n;
+            let moved = format!(
+                "&{}={}",
+                fields.0[j].0,
+                fields.0[j].1.text().unwrap_or_default()
+            );
+            if let WireValue::Str(s) = &mut fields.0[i].1 {
+                s.push_str(&moved);
+                fields.0.remove(j);
             }
         }
         8 => {
@@ -362,17 +373,12 @@ macro_rules! differential {
                             Ok(_) => tally.prepared_ok += 1,
                             Err(_) => tally.refused += 1,
                         }
-                        compare_request(
-                            gw,
-                            &op.name,
-                            name,
-                            &wire,
-                            any.canonical_string_with(profile, &secret),
-                            any.signature_with(profile, &secret),
+                        let compiled = Compiled {
+                            canonical: any.canonical_string_with(profile, &secret),
+                            signature: any.signature_with(profile, &secret),
                             prepared,
-                            &secret,
-                            &context,
-                        );
+                        };
+                        compare_request(gw, (&op.name, name), &wire, compiled, &secret, &context);
                     }
                     // A stored request reads back the same.
                     let back = generated::AnyRequest::from_json(&op.name, &any.to_json()).expect("round trip");

@@ -143,7 +143,10 @@ async fn diamondpay_end_to_end() {
         Outcome::Rejected { code, .. } => assert_eq!(code, ErrorCode::DuplicateOrder),
         other => panic!("{other:?}"),
     }
-    match good.send_with(&payout("E2E-2"), paywire_diamondpay::Profile::Md5BareKey).await {
+    match good
+        .send_with(&payout("E2E-2"), paywire_diamondpay::Profile::Md5BareKey)
+        .await
+    {
         Outcome::Rejected { code, message, .. } => {
             assert_eq!(code, ErrorCode::SignatureVerificationFailed);
             assert!(message.unwrap().contains("Signature verification failed"));
@@ -316,7 +319,10 @@ async fn intqp_end_to_end() {
     }
     // A request signed under another recipe (the `&key=` reading) does not verify at the gateway.
     // (With a wrong key the gateway's signed answer would not verify either: that is Indeterminate.)
-    match good.send_with(&withdraw("IQ-2"), paywire_intqp::Profile::Md5Key).await {
+    match good
+        .send_with(&withdraw("IQ-2"), paywire_intqp::Profile::Md5Key)
+        .await
+    {
         Outcome::Rejected { code, .. } => assert_eq!(code, ErrorCode::SignatureVerificationFailed),
         other => panic!("{other:?}"),
     }

@@ -74,9 +74,7 @@ async fn send_with_headers<R: Request>(
     request: &R,
     headers: &[(&str, &str)],
 ) -> Outcome<R::Payload, R::Error> {
-    let mut prepared = request
-        .prepare_request(client.credentials(), None)
-        .unwrap();
+    let mut prepared = request.prepare_request(client.credentials(), None).unwrap();
     for (name, value) in headers {
         prepared
             .headers

@@ -230,7 +230,9 @@ fn typed_order_query_signs() {
         .unwrap();
     assert_eq!(
         req.canonical_string(&key()).expose(),
-        format!("appid=wxd678efh567hg6787&mch_id=1230000109&nonce_str=C380BEC2BFD727A4B6845133519F3AD6&transaction_id=1009660380201506130728806387&key={EXAMPLE_KEY}")
+        format!(
+            "appid=wxd678efh567hg6787&mch_id=1230000109&nonce_str=C380BEC2BFD727A4B6845133519F3AD6&transaction_id=1009660380201506130728806387&key={EXAMPLE_KEY}"
+        )
     );
     let prepared = req.prepare(&Credentials::new(key())).unwrap();
     assert_eq!(prepared.path, "/pay/orderquery");
@@ -540,7 +542,9 @@ mod simulator {
         // ACCEPT, REFUND (REFUND maps to succeeded in the spec; SUCCESS is the usual code).
         let common: Vec<CommonStatus> = seen
             .iter()
-            .map(|s| paywire::gateway::common_status(gateway().spec().statuses["trade_state"].map[s]))
+            .map(|s| {
+                paywire::gateway::common_status(gateway().spec().statuses["trade_state"].map[s])
+            })
             .collect();
         assert_eq!(
             common,

@@ -4,10 +4,10 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <codegen | check | new-provider <name>>
 
-  codegen              write generated/<name>.rs, docs/providers/<name>.md and specs/schema.json
+  codegen              write crates/providers/<name>/src/generated.rs, docs/providers/<name>.md and specs/schema.json
   check                validate every spec; fail if a generated file is stale
   new-provider <name>  scaffold specs/<name>.toml and crates/providers/<name>
-  bench                run the signing benchmarks (criterion)";
+  bench [args]         run the benchmarks of benches/ (criterion): `cargo bench -p paywire-benches [args]`";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,9 +31,12 @@ fn main() -> ExitCode {
             }
             println!("next: edit specs/{name}.toml, run `cargo xtask codegen`, then `cargo test -p paywire-{}`", name.replace('_', "-"));
         }),
-        ["bench"] => {
+        ["bench", extra @ ..] => {
+            // Both targets of benches/ (sign, client); extra args go to cargo bench as given,
+            // e.g. `cargo xtask bench --bench sign -- verify`.
             let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-                .args(["bench", "-p", "paywire", "--bench", "signing"])
+                .args(["bench", "-p", "paywire-benches"])
+                .args(extra)
                 .current_dir(&root)
                 .status();
             match status {

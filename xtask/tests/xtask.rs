@@ -9,6 +9,13 @@ fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("specs")).unwrap();
     let src = xtask::workspace_root().join("specs/intqp.toml");
     std::fs::copy(src, dir.join("specs/intqp.toml")).unwrap();
+    // The provider crate's manifest: check reads the paywire features it turns on.
+    std::fs::create_dir_all(dir.join("crates/providers/intqp")).unwrap();
+    std::fs::copy(
+        xtask::workspace_root().join("crates/providers/intqp/Cargo.toml"),
+        dir.join("crates/providers/intqp/Cargo.toml"),
+    )
+    .unwrap();
     std::fs::write(
         dir.join("Cargo.toml"),
         "[workspace]\nresolver = \"3\"\nmembers = [\n    \"crates/paywire\",\n    \"xtask\",\n]\n",
@@ -32,7 +39,7 @@ fn codegen_is_idempotent_and_check_finds_stale_files() {
     );
     assert_eq!(xtask::check(&root).unwrap(), 3);
 
-    let generated = root.join("generated/intqp.rs");
+    let generated = root.join("crates/providers/intqp/src/generated.rs");
     let text = read(&generated).replace(
         "pub struct WithdrawRequest {",
         "pub struct WithdrawRequest { // edited",
@@ -40,7 +47,7 @@ fn codegen_is_idempotent_and_check_finds_stale_files() {
     std::fs::write(&generated, text).unwrap();
     let err = xtask::check(&root).unwrap_err().to_string();
     assert!(
-        err.contains("generated/intqp.rs is stale: first difference at line"),
+        err.contains("crates/providers/intqp/src/generated.rs is stale: first difference at line"),
         "{err}"
     );
     assert!(err.contains("cargo xtask codegen"), "{err}");
@@ -48,6 +55,16 @@ fn codegen_is_idempotent_and_check_finds_stale_files() {
     std::fs::remove_file(root.join("specs/schema.json")).unwrap();
     let err = xtask::check(&root).unwrap_err().to_string();
     assert!(err.contains("specs/schema.json is missing"), "{err}");
+
+    // A provider crate that does not turn on a paywire feature its spec needs is refused.
+    xtask::codegen(&root).unwrap();
+    let manifest = root.join("crates/providers/intqp/Cargo.toml");
+    std::fs::write(&manifest, read(&manifest).replace(", \"patterns\"", "")).unwrap();
+    let err = xtask::check(&root).unwrap_err().to_string();
+    assert!(
+        err.contains("the paywire dependency must turn on feature `patterns`"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(root);
 }
 
@@ -98,6 +115,13 @@ fn new_provider_scaffolds_a_registered_crate() {
     assert!(xtask::new_provider(&root, "Acme-Pay").is_err());
     // The scaffold's spec is picked up by codegen.
     xtask::codegen(&root).unwrap();
-    assert!(root.join("generated/acmepay.rs").exists());
+    assert!(
+        root.join("crates/providers/acmepay/src/generated.rs")
+            .exists()
+    );
+    assert!(
+        read(&root.join("crates/providers/acmepay/src/lib.rs"))
+            .contains("include!(\"generated.rs\")")
+    );
     let _ = std::fs::remove_dir_all(root);
 }

@@ -21,9 +21,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use paywire::{
-    CanonicalString,
-    Client, ClientConfig, Credentials, Evidence, GatewayError, Money, NotificationError, Outcome,
-    PreparedRequest, ReconcilePolicy, Reconciliation, Secret, VerifiedNotification,
+    CanonicalString, Client, ClientConfig, Credentials, Evidence, GatewayError, Money,
+    NotificationError, Outcome, PreparedRequest, ReconcilePolicy, Reconciliation, Secret,
+    VerifiedNotification,
 };
 use paywire_sim::{SimConfig, SimGateway, Simulator};
 use tokio::net::TcpListener;

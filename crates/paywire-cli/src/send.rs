@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use paywire::received::Object;
 use paywire::ErrorMeaning;
+use paywire::received::Object;
 use paywire::spec::{Operation, OperationKind};
 use paywire::{
     Client, ClientConfig, Credentials, Gateway, GatewayError, NotSentReason, Outcome, Secret,

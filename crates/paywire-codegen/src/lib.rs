@@ -125,7 +125,9 @@ pub fn generate_file(spec: &Spec, opts: &Options) -> Result<String, syn::Error> 
         let signed = if op.signed {
             format!(
                 "signed with `{}`",
-                op.profile.as_deref().unwrap_or(&spec.gateway.default_profile)
+                op.profile
+                    .as_deref()
+                    .unwrap_or(&spec.gateway.default_profile)
             )
         } else {
             "not signed".to_owned()
@@ -160,11 +162,14 @@ fn readable(src: &str, banners: &[(String, String)]) -> String {
     for line in src.lines() {
         if let Some(prev) = out.last() {
             let top_start = !line.starts_with(' ') && TOP.iter().any(|p| line.starts_with(p));
-            let top_end = !prev.starts_with(' ') && (prev.ends_with('}') || prev.ends_with(';'));
+            let top_end = !prev.starts_with(' ')
+                && !prev.starts_with("//")
+                && (prev.ends_with('}') || prev.ends_with(';'));
             let inner = line.strip_prefix("    ").filter(|l| !l.starts_with(' '));
             let inner_start = inner.is_some_and(|l| INNER.iter().any(|p| l.starts_with(p)));
             let prev_inner = prev.strip_prefix("    ").filter(|l| !l.starts_with(' '));
-            let inner_end = prev_inner.is_some_and(|p| p == "}" || p.ends_with(';'));
+            let inner_end =
+                prev_inner.is_some_and(|p| !p.starts_with("//") && (p == "}" || p.ends_with(';')));
             if (top_start && top_end) || (inner_start && inner_end) {
                 out.push(String::new());
             }
@@ -431,7 +436,11 @@ fn canonical_arm(parent: &str, fields: &[Field], recipe: &Recipe) -> (TokenStrea
                 if f.required {
                     let bind = quote!(let v = &self.#id;);
                     if empty_check {
-                        (Some(quote!(!self.#id.is_empty())), Some(bind), Piece::Val(text))
+                        (
+                            Some(quote!(!self.#id.is_empty())),
+                            Some(bind),
+                            Piece::Val(text),
+                        )
                     } else {
                         (None, Some(bind), Piece::Val(text))
                     }
@@ -573,10 +582,7 @@ fn canonical_doc(fields: &[Field], recipe: &Recipe) -> String {
             pairs.push_str(&text);
         }
     }
-    recipe
-        .template
-        .replace("{pairs}", &pairs)
-        .replace("{secret}", "{secret}")
+    recipe.template.replace("{pairs}", &pairs)
 }
 
 /// The fields of a received object `obj` one profile signs, in their order (a match arm).
@@ -590,8 +596,10 @@ fn received_select_arm(recipe: &Recipe) -> TokenStream {
         }
         Some(list) => quote!(::paywire::sign::received_listed(obj, &[#(#list),*])),
     };
-    let retain = (recipe.empty == EmptyRule::Skip).then(|| quote!(fields.retain(|(_, v)| !v.is_empty());));
-    let sort = (recipe.order == Order::Ascii).then(|| quote!(::paywire::sign::sort_ascii(&mut fields);));
+    let retain =
+        (recipe.empty == EmptyRule::Skip).then(|| quote!(fields.retain(|(_, v)| !v.is_empty());));
+    let sort =
+        (recipe.order == Order::Ascii).then(|| quote!(::paywire::sign::sort_ascii(&mut fields);));
     if retain.is_none() && sort.is_none() {
         select
     } else {
@@ -621,7 +629,11 @@ fn received_digest_arm(recipe: &Recipe) -> TokenStream {
     } else {
         quote!(if i > 0 { c.text(#join); })
     };
-    let index = if join.is_empty() { quote!(_i) } else { quote!(i) };
+    let index = if join.is_empty() {
+        quote!(_i)
+    } else {
+        quote!(i)
+    };
     let mut body = Vec::new();
     let mut lits = Vec::new();
     for t in split_template(&recipe.template, &["pairs", "secret"]) {
@@ -868,7 +880,8 @@ fn has_rules(f: &Field) -> bool {
         || f.item_pattern.is_some()
         || (f.min.is_some() && matches!(f.ty, FieldType::Integer | FieldType::Money))
         || (f.max.is_some() && matches!(f.ty, FieldType::Integer | FieldType::Money))
-        || (matches!(f.ty, FieldType::Object | FieldType::Objects) && f.fields.iter().any(has_rules))
+        || (matches!(f.ty, FieldType::Object | FieldType::Objects)
+            && f.fields.iter().any(has_rules))
 }
 
 fn push_error(name: &str, rule: TokenStream) -> TokenStream {
@@ -918,10 +931,7 @@ fn field_rules(f: &Field) -> Vec<TokenStream> {
             }
             if !f.one_of.is_empty() {
                 let vals = &f.one_of;
-                let e = push_error(
-                    name,
-                    quote!(#rule::OneOf(vec![#(#vals.to_owned()),*])),
-                );
+                let e = push_error(name, quote!(#rule::OneOf(vec![#(#vals.to_owned()),*])));
                 out.push(quote!(if !matches!(v.as_str(), #(#vals)|*) { #e }));
             }
         }
@@ -952,18 +962,24 @@ fn field_rules(f: &Field) -> Vec<TokenStream> {
         }
         FieldType::Money => {
             if let Some(min) = f.min {
-                let e = push_error(name, quote!(#rule::MinAmount(::paywire::Money::from_minor(#min))));
+                let e = push_error(
+                    name,
+                    quote!(#rule::MinAmount(::paywire::Money::from_minor(#min))),
+                );
                 out.push(quote!(if v.minor() < #min { #e }));
             }
             if let Some(max) = f.max {
-                let e = push_error(name, quote!(#rule::MaxAmount(::paywire::Money::from_minor(#max))));
+                let e = push_error(
+                    name,
+                    quote!(#rule::MaxAmount(::paywire::Money::from_minor(#max))),
+                );
                 out.push(quote!(if v.minor() > #max { #e }));
             }
         }
         FieldType::Strings => {
             if let Some(min) = f.min_items {
                 let e = push_error(name, quote!(#rule::MinItems { min: #min, actual: v.len() }));
-                out.push(quote!(if v.len() < #min { #e }));
+                out.push(min_items_check(min, e));
             }
             if let Some(max) = f.max_items {
                 let e = push_error(name, quote!(#rule::MaxItems { max: #max, actual: v.len() }));
@@ -986,12 +1002,14 @@ fn field_rules(f: &Field) -> Vec<TokenStream> {
             let many = f.ty == FieldType::Objects;
             if many {
                 if let Some(max) = f.max_items {
-                    let e = push_error(name, quote!(#rule::MaxItems { max: #max, actual: v.len() }));
+                    let e =
+                        push_error(name, quote!(#rule::MaxItems { max: #max, actual: v.len() }));
                     out.push(quote!(if v.len() > #max { #e }));
                 }
                 if let Some(min) = f.min_items {
-                    let e = push_error(name, quote!(#rule::MinItems { min: #min, actual: v.len() }));
-                    out.push(quote!(if v.len() < #min { #e }));
+                    let e =
+                        push_error(name, quote!(#rule::MinItems { min: #min, actual: v.len() }));
+                    out.push(min_items_check(min, e));
                 }
             }
             if f.fields.iter().any(has_rules) {
@@ -1009,6 +1027,15 @@ fn field_rules(f: &Field) -> Vec<TokenStream> {
         _ => {}
     }
     out
+}
+
+/// `if v.len() < min`, written as `is_empty()` for a minimum of one.
+fn min_items_check(min: usize, e: TokenStream) -> TokenStream {
+    match min {
+        0 => quote!(),
+        1 => quote!(if v.is_empty() { #e }),
+        _ => quote!(if v.len() < #min { #e }),
+    }
 }
 
 /// The text of another field's parameter, for a condition: `Option<&str>`-like tokens.
@@ -1107,7 +1134,12 @@ fn check_fn<'a>(name: &Ident, fields: &'a [Field]) -> (TokenStream, Vec<&'a Fiel
     (
         quote! {
             #[doc = #doc]
-            #[allow(clippy::too_many_arguments)]
+            #[allow(
+                clippy::too_many_arguments,
+                clippy::collapsible_if,
+                clippy::collapsible_match,
+                clippy::single_match
+            )]
             fn check(errors: &mut Vec<::paywire::ValidationError>, prefix: &str, #(#args),*) {
                 #silence
                 #(let _ = #unused;)*
@@ -1154,8 +1186,15 @@ impl Gen<'_> {
                 })
                 .collect(),
         );
-        let keyed = spec.profiles.values().any(|r| r.digest == Digest::HmacSha256);
-        let silence = if keyed { quote!() } else { quote!(let _ = secret;) };
+        let keyed = spec
+            .profiles
+            .values()
+            .any(|r| r.digest == Digest::HmacSha256);
+        let silence = if keyed {
+            quote!()
+        } else {
+            quote!(let _ = secret;)
+        };
         let finishes = grouped_arms(
             spec.profiles
                 .iter()
@@ -1204,9 +1243,10 @@ impl Gen<'_> {
             .filter(|(_, r)| !r.adds.is_empty())
             .map(|(n, r)| {
                 let v = profile_variant(n);
-                let checks = r.adds.iter().map(|(k, val)| {
-                    quote!(obj.text(#k).as_deref() == Some(#val))
-                });
+                let checks = r
+                    .adds
+                    .iter()
+                    .map(|(k, val)| quote!(obj.text(#k).as_deref() == Some(#val)));
                 quote!(if #(#checks)&&* { return Profile::#v; })
             })
             .collect();
@@ -1411,13 +1451,21 @@ impl Gen<'_> {
             .operations
             .iter()
             .filter_map(|o| o.status.as_deref())
-            .chain(self.spec.notifications.iter().filter_map(|n| n.status.as_deref()))
+            .chain(
+                self.spec
+                    .notifications
+                    .iter()
+                    .filter_map(|n| n.status.as_deref()),
+            )
             .filter(|m| self.spec.statuses.contains_key(*m))
             .collect()
     }
 
     fn status_fn(name: &str) -> Ident {
-        format_ident!("status_{}", paywire_spec::names::snake_ident(name).trim_end_matches('_'))
+        format_ident!(
+            "status_{}",
+            paywire_spec::names::snake_ident(name).trim_end_matches('_')
+        )
     }
 
     fn status_maps(&self) -> TokenStream {
@@ -1455,7 +1503,13 @@ impl Gen<'_> {
     }
 
     /// A struct for outgoing fields (a request or a nested object), its builder and rules.
-    fn outgoing_struct(&self, name: &Ident, doc: &[String], fields: &[Field], out: &mut Vec<TokenStream>) {
+    fn outgoing_struct(
+        &self,
+        name: &Ident,
+        doc: &[String],
+        fields: &[Field],
+        out: &mut Vec<TokenStream>,
+    ) {
         let builder = format_ident!("{}Builder", name);
         let parent = name.to_string();
         let mut decls = Vec::new();
@@ -1549,7 +1603,8 @@ impl Gen<'_> {
                 wire
             }
         };
-        let builder_doc = format!(" Builder of [`{name}`]; `build()` checks every rule of the spec.");
+        let builder_doc =
+            format!(" Builder of [`{name}`]; `build()` checks every rule of the spec.");
         out.push(quote! {
             #(#[doc = #doc])*
             ///
@@ -1925,7 +1980,10 @@ impl Gen<'_> {
                 }
             });
         } else {
-            let rdoc = doc_lines(&format!("The payload of a successful `{}` response.", op.name));
+            let rdoc = doc_lines(&format!(
+                "The payload of a successful `{}` response.",
+                op.name
+            ));
             Self::incoming_struct(&resp, &rdoc, &op.response, &mut out);
         }
         let read_body = self.read_fn(op, &resp, rows_payload);
@@ -1945,7 +2003,11 @@ impl Gen<'_> {
                 docs.push(format!(" - `{pname}`: `{}`", canonical_doc(&op.request, r)));
             }
             let arms = grouped_arms(arms);
-            let silence = if uses_secret { quote!() } else { quote!(let _ = secret;) };
+            let silence = if uses_secret {
+                quote!()
+            } else {
+                quote!(let _ = secret;)
+            };
             quote! {
                 /// The profile this operation signs with.
                 pub const PROFILE: Profile = Profile::#profile_variant_id;
@@ -2137,7 +2199,9 @@ impl Gen<'_> {
                     uses_secret = true;
                     let v = profile_variant(&rows.profile);
                     let list = match &rows.path {
-                        Some(p) => quote!(::paywire::received::Object::from_raw(&payload).ok().and_then(|o| o.path(#p))),
+                        Some(p) => {
+                            quote!(::paywire::received::Object::from_raw(&payload).ok().and_then(|o| o.path(#p)))
+                        }
                         None => quote!(Some(payload.clone())),
                     };
                     quote! {
@@ -2154,14 +2218,22 @@ impl Gen<'_> {
             },
             None => quote!(),
         };
-        let status = match op.status.as_deref().filter(|m| spec.statuses.contains_key(*m)) {
+        let status = match op
+            .status
+            .as_deref()
+            .filter(|m| spec.statuses.contains_key(*m))
+        {
             Some(m) => {
                 let f = Self::status_fn(m);
                 quote!(::paywire::read::first_object(&payload).and_then(|p| #f(&p)))
             }
             None => quote!(None),
         };
-        let silence = if uses_secret { quote!() } else { quote!(let _ = secret;) };
+        let silence = if uses_secret {
+            quote!()
+        } else {
+            quote!(let _ = secret;)
+        };
         quote! {
             #silence
             let obj = ::paywire::received::Object::from_json(body)?;
@@ -2256,13 +2328,20 @@ impl Gen<'_> {
         if ops.is_empty() {
             return quote!();
         }
-        let variants: Vec<Ident> = ops.iter().map(|o| format_ident!("{}", upper_camel(&o.name))).collect();
+        let variants: Vec<Ident> = ops
+            .iter()
+            .map(|o| format_ident!("{}", upper_camel(&o.name)))
+            .collect();
         let types: Vec<Ident> = ops
             .iter()
             .map(|o| format_ident!("{}Request", upper_camel(&o.name)))
             .collect();
         let names: Vec<&String> = ops.iter().map(|o| &o.name).collect();
-        let known = ops.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ");
+        let known = ops
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let canon: Vec<TokenStream> = ops
             .iter()
             .zip(&variants)
@@ -2360,13 +2439,20 @@ impl Gen<'_> {
 
     fn any_notification(&self) -> TokenStream {
         let notes = &self.spec.notifications;
-        let variants: Vec<Ident> = notes.iter().map(|n| format_ident!("{}", upper_camel(&n.name))).collect();
+        let variants: Vec<Ident> = notes
+            .iter()
+            .map(|n| format_ident!("{}", upper_camel(&n.name)))
+            .collect();
         let types: Vec<Ident> = notes
             .iter()
             .map(|n| format_ident!("{}Notification", upper_camel(&n.name)))
             .collect();
         let names: Vec<&String> = notes.iter().map(|n| &n.name).collect();
-        let known = notes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ");
+        let known = notes
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let gateway = &self.spec.gateway.name;
         quote! {
             /// A verified notification of any kind this gateway sends.
@@ -2383,6 +2469,7 @@ impl Gen<'_> {
                 pub const NAMES: &'static [&'static str] = &[#(#names),*];
 
                 /// Verify and read a notification of the named kind.
+                #[allow(clippy::match_single_binding)]
                 pub fn verify(name: &str, body: &[u8], content_type: Option<&str>, secret: &::paywire::Secret) -> Result<::paywire::Verified<Self>, ::paywire::NotificationError> {
                     match name {
                         #(
@@ -2447,13 +2534,19 @@ mod tests {
     #[test]
     fn splits_templates_like_the_interpreter() {
         let parts = split_template("{pairs}&key={secret}", &["pairs", "secret"]);
-        assert_eq!(parts, vec![Err("pairs"), Ok("&key=".to_owned()), Err("secret")]);
+        assert_eq!(
+            parts,
+            vec![Err("pairs"), Ok("&key=".to_owned()), Err("secret")]
+        );
         let parts = split_template("{a}{pairs", &["pairs", "secret"]);
         assert_eq!(parts, vec![Ok("{a}{pairs".to_owned())]);
         assert_eq!(
             split_header("Bearer {authorization}"),
             vec![Ok("Bearer ".to_owned()), Err("authorization".to_owned())]
         );
-        assert_eq!(split_header("x{y"), vec![Ok("x".to_owned()), Ok("{y".to_owned())]);
+        assert_eq!(
+            split_header("x{y"),
+            vec![Ok("x".to_owned()), Ok("{y".to_owned())]
+        );
     }
 }

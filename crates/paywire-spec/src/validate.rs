@@ -309,10 +309,11 @@ impl Checker<'_> {
         }
         for (key, pat) in [("pattern", &f.pattern), ("item_pattern", &f.item_pattern)] {
             if let Some(pat) = pat
-                && let Err(e) = regex::Regex::new(pat)
+                && let Err(e) = regex_lite::Regex::new(pat)
             {
-                // The regex crate's message spans several lines (pattern, caret, reason);
-                // keep the reason so the diagnostic stays on one line.
+                // The runtime matches patterns with regex-lite (generated code and the
+                // interpreter alike), so a pattern is valid when regex-lite compiles it. Its
+                // message may span several lines; keep the last so the diagnostic is one line.
                 let text = e.to_string();
                 let reason = text
                     .lines()
@@ -320,8 +321,9 @@ impl Checker<'_> {
                     .unwrap_or_default()
                     .trim_start_matches("error: ")
                     .to_owned();
-                let help = "write a regex in the syntax of the `regex` crate, \
-                            such as `^[A-Z]{4}[0-9A-Z]{7}$`";
+                let help = "write a regex in the syntax of the `regex-lite` crate (the `regex` \
+                            syntax without Unicode classes such as \\p{L}), such as \
+                            `^[A-Z]{4}[0-9A-Z]{7}$`";
                 self.push(
                     fp.key(key),
                     format!("`{pat}` is not a valid regular expression: {reason}"),

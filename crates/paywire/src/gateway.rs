@@ -280,7 +280,7 @@ impl Gateway {
             .ok_or_else(|| ResponseError::NoCode(env.code.clone()))?;
         let success = env.success.contains(&code);
         let payload = match &env.payload {
-            Some(p) => obj.path(p).unwrap_or_else(|| Raw::null()),
+            Some(p) => obj.path(p).unwrap_or_else(Raw::null),
             None => Raw::from_body(body),
         };
         if let Some(sig) = &env.signature {
@@ -331,7 +331,8 @@ impl Gateway {
             }
         }
         // A list payload (query rows): the status is the first row's.
-        let status = crate::read::first_object(&payload).and_then(|p| self.status_of(op.status.as_deref(), &p));
+        let status = crate::read::first_object(&payload)
+            .and_then(|p| self.status_of(op.status.as_deref(), &p));
         Ok(Reply::Accepted(Accepted {
             code,
             payload,
@@ -486,4 +487,3 @@ fn fill_template(
     out.push_str(rest);
     Ok(out)
 }
-

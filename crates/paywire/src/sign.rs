@@ -514,7 +514,10 @@ pub fn resign_json(
     }
     let unsigned = Object::from_json(wire.to_json().as_bytes())?;
     let signature = sign(&unsigned);
-    wire.set(signature_field, WireValue::Str(signature.as_str().to_owned()));
+    wire.set(
+        signature_field,
+        WireValue::Str(signature.as_str().to_owned()),
+    );
     Ok(wire.to_json())
 }
 

@@ -6,8 +6,8 @@
 //! canonical string and hashing it are separate steps, so each can be shown and tested.
 
 use crate::Secret;
-use crate::sign::{Digester, Explanation, matches_exact, matches_ignore_case};
 pub use crate::sign::{CanonicalString, Decision, SignField, Signature, Step, VerifyError};
+use crate::sign::{Digester, Explanation, matches_exact, matches_ignore_case};
 use paywire_spec::{Compare, Digest, EmptyRule, HexCase, Order, Recipe};
 
 fn select(recipe: &Recipe, fields: &[SignField]) -> (Vec<Step>, Vec<(String, String)>) {

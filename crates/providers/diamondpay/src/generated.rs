@@ -353,14 +353,13 @@ fn status_payout(obj: &::paywire::received::Object) -> Option<::paywire::Gateway
     })
 }
 
+// ==== operation `create_payout_twd`: POST /gateway/api/v2/payouts (Json body, signed with `md5`) ====
 /// Create a TWD bank-card payout (seed 000; service SVC0004). "0000" means accepted, not paid: reconcile through query_payouts or the payout notification.
 ///
 /// `POST /gateway/api/v2/payouts`, Json body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `create_payout_twd`: POST /gateway/api/v2/payouts (Json body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -578,7 +577,12 @@ impl CreatePayoutTwdRequest {
     }
 
     /// Check every rule of the spec on the fields of [`CreatePayoutTwdRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -1447,14 +1451,13 @@ impl CreatePayoutTwdResponse {
     }
 }
 
+// ==== operation `create_payout_cny_bank`: POST /gateway/api/v2/payouts (Json body, signed with `md5`) ====
 /// Create a CNY bank-card payout (seed 001; service SVC0004). "0000" means accepted, not paid.
 ///
 /// `POST /gateway/api/v2/payouts`, Json body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `create_payout_cny_bank`: POST /gateway/api/v2/payouts (Json body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -1700,7 +1703,12 @@ impl CreatePayoutCnyBankRequest {
     }
 
     /// Check every rule of the spec on the fields of [`CreatePayoutCnyBankRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -2588,14 +2596,13 @@ impl CreatePayoutCnyBankResponse {
     }
 }
 
+// ==== operation `create_payout_inr`: POST /gateway/api/v2/payouts (Json body, signed with `md5`) ====
 /// Create an INR bank payout (IFSC). "0000" means accepted, not paid.
 ///
 /// `POST /gateway/api/v2/payouts`, Json body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `create_payout_inr`: POST /gateway/api/v2/payouts (Json body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -2829,7 +2836,12 @@ impl CreatePayoutInrRequest {
     }
 
     /// Check every rule of the spec on the fields of [`CreatePayoutInrRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -3772,14 +3784,13 @@ impl CreatePayoutInrResponse {
     }
 }
 
+// ==== operation `create_payout_cny_alipay`: POST /gateway/api/v2/payouts (Json body, signed with `md5`) ====
 /// Create a CNY Alipay payout (service SVC0033). "0000" means accepted, not paid.
 ///
 /// `POST /gateway/api/v2/payouts`, Json body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `create_payout_cny_alipay`: POST /gateway/api/v2/payouts (Json body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -3970,7 +3981,12 @@ impl CreatePayoutCnyAlipayRequest {
     }
 
     /// Check every rule of the spec on the fields of [`CreatePayoutCnyAlipayRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -4757,14 +4773,13 @@ impl CreatePayoutCnyAlipayResponse {
     }
 }
 
+// ==== operation `create_payout_cny_unionpay`: POST /gateway/api/v2/payouts (Json body, signed with `md5`) ====
 /// Create a CNY UnionPay payout (service SVC0062). "0000" means accepted, not paid.
 ///
 /// `POST /gateway/api/v2/payouts`, Json body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `create_payout_cny_unionpay`: POST /gateway/api/v2/payouts (Json body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -4955,7 +4970,12 @@ impl CreatePayoutCnyUnionpayRequest {
     }
 
     /// Check every rule of the spec on the fields of [`CreatePayoutCnyUnionpayRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -5715,14 +5735,13 @@ impl CreatePayoutCnyUnionpayResponse {
     }
 }
 
+// ==== operation `create_deposit_twd_atm`: POST /gateway/api/v1/payments (Json body, signed with `md5`) ====
 /// Create a TWD ATM deposit (seed 003; service SVC0025): the payer transfers from an account whose last five digits are declared. The result arrives at notify_url.
 ///
 /// `POST /gateway/api/v1/payments`, Json body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `create_deposit_twd_atm`: POST /gateway/api/v1/payments (Json body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -5932,7 +5951,12 @@ impl CreateDepositTwdAtmRequest {
     }
 
     /// Check every rule of the spec on the fields of [`CreateDepositTwdAtmRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -6058,7 +6082,7 @@ impl CreateDepositTwdAtmRequest {
         }
         match f_last_numbers {
             Some(v) => {
-                if v.len() < 1usize {
+                if v.is_empty() {
                     errors
                         .push(
                             ::paywire::validate::error(
@@ -6934,14 +6958,13 @@ impl CreateDepositTwdAtmResponse {
     }
 }
 
+// ==== operation `query_payouts`: GET /gateway/api/v2/payouts (Query body, not signed) ====
 /// List payouts (newest API version; an older v1 path exists). Each row is verified with its own sign.
 ///
 /// `GET /gateway/api/v2/payouts`, Query body.
 /// Not signed.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `query_payouts`: GET /gateway/api/v2/payouts (Query body, not signed) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -7084,7 +7107,12 @@ impl QueryPayoutsRequest {
     }
 
     /// Check every rule of the spec on the fields of [`QueryPayoutsRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -7469,14 +7497,13 @@ impl QueryPayoutsResponse {
     }
 }
 
+// ==== operation `query_deposits`: GET /gateway/api/v1/payments (Query body, not signed) ====
 /// List deposits. Each row is verified with its own sign.
 ///
 /// `GET /gateway/api/v1/payments`, Query body.
 /// Not signed.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `query_deposits`: GET /gateway/api/v1/payments (Query body, not signed) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -7619,7 +7646,12 @@ impl QueryDepositsRequest {
     }
 
     /// Check every rule of the spec on the fields of [`QueryDepositsRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -8017,7 +8049,6 @@ impl QueryDepositsResponse {
 /// Not signed.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -8065,7 +8096,12 @@ impl BalanceRequest {
     }
 
     /// Check every rule of the spec on the fields of [`BalanceRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
         let _ = (errors, prefix);
     }
@@ -8993,6 +9029,7 @@ impl AnyNotification {
     pub const NAMES: &'static [&'static str] = &["deposit", "payout"];
 
     /// Verify and read a notification of the named kind.
+    #[allow(clippy::match_single_binding)]
     pub fn verify(
         name: &str,
         body: &[u8],

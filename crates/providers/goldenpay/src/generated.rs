@@ -239,14 +239,13 @@ fn status_payout(obj: &::paywire::received::Object) -> Option<::paywire::Gateway
     })
 }
 
+// ==== operation `create_payout`: POST /api/v1/mch/wdl-orders (Json body, signed with `md5`) ====
 /// Create a payout (withdrawal). Per-country fields are required by currency. The payout's result arrives at callback_url.
 ///
 /// `POST /api/v1/mch/wdl-orders`, Json body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `create_payout`: POST /api/v1/mch/wdl-orders (Json body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -584,7 +583,12 @@ impl CreatePayoutRequest {
     }
 
     /// Check every rule of the spec on the fields of [`CreatePayoutRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -1751,14 +1755,13 @@ impl CreatePayoutResponse {
     }
 }
 
+// ==== operation `query_payout`: GET /api/v1/mch/wdl-orders (Query body, signed with `md5`) ====
 /// Read one payout by platform order ID or merchant trans_id.
 ///
 /// `GET /api/v1/mch/wdl-orders`, Query body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `query_payout`: GET /api/v1/mch/wdl-orders (Query body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -1879,7 +1882,12 @@ impl QueryPayoutRequest {
     }
 
     /// Check every rule of the spec on the fields of [`QueryPayoutRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -2422,14 +2430,13 @@ impl QueryPayoutResponse {
     }
 }
 
+// ==== operation `create_collect`: POST /api/v1/mch/pmt-orders (Json body, signed with `md5`) ====
 /// Create a collect (deposit) order; show the returned cashier url (or meta) to the payer. The result arrives at callback_url.
 ///
 /// `POST /api/v1/mch/pmt-orders`, Json body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `create_collect`: POST /api/v1/mch/pmt-orders (Json body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -2727,7 +2734,12 @@ impl CreateCollectRequest {
     }
 
     /// Check every rule of the spec on the fields of [`CreateCollectRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -3683,14 +3695,13 @@ impl CreateCollectResponse {
     }
 }
 
+// ==== operation `query_collect`: GET /api/v1/mch/pmt-orders (Query body, signed with `md5`) ====
 /// Read one collect order by platform order ID or merchant trans_id.
 ///
 /// `GET /api/v1/mch/pmt-orders`, Query body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `query_collect`: GET /api/v1/mch/pmt-orders (Query body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -3811,7 +3822,12 @@ impl QueryCollectRequest {
     }
 
     /// Check every rule of the spec on the fields of [`QueryCollectRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -4305,14 +4321,13 @@ impl QueryCollectResponse {
     }
 }
 
+// ==== operation `balance`: GET /api/v1/mch/balance (Query body, signed with `md5`) ====
 /// Read the merchant's balance in one currency.
 ///
 /// `GET /api/v1/mch/balance`, Query body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `balance`: GET /api/v1/mch/balance (Query body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -4433,7 +4448,12 @@ impl BalanceRequest {
     }
 
     /// Check every rule of the spec on the fields of [`BalanceRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -4853,14 +4873,13 @@ impl BalanceResponse {
     }
 }
 
+// ==== operation `merchant_info`: GET /api/v1/mch/info (Query body, signed with `md5`) ====
 /// Read the merchant's profile (no balances).
 ///
 /// `GET /api/v1/mch/info`, Query body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `merchant_info`: GET /api/v1/mch/info (Query body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -4966,7 +4985,12 @@ impl MerchantInfoRequest {
     }
 
     /// Check every rule of the spec on the fields of [`MerchantInfoRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -5874,6 +5898,7 @@ impl AnyNotification {
     pub const NAMES: &'static [&'static str] = &["payout", "collect"];
 
     /// Verify and read a notification of the named kind.
+    #[allow(clippy::match_single_binding)]
     pub fn verify(
         name: &str,
         body: &[u8],

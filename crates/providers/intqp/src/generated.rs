@@ -248,14 +248,13 @@ impl ::std::fmt::Display for ErrorCode {
     }
 }
 
+// ==== operation `withdraw`: POST /applyfor (Json body, signed with `md5`) ====
 /// Create a withdrawal order (POST /applyfor). Fetch the channel's form rules first: required fields differ per pay_code.
 ///
 /// `POST /applyfor`, Json body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `withdraw`: POST /applyfor (Json body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -577,7 +576,12 @@ impl WithdrawRequest {
     }
 
     /// Check every rule of the spec on the fields of [`WithdrawRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -1461,14 +1465,13 @@ impl WithdrawResponse {
     }
 }
 
+// ==== operation `deposit`: POST /pay (Json body, signed with `md5`) ====
 /// Create a deposit order (POST /pay).
 ///
 /// `POST /pay`, Json body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `deposit`: POST /pay (Json body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -1728,7 +1731,12 @@ impl DepositRequest {
     }
 
     /// Check every rule of the spec on the fields of [`DepositRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -2499,14 +2507,13 @@ impl DepositResponse {
     }
 }
 
+// ==== operation `form_rule`: POST /channel/formRule (Json body, signed with `md5`) ====
 /// Fetch the field rules of a channel (POST /channel/formRule).
 ///
 /// `POST /channel/formRule`, Json body.
 /// Signed with the `md5` profile.
 ///
 /// Serde uses the wire names (to store a request and resend it with the same order id);
-
-// ==== operation `form_rule`: POST /channel/formRule (Json body, signed with `md5`) ====
 /// the exact signed body comes from `prepare`.
 #[derive(
     Debug,
@@ -2642,7 +2649,12 @@ impl FormRuleRequest {
     }
 
     /// Check every rule of the spec on the fields of [`FormRuleRequest`], in spec order.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
     fn check(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
@@ -3418,6 +3430,7 @@ impl AnyNotification {
     pub const NAMES: &'static [&'static str] = &[];
 
     /// Verify and read a notification of the named kind.
+    #[allow(clippy::match_single_binding)]
     pub fn verify(
         name: &str,
         body: &[u8],
