@@ -34,8 +34,8 @@ if [[ "${PACKAGE_CHECK_OFFLINE:-0}" == 1 ]]; then
     offline=(--offline)
 fi
 
-# One target directory for packaging and for every unpacked crate. It is not the workspace's
-# usual target/, so the packages written to $target/package/ are only this script's.
+# One target directory for packaging and for every unpacked crate; it may be the workspace's
+# usual one. The .crate files land in $target/package/ and are picked by exact name and version.
 target="${PACKAGE_CHECK_TARGET_DIR:-$repo/target/package-check}"
 export CARGO_TARGET_DIR="$target"
 
@@ -91,7 +91,6 @@ echo "== providers: ${providers[*]}"
 echo "== workspace crates they depend on: ${runtime[*]:-(none)}"
 
 # 1. Package everything in one cargo invocation. --allow-dirty: check the working tree as it is.
-rm -rf "$target/package"
 package_args=()
 for p in "${runtime[@]}" "${providers[@]}"; do
     package_args+=(-p "$p")

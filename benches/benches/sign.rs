@@ -212,6 +212,9 @@ fn check_agreement(f: &Fixtures) {
 /// A case, a path, and one counted call of it.
 type AllocRow<'a> = (&'static str, &'static str, Box<dyn Fn() -> Allocs + 'a>);
 
+/// A step of the typed verify and one counted call of it.
+type AllocStep<'a> = (&'static str, Box<dyn Fn() -> Allocs + 'a>);
+
 /// One call of each row, after a warm-up call (lazy statics, first-use buffers), counted on this
 /// thread.
 fn allocation_table(f: &Fixtures) {
@@ -338,6 +341,58 @@ fn allocation_table(f: &Fixtures) {
         let _ = run(); // warm-up
         let a = run();
         eprintln!("{case:<32} {path:<34} {:>8} {:>9}", a.allocs, a.reallocs);
+    }
+    eprintln!();
+
+    // Where the typed verify's allocations go: its steps, each through the public API it uses.
+    let obj = Object::from_body(body, Some("application/json")).expect("parses");
+    let known = [
+        "payout_id",
+        "payout_cl_id",
+        "platform_id",
+        "amount",
+        "real_amount",
+        "fee",
+        "status",
+        "create_time",
+        "update_time",
+        "error_msg",
+        "sign_type",
+        "sign",
+    ];
+    let steps: Vec<AllocStep<'_>> = vec![
+        (
+            "parse (received::Object::from_body)",
+            Box::new(|| count_allocs(|| Object::from_body(body, Some("application/json")))),
+        ),
+        (
+            "check the signature (Profile::verify_received)",
+            Box::new(|| {
+                count_allocs(|| {
+                    Profile::for_received(&obj, Profile::Md5).verify_received(&obj, &f.secret)
+                })
+            }),
+        ),
+        (
+            "read the typed fields (FromObject::from_object)",
+            Box::new(|| {
+                count_allocs(|| {
+                    <PayoutNotification as paywire::read::FromObject>::from_object(&obj)
+                })
+            }),
+        ),
+        (
+            "  of which read::extra (unknown fields)",
+            Box::new(|| count_allocs(|| paywire::read::extra(&obj, &known))),
+        ),
+    ];
+    eprintln!(
+        "typed verify() step by step (allocs, reallocs); the rest is order id, status and reply"
+    );
+    for (step, run) in &steps {
+        let _ = run();
+        let a = run();
+        eprintln!("  {step:<52} {:>4} {:>4}", a.allocs, a.reallocs);
     }
     eprintln!();
 }
