@@ -26,7 +26,7 @@ use std::path::Path;
 
 pub use model::*;
 
-use location::{Locator, SpecPath, line_col};
+use location::{LineIndex, Locator, SpecPath};
 
 /// One located problem of a spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,14 +80,14 @@ impl fmt::Display for SpecErrors {
 }
 
 fn diagnostic(
-    src: &str,
+    lines: &LineIndex<'_>,
     file: &str,
     span: Range<usize>,
     path: String,
     message: String,
     help: Option<String>,
 ) -> Diagnostic {
-    let lc = line_col(src, span.start);
+    let lc = lines.line_col(span.start);
     Diagnostic {
         file: file.to_owned(),
         line: lc.line,
@@ -108,7 +108,7 @@ pub fn parse_str(src: &str, file: &str) -> Result<Spec, SpecErrors> {
             let message = e.message().trim().to_owned();
             let help = syntax_help(&message);
             return Err(SpecErrors(vec![diagnostic(
-                src,
+                &LineIndex::new(src),
                 file,
                 span,
                 String::new(),
@@ -123,11 +123,12 @@ pub fn parse_str(src: &str, file: &str) -> Result<Spec, SpecErrors> {
     if problems.is_empty() {
         return Ok(spec);
     }
+    let lines = LineIndex::new(src);
     let mut diags: Vec<Diagnostic> = problems
         .into_iter()
         .map(|p| {
             let span = locator.span(&p.path);
-            diagnostic(src, file, span, p.path.to_string(), p.message, p.help)
+            diagnostic(&lines, file, span, p.path.to_string(), p.message, p.help)
         })
         .collect();
     // Report in source order (a stable sort keeps the pass's order at equal positions).

@@ -61,14 +61,34 @@ pub struct LineCol {
     pub column: usize,
 }
 
-/// Line and column of a byte offset in `src`.
+/// The start of every line of a source, computed once, so that locating many diagnostics takes
+/// linear time (a binary search each) instead of rescanning the text from its start.
+pub struct LineIndex<'a> {
+    src: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Index `src`.
+    pub fn new(src: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        Self { src, starts }
+    }
+
+    /// Line and column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.src.len());
+        let line = self.starts.partition_point(|s| *s <= offset);
+        let start = self.starts[line.saturating_sub(1)];
+        let column = self.src.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        LineCol { line, column }
+    }
+}
+
+/// Line and column of a byte offset in `src` (one lookup; use [`LineIndex`] for many).
 pub fn line_col(src: &str, offset: usize) -> LineCol {
-    let offset = offset.min(src.len());
-    let before = src.get(..offset).unwrap_or(src);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-    LineCol { line, column }
+    LineIndex::new(src).line_col(offset)
 }
 
 enum Node<'a> {

@@ -94,6 +94,17 @@ impl Checker<'_> {
 
     fn recipe(&mut self, name: &str, r: &Recipe) {
         let p = SpecPath::root().key("profiles").key(name);
+        let variant = names::upper_camel(&name.replace('-', "_"));
+        if !names::is_upper_camel(&variant) {
+            self.push(
+                p.clone(),
+                format!(
+                    "profile name `{}` gives no Rust enum variant (it would be `{variant}`)",
+                    shorten(name)
+                ),
+                Some("name profiles with letters, digits, `-` and `_`, starting with a letter, such as `md5-bare-key`".to_owned()),
+            );
+        }
         if !r.pair.contains("{key}") || !r.pair.contains("{value}") {
             self.push(
                 p.key("pair"),
@@ -212,6 +223,16 @@ impl Checker<'_> {
                 );
             }
             let rust = f.rust_name();
+            if f.rust.is_none() && !f.name.is_empty() && !usable_ident(&rust) {
+                self.push(
+                    fp.key("name"),
+                    format!(
+                        "wire name `{}` gives no Rust identifier (it would be `{rust}`)",
+                        shorten(&f.name)
+                    ),
+                    Some("set `rust = \"a_name\"` on the field to name it in Rust".to_owned()),
+                );
+            }
             if let Some(r) = &f.rust
                 && (!names::is_snake(r) || names::is_keyword(r))
             {
@@ -309,7 +330,23 @@ impl Checker<'_> {
         }
         for (key, pat) in [("pattern", &f.pattern), ("item_pattern", &f.item_pattern)] {
             if let Some(pat) = pat
-                && let Err(e) = regex_lite::Regex::new(pat)
+                && pat.len() > MAX_PATTERN
+            {
+                self.push(
+                    fp.key(key),
+                    format!(
+                        "`{}` is {} bytes long; a pattern may have at most {MAX_PATTERN}",
+                        shorten(pat),
+                        pat.len()
+                    ),
+                    Some("a field pattern describes one value: keep it short".to_owned()),
+                );
+                continue;
+            }
+            if let Some(pat) = pat
+                && let Err(e) = regex_lite::RegexBuilder::new(pat)
+                    .size_limit(PATTERN_SIZE_LIMIT)
+                    .build()
             {
                 // The runtime matches patterns with regex-lite (generated code and the
                 // interpreter alike), so a pattern is valid when regex-lite compiles it. Its
@@ -326,7 +363,11 @@ impl Checker<'_> {
                             `^[A-Z]{4}[0-9A-Z]{7}$`";
                 self.push(
                     fp.key(key),
-                    format!("`{pat}` is not a valid regular expression: {reason}"),
+                    format!(
+                        "`{}` is not a valid regular expression: {}",
+                        shorten(pat),
+                        shorten(&reason)
+                    ),
                     Some(help.to_owned()),
                 );
             }
@@ -648,6 +689,29 @@ impl Checker<'_> {
 }
 
 /// `define [table.name] or use one of: a, b` (without the list when nothing is defined).
+/// The longest pattern a field may have, in bytes.
+const MAX_PATTERN: usize = 1024;
+/// The most memory a compiled pattern may take (regex-lite's size limit).
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// A value shortened for a message: at most 60 characters, with `…` when cut.
+pub fn shorten(text: &str) -> String {
+    if text.chars().count() <= 60 {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    }
+}
+
+/// Whether a Rust name made from a wire name is an identifier generated code can use: a
+/// letter or `_` first, then letters, digits and `_`, with at least one letter or digit.
+fn usable_ident(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some('a'..='z' | 'A'..='Z' | '_'))
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.chars().any(|c| c.is_ascii_alphanumeric())
+}
+
 fn define_or_use<'k>(table: &str, name: &str, known: impl Iterator<Item = &'k String>) -> String {
     let known: Vec<_> = known.map(String::as_str).collect();
     if known.is_empty() {

@@ -667,3 +667,62 @@ fields = ["platform_channel_id", "channel_name", "balance", "sign"]
     assert_message(&d, "`sign` is the signature field");
     assert_help(&d, "remove `sign` from `fields`");
 }
+
+/// A spec with one request field named `name` (and whatever else `extra` adds to the field).
+fn with_field(name: &str, extra: &str) -> String {
+    format!(
+        "[gateway]\nname = \"t\"\ndefault_profile = \"md5\"\n[profiles.md5]\ndigest = \"md5\"\n\
+         [[operations]]\nname = \"o\"\nmethod = \"POST\"\npath = \"/o\"\n\
+         [[operations.request]]\nname = {name:?}\ntype = \"string\"\n{extra}"
+    )
+}
+
+#[test]
+fn wire_names_that_give_no_rust_identifier_are_refused_where_they_are() {
+    for name in ["_", "(", "-", "__", "&="] {
+        let err = paywire_spec::parse_str(&with_field(name, ""), "t.toml").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("gives no Rust identifier"), "{name}: {text}");
+        assert!(text.contains("t.toml:11:"), "{name}: located at the name: {text}");
+        assert!(text.contains("set `rust ="), "{name}: {text}");
+    }
+    // Naming it in Rust makes it usable; the generator then does not panic.
+    let spec = paywire_spec::parse_str(&with_field("(", "rust = \"paren\""), "t.toml").unwrap();
+    let code = paywire_codegen::generate(
+        &spec,
+        &paywire_codegen::Options {
+            include_path: None,
+            file_label: "t.toml".into(),
+        },
+    );
+    assert!(code.to_string().contains("paren"));
+}
+
+#[test]
+fn a_huge_pattern_is_refused_and_shortened_in_the_message() {
+    let huge = "a".repeat(10_000);
+    let err = paywire_spec::parse_str(&with_field("x", &format!("pattern = {huge:?}")), "t.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("10000 bytes long"), "{err}");
+    assert!(err.len() < 1000, "the pattern is not echoed whole: {} bytes", err.len());
+    // A short pattern whose compiled form is too big is refused too.
+    let err = paywire_spec::parse_str(&with_field("x", "pattern = \"(a{1000}){1000}\""), "t.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is not a valid regular expression"), "{err}");
+}
+
+#[test]
+fn many_duplicate_operations_are_all_located() {
+    let mut src = String::from(
+        "[gateway]\nname = \"t\"\ndefault_profile = \"md5\"\n[profiles.md5]\ndigest = \"md5\"\n",
+    );
+    for _ in 0..10_000 {
+        src.push_str("[[operations]]\nname = \"o\"\nmethod = \"POST\"\npath = \"/o\"\n");
+    }
+    let err = paywire_spec::parse_str(&src, "t.toml").unwrap_err();
+    assert_eq!(err.0.len(), 9_999, "every duplicate is reported");
+    let last = err.0.last().unwrap();
+    assert_eq!(last.line, 7 + 4 * 9_999, "{last:?}");
+}
