@@ -139,6 +139,16 @@ fn summary<T: std::fmt::Debug, E: std::fmt::Debug>(o: &Outcome<T, E>) -> String 
             IndeterminateReason::UnexpectedStatus(s) => {
                 format!("indeterminate: unexpected status {s}")
             }
+            IndeterminateReason::Redirect { status, .. } => {
+                format!("indeterminate: redirect {status}")
+            }
+            IndeterminateReason::TooLarge { .. } => "indeterminate: too large".to_owned(),
+            IndeterminateReason::UnknownCode { code, .. } => {
+                format!("indeterminate: unknown code {code}")
+            }
+            IndeterminateReason::AnswerMismatch { field, .. } => {
+                format!("indeterminate: another order's answer ({field})")
+            }
         },
     }
 }

@@ -128,7 +128,8 @@ fn reads_responses_tolerantly() {
         Response::Rejected {
             code: ErrorCode::Duplicate,
             raw_code: "7".into(),
-            message: Some("dup".into())
+            message: Some("dup".into()),
+            unsigned: false,
         }
     );
     let err = CreateOrderResponse::read(br#"{"code":0,"data":{"state":1}}"#, &secret).unwrap_err();

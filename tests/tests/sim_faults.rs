@@ -95,6 +95,7 @@ async fn send_with_headers<R: Request>(
         |body| R::read_body(body, secret),
         R::error_code,
         R::meaning,
+        R::documented,
     )
 }
 
@@ -113,7 +114,7 @@ async fn arm(root: &str, rule: &str) -> (u16, String) {
         order_id: None,
     };
     match control.exchange(&prepared).await {
-        Exchange::Answered { status, body } => (status, String::from_utf8_lossy(&body).into()),
+        Exchange::Answered { status, body, .. } => (status, String::from_utf8_lossy(&body).into()),
         other => panic!("control endpoint: {other:?}"),
     }
 }

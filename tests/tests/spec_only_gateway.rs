@@ -262,6 +262,7 @@ fn envelope_reads_result_code_and_pins_its_limits() {
             code: ErrorCode::Other("FAIL".into()),
             raw_code: "FAIL".into(),
             message: Some("商户订单已支付".into()),
+            unsigned: false,
         }
     );
     // The same answer with a bad sign is not trusted at all.
@@ -468,6 +469,7 @@ mod simulator {
             |b| wechatpay::UnifiedOrderRequest::read_body(b, &key()),
             wechatpay::UnifiedOrderRequest::error_code,
             wechatpay::ErrorCode::meaning,
+            wechatpay::ErrorCode::documented,
         );
         match outcome {
             Outcome::Rejected {

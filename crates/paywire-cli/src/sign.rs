@@ -53,19 +53,104 @@ pub fn run(args: &SignArgs) -> Result<String, CliError> {
         });
     }
     let given = fields.clone();
-    let (canonical, signature) = paywire::signing::sign_outgoing(recipe, &mut fields, &secret);
+    let (_, signature) = paywire::signing::sign_outgoing(recipe, &mut fields, &secret);
+    // What is shown is built from the fields with the secret masked wherever it appears (a
+    // parameter may contain it: `note = "key=<secret>"`); the signature is the real one.
+    let shown_given = mask_fields(&given, &secret);
+    let canonical = paywire::signing::canonical_string(
+        recipe,
+        &shown_given.sign_fields(),
+        &paywire::Secret::new("****"),
+    );
     let signed = Signed {
         label: gateway.profile_label(profile),
-        given,
+        given: shown_given,
         recipe,
         canonical,
         signature,
-        body: fields.to_json(),
+        body: mask_fields(&fields, &secret).to_json(),
     };
-    match args.format {
-        Format::Text => Ok(text(&signed, args.explain)),
-        Format::Json => json(&signed, args.explain),
+    let printed = match args.format {
+        Format::Text => {
+            let mut t = text(&signed, args.explain);
+            if args.explain {
+                t.push_str(&secret_line(&secret));
+            }
+            t
+        }
+        Format::Json => json(&signed, args.explain)?,
+    };
+    Ok(printed)
+}
+
+/// Secrets shorter than this are masked only where a value is the secret itself: a one-letter
+/// test key would otherwise mask every letter it matches. Real merchant keys are longer.
+const MASK_MIN_LEN: usize = 6;
+
+/// `text` with every occurrence of the secret replaced by `****`.
+fn mask_text(text: &str, secret: &paywire::Secret) -> String {
+    let raw = secret.expose();
+    if raw.is_empty() || (raw.chars().count() < MASK_MIN_LEN && text != raw) {
+        text.to_owned()
+    } else {
+        text.replace(raw, "****")
     }
+}
+
+/// The fields with the secret masked in every value (as written, and as escaped in JSON text).
+fn mask_fields(fields: &WireFields, secret: &paywire::Secret) -> WireFields {
+    let escaped = serde_json::to_string(secret.expose())
+        .ok()
+        .map(|q| q[1..q.len() - 1].to_owned());
+    let json = |t: &str| {
+        let t = mask_text(t, secret);
+        match &escaped {
+            Some(e) if e.chars().count() >= MASK_MIN_LEN => t.replace(e.as_str(), "****"),
+            _ => t,
+        }
+    };
+    WireFields(
+        fields
+            .0
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    WireValue::Str(t) => WireValue::Str(mask_text(t, secret)),
+                    WireValue::Num(t) => WireValue::Num(mask_text(t, secret)),
+                    WireValue::Json(t) => WireValue::Json(json(t)),
+                    WireValue::Strings(items) => {
+                        WireValue::Strings(items.iter().map(|i| mask_text(i, secret)).collect())
+                    }
+                    other => other.clone(),
+                };
+                (k.clone(), v)
+            })
+            .collect(),
+    )
+}
+
+/// The secret's length and a short fingerprint (the first 8 hex digits of its SHA-256), so a
+/// trailing space or the wrong key shows without the key being printed.
+fn secret_line(secret: &paywire::Secret) -> String {
+    let raw = secret.expose();
+    let mut d = paywire::sign::Digester::sha256();
+    d.text(raw);
+    let fingerprint = d.finish_lower();
+    let mut out = Out::default();
+    let edge = if raw.trim() != raw {
+        " (it starts or ends with whitespace: is that intended?)"
+    } else {
+        ""
+    };
+    out.line(
+        "secret",
+        &format!(
+            "{} characters, SHA-256 fingerprint {}{edge}",
+            raw.chars().count(),
+            &fingerprint.as_str()[..8]
+        ),
+    );
+    out.into_string()
 }
 
 fn text(s: &Signed<'_>, explain: bool) -> String {

@@ -11,9 +11,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 const BIN: &str = env!("CARGO_BIN_EXE_paywire");
+/// The independent signature vectors, copied into the repository (crates/paywire/tests/data).
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/signatures.json"
+    "/../paywire/tests/data/signatures.json"
 );
 /// The environment variable the tests pass secrets in.
 const KEY_VAR: &str = "PAYWIRE_CLI_TEST_KEY";
@@ -715,4 +716,44 @@ fn verify_with_a_profile_checks_any_signed_body() {
     let o = verify(&args, &missing, DEMO_KEY);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("missing.json"), "{}", stderr(&o));
+}
+
+#[test]
+fn explain_masks_the_secret_wherever_it_appears_and_fingerprints_it() {
+    let dir = TempDir::new();
+    let secret = "ThisIsYourSecretKey123";
+    let params = dir.write(
+        "params.json",
+        &format!(r#"{{"amount":"50000","platform_id":"PF0002","note":"key={secret}&x"}}"#),
+    );
+    for format in ["text", "json"] {
+        let out = run(
+            &[
+                "sign",
+                "--spec",
+                spec("diamondpay").to_str().unwrap(),
+                "--secret-env",
+                KEY_VAR,
+                "--json",
+                params.to_str().unwrap(),
+                "--explain",
+                "--format",
+                format,
+            ],
+            Some(secret),
+            None,
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{format}: {stderr}");
+        assert!(!stdout.contains(secret), "{format}: the secret leaked: {stdout}");
+        assert!(!stderr.contains(secret), "{format}: the secret leaked: {stderr}");
+        assert!(stdout.contains("key=****&x"), "{format}: {stdout}");
+        if format == "text" {
+            // The first 8 hex digits of SHA-256("ThisIsYourSecretKey123").
+            let line = stdout.lines().find(|l| l.contains("fingerprint")).unwrap();
+            assert!(line.contains("22 characters"), "{line}");
+            assert!(line.contains("SHA-256 fingerprint "), "{line}");
+        }
+    }
 }

@@ -867,9 +867,15 @@ fn read_value(f: &Field) -> TokenStream {
 
 // ---- field rules ---------------------------------------------------------------------------
 
+/// Whether a field refuses the separator (echoed or free text, not opted out).
+fn refuses_separator(f: &Field, sep: Option<&str>) -> bool {
+    sep.is_some() && f.ty == FieldType::String && (f.echoed || f.free_text) && !f.allow_separators
+}
+
 /// Whether a field has any rule to check.
-fn has_rules(f: &Field) -> bool {
-    f.required
+fn has_rules(f: &Field, sep: Option<&str>) -> bool {
+    refuses_separator(f, sep)
+        || f.required
         || !f.required_when.is_empty()
         || f.max_length.is_some()
         || f.min_length.is_some()
@@ -881,7 +887,7 @@ fn has_rules(f: &Field) -> bool {
         || (f.min.is_some() && matches!(f.ty, FieldType::Integer | FieldType::Money))
         || (f.max.is_some() && matches!(f.ty, FieldType::Integer | FieldType::Money))
         || (matches!(f.ty, FieldType::Object | FieldType::Objects)
-            && f.fields.iter().any(has_rules))
+            && f.fields.iter().any(|x| has_rules(x, sep)))
 }
 
 fn push_error(name: &str, rule: TokenStream) -> TokenStream {
@@ -901,7 +907,7 @@ fn pattern_check(pattern: &str, text: TokenStream, rule: TokenStream) -> TokenSt
 }
 
 /// The checks of one present field `v: &T` (in the interpreter's order).
-fn field_rules(f: &Field) -> Vec<TokenStream> {
+fn field_rules(f: &Field, sep: Option<&str>) -> Vec<TokenStream> {
     let name = &f.name;
     let mut out = Vec::new();
     let rule = quote!(::paywire::validate::Rule);
@@ -933,6 +939,10 @@ fn field_rules(f: &Field) -> Vec<TokenStream> {
                 let vals = &f.one_of;
                 let e = push_error(name, quote!(#rule::OneOf(vec![#(#vals.to_owned()),*])));
                 out.push(quote!(if !matches!(v.as_str(), #(#vals)|*) { #e }));
+            }
+            if let Some(sep) = sep.filter(|_| refuses_separator(f, sep)) {
+                let e = push_error(name, quote!(#rule::Separator(#sep.to_owned())));
+                out.push(quote!(if v.contains(#sep) { #e }));
             }
         }
         FieldType::Integer => {
@@ -1012,15 +1022,15 @@ fn field_rules(f: &Field) -> Vec<TokenStream> {
                     out.push(min_items_check(min, e));
                 }
             }
-            if f.fields.iter().any(has_rules) {
+            if f.fields.iter().any(|x| has_rules(x, sep)) {
                 if many {
                     out.push(quote! {
                         for (i, item) in v.iter().enumerate() {
-                            item.check_into(errors, &format!("{prefix}{}[{i}].", #name));
+                            item.check_rules_into(errors, &format!("{prefix}{}[{i}].", #name));
                         }
                     });
                 } else {
-                    out.push(quote!(v.check_into(errors, &format!("{prefix}{}.", #name));));
+                    out.push(quote!(v.check_rules_into(errors, &format!("{prefix}{}.", #name));));
                 }
             }
         }
@@ -1038,6 +1048,40 @@ fn min_items_check(min: usize, e: TokenStream) -> TokenStream {
     }
 }
 
+/// `validate()`, `check_rules_into()` and `check_rules()` of a struct whose checked fields are `params`.
+fn validate_methods(params: &[&Field], check: &TokenStream) -> TokenStream {
+    let struct_args: Vec<TokenStream> = params
+        .iter()
+        .map(|f| {
+            let id = ident(&f.rust_name());
+            if f.required {
+                quote!(Some(&self.#id))
+            } else {
+                quote!(self.#id.as_ref())
+            }
+        })
+        .collect();
+    quote! {
+        /// Check every rule of the spec (a builder or a reader already did; call this after
+        /// editing fields).
+        pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+            let mut errors = Vec::new();
+            self.check_rules_into(&mut errors, "");
+            if errors.is_empty() {
+                Ok(())
+            } else {
+                Err(::paywire::ValidationErrors(errors))
+            }
+        }
+
+        fn check_rules_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+            Self::check_rules(errors, prefix, #(#struct_args),*);
+        }
+
+        #check
+    }
+}
+
 /// The text of another field's parameter, for a condition: `Option<&str>`-like tokens.
 fn condition_text(other: &Field, parent: &str) -> TokenStream {
     let p = param(other);
@@ -1050,9 +1094,13 @@ fn condition_text(other: &Field, parent: &str) -> TokenStream {
     }
 }
 
-/// The check function of an outgoing struct: `fn check(errors, prefix, f_a: Option<&A>, ...)`,
+/// The check function of an outgoing struct: `fn check_rules(errors, prefix, f_a: Option<&A>, ...)`,
 /// and the fields passed to it.
-fn check_fn<'a>(name: &Ident, fields: &'a [Field]) -> (TokenStream, Vec<&'a Field>) {
+fn check_fn<'a>(
+    name: &Ident,
+    fields: &'a [Field],
+    sep: Option<&str>,
+) -> (TokenStream, Vec<&'a Field>) {
     let parent = name.to_string();
     let referenced: BTreeSet<&str> = fields
         .iter()
@@ -1060,16 +1108,16 @@ fn check_fn<'a>(name: &Ident, fields: &'a [Field]) -> (TokenStream, Vec<&'a Fiel
         .collect();
     let params: Vec<&Field> = fields
         .iter()
-        .filter(|f| has_rules(f) || referenced.contains(f.name.as_str()))
+        .filter(|f| has_rules(f, sep) || referenced.contains(f.name.as_str()))
         .collect();
     let mut body = Vec::new();
     for f in &params {
-        if !has_rules(f) {
+        if !has_rules(f, sep) {
             continue;
         }
         let p = param(f);
         let wire = &f.name;
-        let rules = field_rules(f);
+        let rules = field_rules(f, sep);
         let rule = quote!(::paywire::validate::Rule);
         let absent = if f.required {
             push_error(wire, quote!(#rule::Required))
@@ -1122,7 +1170,7 @@ fn check_fn<'a>(name: &Ident, fields: &'a [Field]) -> (TokenStream, Vec<&'a Fiel
         .collect();
     let unused: Vec<Ident> = params
         .iter()
-        .filter(|f| !has_rules(f))
+        .filter(|f| !has_rules(f, sep))
         .map(|f| param(f))
         .collect();
     let silence = if body.is_empty() {
@@ -1140,7 +1188,7 @@ fn check_fn<'a>(name: &Ident, fields: &'a [Field]) -> (TokenStream, Vec<&'a Fiel
                 clippy::collapsible_match,
                 clippy::single_match
             )]
-            fn check(errors: &mut Vec<::paywire::ValidationError>, prefix: &str, #(#args),*) {
+            fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str, #(#args),*) {
                 #silence
                 #(let _ = #unused;)*
                 #(#body)*
@@ -1232,6 +1280,10 @@ impl Gen<'_> {
                 quote!(::paywire::sign::matches_ignore_case(expected, received))
             }
         });
+        let joins = arms(&|_, r| {
+            let j = &r.join;
+            quote!(#j)
+        });
         let adds = arms(&|_, r| {
             let pairs = r.adds.iter().map(|(k, v)| quote!((#k, #v)));
             quote!(&[#(#pairs),*])
@@ -1310,6 +1362,11 @@ impl Gen<'_> {
                     match self { #(#labels)* }
                 }
 
+                /// What stands between the signed pairs.
+                pub fn join(self) -> &'static str {
+                    match self { #(#joins)* }
+                }
+
                 /// The fields this profile adds to an outgoing message before signing.
                 pub fn adds(self) -> &'static [(&'static str, &'static str)] {
                     match self { #(#adds)* }
@@ -1341,14 +1398,27 @@ impl Gen<'_> {
                 }
 
                 /// Verify the signature a received object carries, over every field as received,
-                /// in constant time.
+                /// in constant time. A signed value containing the join separator is refused
+                /// (its boundaries are ambiguous: a shifted body could carry the same signature).
                 pub fn verify_received(
                     self,
                     obj: &::paywire::received::Object,
                     secret: &::paywire::Secret,
                 ) -> Result<(), ::paywire::VerifyError> {
+                    self.verify_received_allowing(obj, secret, &[])
+                }
+
+                /// As [`Profile::verify_received`], accepting the join separator in the values
+                /// of the `allowed` fields (those the spec marks `allow_separators`: URLs).
+                pub fn verify_received_allowing(
+                    self,
+                    obj: &::paywire::received::Object,
+                    secret: &::paywire::Secret,
+                    allowed: &[&str],
+                ) -> Result<(), ::paywire::VerifyError> {
                     let received = ::paywire::sign::received_signature(obj, self.signature_field())?;
                     let fields = self.signed_fields(obj);
+                    ::paywire::sign::refuse_separators(&fields, self.join(), allowed)?;
                     let expected = self.signature_over(&fields, secret);
                     if self.matches(expected.as_str(), &received) {
                         Ok(())
@@ -1436,6 +1506,11 @@ impl Gen<'_> {
                 pub fn meaning(#code_param: &str) -> Option<::paywire::ErrorMeaning> {
                     #meaning_body
                 }
+
+                /// Whether the spec lists a code (a refusal with any other code is indeterminate).
+                pub fn documented(code: &str) -> bool {
+                    !matches!(Self::from_code(code), ErrorCode::Other(_))
+                }
             }
 
             impl ::std::fmt::Display for ErrorCode {
@@ -1508,6 +1583,7 @@ impl Gen<'_> {
         name: &Ident,
         doc: &[String],
         fields: &[Field],
+        sep: Option<&str>,
         out: &mut Vec<TokenStream>,
     ) {
         let builder = format_ident!("{}Builder", name);
@@ -1522,7 +1598,7 @@ impl Gen<'_> {
             let nested = nested_name(&parent, f);
             if matches!(f.ty, FieldType::Object | FieldType::Objects) {
                 let ndoc = doc_lines(&format!("The `{}` object of [`{}`].", f.name, name));
-                self.outgoing_struct(&nested, &ndoc, &f.fields, out);
+                self.outgoing_struct(&nested, &ndoc, &f.fields, sep, out);
             }
             let ty = rust_type(f, &nested);
             let docs = field_doc(f);
@@ -1555,23 +1631,13 @@ impl Gen<'_> {
                 }
             });
         }
-        let (check, params) = check_fn(name, fields);
+        let (check, params) = check_fn(name, fields, sep);
+        let validation = validate_methods(&params, &check);
         let builder_args: Vec<TokenStream> = params
             .iter()
             .map(|f| {
                 let id = ident(&f.rust_name());
                 quote!(self.#id.as_ref())
-            })
-            .collect();
-        let struct_args: Vec<TokenStream> = params
-            .iter()
-            .map(|f| {
-                let id = ident(&f.rust_name());
-                if f.required {
-                    quote!(Some(&self.#id))
-                } else {
-                    quote!(self.#id.as_ref())
-                }
             })
             .collect();
         let required: Vec<Ident> = fields
@@ -1629,7 +1695,7 @@ impl Gen<'_> {
                 /// names each broken field and rule.
                 pub fn build(self) -> Result<#name, ::paywire::ValidationErrors> {
                     let mut errors = Vec::new();
-                    #name::check(&mut errors, "", #(#builder_args),*);
+                    #name::check_rules(&mut errors, "", #(#builder_args),*);
                     if !errors.is_empty() {
                         return Err(::paywire::ValidationErrors(errors));
                     }
@@ -1644,23 +1710,7 @@ impl Gen<'_> {
                     #builder::default()
                 }
 
-                /// Check every rule of the spec (a builder already did; call this after editing
-                /// fields).
-                pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
-                    let mut errors = Vec::new();
-                    self.check_into(&mut errors, "");
-                    if errors.is_empty() {
-                        Ok(())
-                    } else {
-                        Err(::paywire::ValidationErrors(errors))
-                    }
-                }
-
-                fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-                    Self::check(errors, prefix, #(#struct_args),*);
-                }
-
-                #check
+                #validation
 
                 /// The fields as they go on the wire, in spec order (before signing).
                 pub fn to_wire(&self) -> ::paywire::WireFields {
@@ -1734,6 +1784,8 @@ impl Gen<'_> {
                 reads.push(quote! { #id: #read, });
             }
         }
+        let (check, params) = check_fn(name, fields, None);
+        let validation = validate_methods(&params, &check);
         out.push(quote! {
             #(#[doc = #doc])*
             #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
@@ -1752,6 +1804,10 @@ impl Gen<'_> {
                         extra: ::paywire::read::extra(obj, &[#(#known),*]),
                     })
                 }
+            }
+
+            impl #name {
+                #validation
             }
         });
     }
@@ -1960,7 +2016,14 @@ impl Gen<'_> {
             doc.push(" Not signed.".to_owned());
         }
         let mut out = Vec::new();
-        self.outgoing_struct(&req, &doc, &op.request, &mut out);
+        let sep = if op.signed {
+            spec.profile_for(op.profile.as_deref())
+                .map(|r| r.join.as_str())
+                .filter(|j| !j.is_empty())
+        } else {
+            None
+        };
+        self.outgoing_struct(&req, &doc, &op.request, sep, &mut out);
         let rows_payload = op.rows.as_ref().is_some_and(|r| r.path.is_none());
         if rows_payload {
             let row = format_ident!("{}Row", base);
@@ -2086,6 +2149,33 @@ impl Gen<'_> {
             None => quote!(None),
         };
         let maps_status = op.status.is_some();
+        // The answer's field that echoes the order id: another value is another order's answer.
+        let echo_field = op
+            .echo
+            .as_deref()
+            .filter(|_| !rows_payload)
+            .and_then(|e| op.response.iter().find(|f| f.name == e));
+        let answer_mismatch = match echo_field {
+            Some(f) => {
+                let id = ident(&f.rust_name());
+                let field = &f.name;
+                let text = text_expr(f, &nested_name(&resp.to_string(), f));
+                let answered = if f.required {
+                    quote!({ let v = &payload.#id; #text.to_owned() })
+                } else {
+                    quote!(payload.#id.as_ref().map(|v| #text.to_owned())?)
+                };
+                quote! {
+                    let sent = ::paywire::Request::order_id(self)?;
+                    let answered = #answered;
+                    (answered != sent).then(|| (#field.to_owned(), sent, answered))
+                }
+            }
+            None => quote! {
+                let _ = payload;
+                None
+            },
+        };
         out.push(quote! {
             impl #req {
                 /// The operation's name in the spec.
@@ -2115,6 +2205,14 @@ impl Gen<'_> {
 
                 fn meaning(code: &str) -> Option<::paywire::ErrorMeaning> {
                     ErrorCode::meaning(code)
+                }
+
+                fn documented(code: &str) -> bool {
+                    ErrorCode::documented(code)
+                }
+
+                fn answer_mismatch(&self, payload: &#resp) -> Option<(String, String, String)> {
+                    #answer_mismatch
                 }
 
                 fn order_id(&self) -> Option<String> {
@@ -2173,20 +2271,43 @@ impl Gen<'_> {
                         },
                     };
                     let sf = &recipe.signature_field;
-                    let when = if sig.required_on_error {
-                        quote!(true)
-                    } else {
-                        quote!(success || signed.text(#sf).is_some_and(|s| !s.is_empty()))
+                    let container = match sig.scope {
+                        SignatureScope::Body => env.payload.as_deref().map(payload_key),
+                        SignatureScope::Payload => None,
                     };
-                    quote! {
-                        #signed
-                        if #when {
-                            Profile::#v.verify_received(signed, secret)?;
+                    let allowed = allowed_names(&op.response, container);
+                    let verify = quote! {
+                        Profile::#v.verify_received_allowing(signed, secret, &[#(#allowed),*])?;
+                    };
+                    if sig.required_on_error {
+                        quote! {
+                            #signed
+                            #verify
+                            let unsigned = false;
+                        }
+                    } else {
+                        quote! {
+                            #signed
+                            let unsigned = !(success || signed.text(#sf).is_some_and(|s| !s.is_empty()));
+                            if !unsigned {
+                                #verify
+                            }
                         }
                     }
                 }
-                None => quote!(),
+                None => quote!(let unsigned = false;),
             },
+            None => quote!(let unsigned = false;),
+        };
+        // A signed answer's payload (or each signed row) keeps the spec's field rules.
+        let check = match &op.rows {
+            Some(r) if r.path.is_none() => quote! {
+                for row in &payload.rows {
+                    row.validate()?;
+                }
+            },
+            Some(_) => quote!(),
+            None if env.signature.is_some() => quote!(payload.validate()?;),
             None => quote!(),
         };
         let message = match &env.message {
@@ -2204,11 +2325,12 @@ impl Gen<'_> {
                         }
                         None => quote!(Some(payload.clone())),
                     };
+                    let allowed = allowed_names(&op.response, None);
                     quote! {
                         if let Some(list) = #list {
                             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                                 Profile::#v
-                                    .verify_received(row, secret)
+                                    .verify_received_allowing(row, secret, &[#(#allowed),*])
                                     .map_err(|source| ::paywire::ResponseError::Row { index, source })?;
                             }
                         }
@@ -2249,11 +2371,14 @@ impl Gen<'_> {
                     code: ErrorCode::from_code(&code),
                     raw_code: code,
                     message: #message,
+                    unsigned,
                 });
             }
             #rows
             let status = #status;
-            Ok(::paywire::Response::Accepted { payload: #typed, status })
+            let payload = #typed;
+            #check
+            Ok(::paywire::Response::Accepted { payload, status })
         }
     }
 
@@ -2281,6 +2406,7 @@ impl Gen<'_> {
             quote!(let _ = content_type;)
         };
         let declared = profile_variant(n.profile.as_deref().unwrap_or(self.default_profile()));
+        let allowed = allowed_names(&n.fields, None);
         let order_id = match &n.order_id {
             Some(k) => quote!(obj.text(#k)),
             None => quote!(None),
@@ -2298,12 +2424,42 @@ impl Gen<'_> {
 
                 /// Verify a raw body (every received field but the signature, unknown ones
                 /// included) and read it. A body that fails verification is an error; its
-                /// payload is not returned.
+                /// payload is not returned. A signed value holding the join separator is
+                /// refused (a shifted body could carry the same signature) unless the spec marks
+                /// its field `allow_separators`; so are fields that break the spec's rules.
                 pub fn verify(body: &[u8], content_type: Option<&str>, secret: &::paywire::Secret) -> Result<::paywire::Verified<#name>, ::paywire::NotificationError> {
+                    Self::verify_with(body, content_type, secret, &::paywire::VerifyOptions::default())
+                }
+
+                /// As [`Self::verify`], also accepting the join separator in the values of
+                /// `also_allowed`: your decision that those fields cannot carry a shifted pair
+                /// (text only the gateway writes, never one your customers choose).
+                pub fn verify_allowing(body: &[u8], content_type: Option<&str>, secret: &::paywire::Secret, also_allowed: &[&str]) -> Result<::paywire::Verified<#name>, ::paywire::NotificationError> {
+                    let options = ::paywire::VerifyOptions { also_allowed, ..Default::default() };
+                    Self::verify_with(body, content_type, secret, &options)
+                }
+
+                /// As [`Self::verify`], with options: fields also allowed to hold the join
+                /// separator, and the largest body accepted (1 MiB by default; refused before
+                /// any parsing).
+                pub fn verify_with(body: &[u8], content_type: Option<&str>, secret: &::paywire::Secret, options: &::paywire::VerifyOptions<'_>) -> Result<::paywire::Verified<#name>, ::paywire::NotificationError> {
                     #ct_silence
+                    ::paywire::received::check_size(body, options.max_body)?;
                     let obj = #parse;
-                    Profile::for_received(&obj, Profile::#declared).verify_received(&obj, secret)?;
+                    let also_allowed = options.also_allowed;
+                    let spec_allowed: &[&str] = &[#(#allowed),*];
+                    let merged: Vec<&str>;
+                    let allowed = if also_allowed.is_empty() {
+                        spec_allowed
+                    } else {
+                        merged = spec_allowed.iter().chain(also_allowed).copied().collect();
+                        &merged
+                    };
+                    Profile::for_received(&obj, Profile::#declared)
+                        .verify_received_allowing(&obj, secret, allowed)?;
+                    // Verified: the fields must also keep the spec's rules.
                     let notification = <#name as ::paywire::read::FromObject>::from_object(&obj)?;
+                    notification.validate()?;
                     let order_id = #order_id;
                     let status = #status;
                     Ok(::paywire::Verified {
@@ -2491,6 +2647,27 @@ impl Gen<'_> {
             }
         }
     }
+}
+
+/// The names whose signed values may hold the join separator (`allow_separators`), and the
+/// payload's key when any does (its JSON text carries their values).
+fn allowed_names(fields: &[Field], container: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = fields
+        .iter()
+        .filter(|f| f.allow_separators)
+        .map(|f| f.name.clone())
+        .collect();
+    if let Some(c) = container
+        && !out.is_empty()
+    {
+        out.push(c.to_owned());
+    }
+    out
+}
+
+/// The top-level key of a payload path (`data` of `data.result`).
+fn payload_key(path: &str) -> &str {
+    path.split('.').next().unwrap_or(path)
 }
 
 /// A constant field (a profile's `adds`) written into the body.

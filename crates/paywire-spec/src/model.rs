@@ -387,6 +387,10 @@ pub struct Operation {
     /// Whether the request is signed at all.
     #[serde(default = "yes")]
     pub signed: bool,
+    /// The response payload field that echoes the request's `order_id`: an answer whose echo
+    /// differs from the order id sent is not this request's answer (indeterminate).
+    #[serde(default)]
+    pub echo: Option<String>,
     /// Headers, name -> template over credentials (`{authorization}`).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
@@ -631,6 +635,19 @@ pub struct Field {
     /// when the names differ (`order_amount` from `amount`).
     #[serde(default)]
     pub from: Option<String>,
+    /// (Requests) the gateway sends this value back as it was sent (in a notification or an
+    /// answer): its signed value may not contain the profile's join separator, which would let
+    /// a shifted body carry the same signature. Refused before sending.
+    #[serde(default)]
+    pub echoed: bool,
+    /// (Requests) free text from the merchant's customer (remarks, descriptions): treated like
+    /// `echoed`.
+    #[serde(default)]
+    pub free_text: bool,
+    /// The value may contain the join separator (URLs with a query string): not refused before
+    /// sending when `echoed` or `free_text`, and accepted in a received signed message.
+    #[serde(default)]
+    pub allow_separators: bool,
 }
 
 /// A condition on another field of the same object.

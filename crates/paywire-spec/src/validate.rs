@@ -508,6 +508,22 @@ impl Checker<'_> {
                     Some("give each operation its own name".to_owned()),
                 );
             }
+            if let Some(e) = &op.echo {
+                if !op.response.iter().any(|f| &f.name == e) {
+                    self.push(
+                        p.key("echo"),
+                        format!("echo field `{}` is not a response field of `{}`", shorten(e), op.name),
+                        Some("name the response field that carries the order id the answer is about".to_owned()),
+                    );
+                }
+                if op.order_id.is_none() {
+                    self.push(
+                        p.key("echo"),
+                        "`echo` needs `order_id`: the request field it must equal",
+                        Some("add `order_id = \"<the request's order id field>\"`".to_owned()),
+                    );
+                }
+            }
             if !op.path.starts_with('/') {
                 self.push(
                     p.key("path"),

@@ -20,9 +20,16 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Connect timeout (a connect failure is `NotSent`: nothing left).
     pub connect_timeout: Duration,
-    /// A reqwest client of your own (proxies, TLS roots, pools); its timeouts are yours then.
+    /// A reqwest client of your own (proxies, TLS roots, pools); its timeouts are yours then,
+    /// and it must not follow redirects (`reqwest::redirect::Policy::none()`): a redirect
+    /// would re-send the signed body elsewhere.
     pub http: Option<reqwest::Client>,
+    /// The largest answer read, in bytes (default 1 MiB); a larger one is indeterminate.
+    pub max_response_bytes: usize,
 }
+
+/// The default largest answer the client reads: 1 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
 
 impl ClientConfig {
     /// A configuration with 30 s request and 10 s connect timeouts.
@@ -33,7 +40,14 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             http: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
+    }
+
+    /// Set the largest answer read, in bytes.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
     }
 
     /// Set the whole-request timeout.
@@ -72,6 +86,7 @@ pub struct Client {
     base: String,
     credentials: Credentials,
     http: reqwest::Client,
+    max_response_bytes: usize,
 }
 
 /// How [`Client::reconcile`] polls.
@@ -131,12 +146,16 @@ impl Client {
             None => reqwest::Client::builder()
                 .timeout(config.timeout)
                 .connect_timeout(config.connect_timeout)
+                // A 307/308 would re-send the signed POST body to another host, and a
+                // 301/302/303 would turn it into a GET: a redirect is an answer, never followed.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()?,
         };
         Ok(Self {
             base,
             credentials: config.credentials,
             http,
+            max_response_bytes: config.max_response_bytes,
         })
     }
 
@@ -170,14 +189,17 @@ impl Client {
             order_id: request.order_id(),
             ..Evidence::default()
         };
-        self.execute(
-            request.prepare_request(&self.credentials, profile),
-            evidence,
-            |body| R::read_body(body, secret),
-            R::error_code,
-            R::meaning,
-        )
-        .await
+        let outcome = self
+            .execute(
+                request.prepare_request(&self.credentials, profile),
+                evidence,
+                |body| R::read_body(body, secret),
+                R::error_code,
+                R::meaning,
+                R::documented,
+            )
+            .await;
+        bind_to_request(outcome, |payload| request.answer_mismatch(payload))
     }
 
     /// Send an operation of any gateway from key/value fields (the CLI's `send`); the payload is
@@ -201,18 +223,34 @@ impl Client {
                 .and_then(|v| v.text()),
             ..Evidence::default()
         };
-        self.execute(
-            gateway.prepare(operation, fields, &self.credentials, profile),
-            evidence,
-            |body| {
-                gateway
-                    .read_response(operation, body, secret)
-                    .map(crate::outcome::dynamic_response)
-            },
-            str::to_owned,
-            |code| gateway.meaning(code),
-        )
-        .await
+        let sent = evidence.order_id.clone();
+        let echo = gateway
+            .operation(operation)
+            .ok()
+            .and_then(|op| op.echo.clone());
+        let outcome = self
+            .execute(
+                gateway.prepare(operation, fields, &self.credentials, profile),
+                evidence,
+                |body| {
+                    gateway
+                        .read_response(operation, body, secret)
+                        .map(crate::outcome::dynamic_response)
+                },
+                str::to_owned,
+                |code| gateway.meaning(code),
+                |code| gateway.spec().errors.iter().any(|e| e.code == code),
+            )
+            .await;
+        bind_to_request(outcome, |payload: &serde_json::Value| {
+            let (field, sent) = (echo.as_ref()?, sent.as_ref()?);
+            let answered = match payload.get(field)? {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => return None,
+                other => other.to_string(),
+            };
+            (answered != *sent).then(|| (field.clone(), sent.clone(), answered))
+        })
     }
 
     /// Exchange a prepared request and classify the answer with `read`: the one path every
@@ -224,6 +262,7 @@ impl Client {
         read: impl FnOnce(&[u8]) -> Result<Response<T, E>, ResponseError>,
         code_of: impl FnOnce(&str) -> E,
         meaning_of: impl Fn(&str) -> Option<ErrorMeaning>,
+        known: impl Fn(&str) -> bool,
     ) -> Outcome<T, E> {
         let prepared = match prepared {
             Ok(p) => p,
@@ -237,7 +276,7 @@ impl Client {
         let started = Instant::now();
         let exchange = self.exchange(&prepared).await;
         evidence.elapsed = started.elapsed();
-        classify(exchange, evidence, read, code_of, meaning_of)
+        classify(exchange, evidence, read, code_of, meaning_of, known)
     }
 
     /// Send a prepared request and collect what came back, classifying transport failures.
@@ -256,18 +295,49 @@ impl Client {
         if let Some(body) = &prepared.body {
             req = req.body(body.clone());
         }
-        let response = match req.send().await {
+        let mut response = match req.send().await {
             Ok(r) => r,
             Err(e) => return transport_failure(&e),
         };
         let status = response.status().as_u16();
-        match response.bytes().await {
-            Ok(body) => Exchange::Answered {
-                status,
-                body: body.to_vec(),
-            },
-            Err(e) if e.is_timeout() => Exchange::Lost(IndeterminateReason::Timeout),
-            Err(e) => Exchange::Lost(IndeterminateReason::ConnectionLost(error_chain(&e))),
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let limit = self.max_response_bytes;
+        let too_large = Exchange::Lost(IndeterminateReason::TooLarge { limit });
+        if response
+            .content_length()
+            .is_some_and(|n| n > limit as u64)
+        {
+            return too_large;
+        }
+        // Read chunk by chunk, so that an endless or huge answer stops at the limit.
+        let mut body = Vec::with_capacity(
+            response
+                .content_length()
+                .map_or(4096, |n| n as usize)
+                .min(limit),
+        );
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > limit {
+                        return too_large;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => return Exchange::Lost(IndeterminateReason::Timeout),
+                Err(e) => {
+                    return Exchange::Lost(IndeterminateReason::ConnectionLost(error_chain(&e)));
+                }
+            }
+        }
+        Exchange::Answered {
+            status,
+            body,
+            location,
         }
     }
 
@@ -312,6 +382,36 @@ impl Client {
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(policy.max_delay);
         }
+    }
+}
+
+/// An accepted answer that names another order than the one sent is not this request's
+/// answer: indeterminate.
+fn bind_to_request<T, E>(
+    outcome: Outcome<T, E>,
+    mismatch: impl FnOnce(&T) -> Option<(String, String, String)>,
+) -> Outcome<T, E> {
+    match outcome {
+        Outcome::Accepted {
+            payload,
+            status,
+            evidence,
+        } => match mismatch(&payload) {
+            Some((field, sent, answered)) => Outcome::Indeterminate {
+                reason: IndeterminateReason::AnswerMismatch {
+                    field,
+                    sent,
+                    answered,
+                },
+                evidence,
+            },
+            None => Outcome::Accepted {
+                payload,
+                status,
+                evidence,
+            },
+        },
+        other => other,
     }
 }
 

@@ -173,6 +173,9 @@ pub enum ResponseError {
     /// The payload does not fit the spec's response fields.
     #[error("response payload: {0}")]
     Payload(#[from] crate::read::ReadError),
+    /// The signed payload breaks the spec's field rules.
+    #[error("response fields: {0}")]
+    Invalid(#[from] ValidationErrors),
     /// A signed row does not verify.
     #[error("row {index}: {source}")]
     Row {
@@ -198,6 +201,28 @@ pub enum NotificationError {
     /// The body verified but does not fit the spec's fields.
     #[error("notification payload: {0}")]
     Payload(#[from] crate::read::ReadError),
+    /// The body verified but breaks the spec's field rules (a pattern, an enum, a bound).
+    #[error("notification fields: {0}")]
+    Invalid(#[from] ValidationErrors),
+}
+
+/// How a received notification is checked, beyond the spec.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyOptions<'a> {
+    /// Fields whose signed values may hold the join separator, besides those the spec marks
+    /// `allow_separators`: your decision that they cannot carry a shifted pair.
+    pub also_allowed: &'a [&'a str],
+    /// The largest body accepted, in bytes (default 1 MiB).
+    pub max_body: usize,
+}
+
+impl Default for VerifyOptions<'_> {
+    fn default() -> Self {
+        Self {
+            also_allowed: &[],
+            max_body: crate::received::DEFAULT_BODY_LIMIT,
+        }
+    }
 }
 
 /// A notification whose signature verified.
@@ -248,6 +273,9 @@ pub enum Response<T, E> {
         raw_code: String,
         /// The message, verbatim.
         message: Option<String>,
+        /// The operation's success answers are signed and this rejection was not (anyone on
+        /// the path could have written it).
+        unsigned: bool,
     },
 }
 
@@ -263,10 +291,12 @@ impl<T, E> Response<T, E> {
                 code,
                 raw_code,
                 message,
+                unsigned,
             } => Response::Rejected {
                 code,
                 raw_code,
                 message,
+                unsigned,
             },
         }
     }

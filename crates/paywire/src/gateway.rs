@@ -49,6 +49,8 @@ impl Accepted {
 /// A refused call: the gateway's code and message, verbatim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
+    /// The envelope's success answers are signed, and this rejection was not.
+    pub unsigned: bool,
     /// The error code as the gateway wrote it.
     pub code: String,
     /// The message as the gateway wrote it.
@@ -64,6 +66,23 @@ pub struct Prepared {
     pub fields: WireFields,
     /// The canonical string, when signed.
     pub canonical: Option<CanonicalString>,
+}
+
+/// The fields of a received message whose signed values may contain the join separator (marked
+/// `allow_separators`); with `container`, also the payload's key when any field is, since the
+/// payload's JSON text carries their values.
+pub fn separators_allowed<'a>(fields: &'a [paywire_spec::Field], container: Option<&'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.allow_separators)
+        .map(|f| f.name.as_str())
+        .collect();
+    if let Some(c) = container
+        && !out.is_empty()
+    {
+        out.push(c);
+    }
+    out
 }
 
 /// The runtime's method for a spec's.
@@ -104,6 +123,7 @@ pub fn error_meaning(m: paywire_spec::ErrorMeaning) -> ErrorMeaning {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gateway {
     spec: Spec,
+    body_limit: usize,
 }
 
 fn known<'a>(names: impl Iterator<Item = &'a str>) -> String {
@@ -113,7 +133,16 @@ fn known<'a>(names: impl Iterator<Item = &'a str>) -> String {
 impl Gateway {
     /// A gateway from an already validated spec.
     pub fn new(spec: Spec) -> Self {
-        Self { spec }
+        Self {
+            spec,
+            body_limit: crate::received::DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// Accept received bodies (notifications, answers) up to `limit` bytes (default 1 MiB).
+    pub fn with_body_limit(mut self, limit: usize) -> Self {
+        self.body_limit = limit;
+        self
     }
 
     /// Parse and validate a spec's source.
@@ -183,7 +212,7 @@ impl Gateway {
     /// Check fields against an operation's request rules.
     pub fn validate(&self, operation: &str, fields: &WireFields) -> Result<(), GatewayError> {
         let op = self.operation(operation)?;
-        validate::check(&op.request, fields)?;
+        validate::check_with(&op.request, fields, self.echo_separator(op))?;
         Ok(())
     }
 
@@ -209,7 +238,7 @@ impl Gateway {
         profile: Option<&str>,
     ) -> Result<Prepared, GatewayError> {
         let op = self.operation(operation)?;
-        validate::check(&op.request, &fields)?;
+        validate::check_with(&op.request, &fields, self.echo_separator(op))?;
         let mut fields = fields;
         let (canonical, signature) = if op.signed {
             let name = profile.or(op.profile.as_deref());
@@ -265,6 +294,7 @@ impl Gateway {
         secret: &Secret,
     ) -> Result<Reply, ResponseError> {
         let op = self.operation(operation)?;
+        crate::received::check_size(body, self.body_limit)?;
         let obj = Object::from_json(body)?;
         let Some(env) = self.spec.envelope_for(op) else {
             // No envelope: the whole body is the payload.
@@ -283,6 +313,7 @@ impl Gateway {
             Some(p) => obj.path(p).unwrap_or_else(Raw::null),
             None => Raw::from_body(body),
         };
+        let mut unsigned = false;
         if let Some(sig) = &env.signature {
             let signed_obj = match sig.scope {
                 SignatureScope::Body => obj.clone(),
@@ -293,12 +324,20 @@ impl Gateway {
                 .text(&recipe.signature_field)
                 .is_some_and(|s| !s.is_empty());
             if success || carries || sig.required_on_error {
-                signing::verify(
+                let container = match sig.scope {
+                    // The payload's top-level key (`data` of `data.result`).
+                    SignatureScope::Body => env.payload.as_deref().and_then(|p| p.split('.').next()),
+                    SignatureScope::Payload => None,
+                };
+                signing::verify_strict(
                     recipe,
                     &self.profile_label(Some(&sig.profile)),
                     &signed_obj.sign_fields(),
                     secret,
+                    &separators_allowed(&op.response, container),
                 )?;
+            } else {
+                unsigned = true;
             }
         }
         if !success {
@@ -307,7 +346,11 @@ impl Gateway {
                 .as_deref()
                 .and_then(|m| obj.path(m))
                 .and_then(|r| r.sign_text());
-            return Ok(Reply::Rejected(Rejection { code, message }));
+            return Ok(Reply::Rejected(Rejection {
+                code,
+                message,
+                unsigned,
+            }));
         }
         if let Some(rows) = &op.rows {
             let recipe = self.profile(Some(&rows.profile))?;
@@ -320,14 +363,23 @@ impl Gateway {
                     serde_json::from_str(&list).unwrap_or_default();
                 for (index, item) in items.into_iter().enumerate() {
                     let row = Object::from_raw(&Raw::Json(item))?;
-                    signing::verify(
+                    signing::verify_strict(
                         recipe,
                         &self.profile_label(Some(&rows.profile)),
                         &row.sign_fields(),
                         secret,
+                        &separators_allowed(&op.response, None),
                     )
                     .map_err(|source| ResponseError::Row { index, source })?;
+                    if rows.path.is_none() {
+                        validate::check(&op.response, &row)?;
+                    }
                 }
+            }
+        } else if env.signature.is_some() {
+            // A signed answer's payload keeps the spec's field rules.
+            if let Ok(p) = Object::from_raw(&payload) {
+                validate::check(&op.response, &p)?;
             }
         }
         // A list payload (query rows): the status is the first row's.
@@ -378,6 +430,7 @@ impl Gateway {
         secret: &Secret,
     ) -> Result<VerifiedNotification, NotificationError> {
         let n = self.notification(name)?;
+        crate::received::check_size(body, self.body_limit)?;
         let obj = match n.content {
             NotificationContent::Json => Object::from_json(body)?,
             NotificationContent::Form => Object::from_form(body)?,
@@ -386,12 +439,15 @@ impl Gateway {
         // A body carrying a profile's marker (sign_type=HMAC-SHA256) is verified with that profile.
         let profile = self.received_profile(n.profile.as_deref(), &obj);
         let recipe = self.profile(profile)?;
-        signing::verify(
+        signing::verify_strict(
             recipe,
             &self.profile_label(profile),
             &obj.sign_fields(),
             secret,
+            &separators_allowed(&n.fields, None),
         )?;
+        // Verified: now the fields must keep the spec's rules (types, patterns, enums, required).
+        validate::check(&n.fields, &obj)?;
         Ok(VerifiedNotification {
             name: n.name.clone(),
             order_id: n.order_id.as_deref().and_then(|k| obj.text(k)),
@@ -429,6 +485,18 @@ impl Gateway {
         self.sign_wire(profile, WireFields::from_object(&obj), secret)
             .map(|w| w.to_json())
             .map_err(|e| ReceiveError::NotJsonObject(e.to_string()))
+    }
+
+    /// The separator echoed and free-text fields of an operation may not contain: the join of
+    /// the operation's profile (none for an unsigned operation).
+    pub fn echo_separator<'a>(&'a self, op: &Operation) -> Option<&'a str> {
+        if !op.signed {
+            return None;
+        }
+        self.profile(op.profile.as_deref())
+            .ok()
+            .map(|r| r.join.as_str())
+            .filter(|j| !j.is_empty())
     }
 
     /// What the spec says an error code means.

@@ -64,10 +64,12 @@ pub mod validate;
 pub mod wire;
 
 #[cfg(feature = "client")]
-pub use client::{Client, ClientConfig, ClientError, ReconcilePolicy, Reconciliation};
+pub use client::{
+    Client, ClientConfig, ClientError, DEFAULT_MAX_RESPONSE_BYTES, ReconcilePolicy, Reconciliation,
+};
 pub use exchange::{
     Credentials, GatewayError, NotificationError, PreparedRequest, Response, ResponseError,
-    StoredRequestError, Verified, VerifiedNotification,
+    StoredRequestError, Verified, VerifiedNotification, VerifyOptions,
 };
 #[cfg(feature = "dynamic")]
 pub use gateway::{Accepted, Gateway, Prepared, Rejection, Reply};

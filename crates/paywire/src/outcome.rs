@@ -24,6 +24,10 @@ pub struct Evidence {
     pub body: Option<String>,
     /// Time from sending to the outcome.
     pub elapsed: Duration,
+    /// The `Location` of a redirect answer (never followed).
+    pub location: Option<String>,
+    /// What else a reader of this evidence should know (an unsigned rejection...).
+    pub notes: Vec<String>,
 }
 
 impl fmt::Debug for Evidence {
@@ -33,6 +37,8 @@ impl fmt::Debug for Evidence {
             .field("order_id", &self.order_id)
             .field("http_status", &self.http_status)
             .field("body", &self.body)
+            .field("location", &self.location)
+            .field("notes", &self.notes)
             .finish_non_exhaustive()
     }
 }
@@ -88,6 +94,36 @@ pub enum IndeterminateReason {
     BadSignature(String),
     /// Any other HTTP status with no readable envelope.
     UnexpectedStatus(u16),
+    /// The gateway answered with a redirect, which is never followed: the signed body would go
+    /// to another host, or turn into a GET.
+    Redirect {
+        /// The HTTP status (301, 302, 303, 307, 308...).
+        status: u16,
+        /// Where it pointed.
+        location: Option<String>,
+    },
+    /// The answer was larger than the client accepts.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The gateway refused with a code its spec does not list: nobody documented that it
+    /// means "not created".
+    UnknownCode {
+        /// The code as the gateway wrote it.
+        code: String,
+        /// Its message, verbatim.
+        message: Option<String>,
+    },
+    /// The answer names another order than the one sent (it is not this request's answer).
+    AnswerMismatch {
+        /// The echo field.
+        field: String,
+        /// The order id sent.
+        sent: String,
+        /// What the answer carries.
+        answered: String,
+    },
 }
 
 impl fmt::Display for IndeterminateReason {
@@ -100,6 +136,27 @@ impl fmt::Display for IndeterminateReason {
             Self::Unreadable(e) => write!(f, "unreadable response: {e}"),
             Self::BadSignature(e) => write!(f, "response signature did not verify: {e}"),
             Self::UnexpectedStatus(s) => write!(f, "unexpected HTTP {s} without an envelope"),
+            Self::Redirect { status, location } => write!(
+                f,
+                "gateway answered a redirect (HTTP {status} to {}), which is never followed",
+                location.as_deref().unwrap_or("nowhere")
+            ),
+            Self::TooLarge { limit } => {
+                write!(f, "the answer is larger than {limit} bytes (the client's limit)")
+            }
+            Self::UnknownCode { code, message } => write!(
+                f,
+                "unknown code {code} ({}): the spec does not list it, so it does not prove that nothing was created; reconcile before retrying",
+                message.as_deref().unwrap_or("no message")
+            ),
+            Self::AnswerMismatch {
+                field,
+                sent,
+                answered,
+            } => write!(
+                f,
+                "the answer's `{field}` is `{answered}`, not the `{sent}` sent: it is not this request's answer"
+            ),
         }
     }
 }
@@ -202,6 +259,8 @@ pub enum Exchange {
         status: u16,
         /// Body bytes.
         body: Vec<u8>,
+        /// The `Location` header, when the answer is a redirect.
+        location: Option<String>,
     },
 }
 
@@ -213,6 +272,9 @@ pub enum Exchange {
 /// - a readable envelope that says yes → `Accepted`, no → `Rejected`, whatever the HTTP status
 ///   (goldenpay answers 400 with its error envelope);
 /// - HTTP 429 without a readable envelope → `Rejected` with code `429` (rate limited: not processed);
+/// - a redirect (3xx) → `Indeterminate`, never followed, its `Location` kept as evidence;
+/// - a refusal with a code the spec does not list (`known` says which it lists) →
+///   `Indeterminate`: only documented codes prove nothing was created;
 /// - 5xx, empty or unreadable bodies, bad signatures → `Indeterminate`.
 pub fn classify<T, E>(
     exchange: Exchange,
@@ -220,14 +282,26 @@ pub fn classify<T, E>(
     read: impl FnOnce(&[u8]) -> Result<Response<T, E>, ResponseError>,
     code_of: impl FnOnce(&str) -> E,
     meaning_of: impl Fn(&str) -> Option<ErrorMeaning>,
+    known: impl Fn(&str) -> bool,
 ) -> Outcome<T, E> {
-    let (status, body) = match exchange {
+    let (status, body, location) = match exchange {
         Exchange::NotSent(reason) => return Outcome::NotSent { reason, evidence },
         Exchange::Lost(reason) => return Outcome::Indeterminate { reason, evidence },
-        Exchange::Answered { status, body } => (status, body),
+        Exchange::Answered {
+            status,
+            body,
+            location,
+        } => (status, body, location),
     };
     evidence.http_status = Some(status);
     evidence.body = Some(truncate_body(&body));
+    if (300..400).contains(&status) {
+        evidence.location = location.clone();
+        return Outcome::Indeterminate {
+            reason: IndeterminateReason::Redirect { status, location },
+            evidence,
+        };
+    }
     if body.iter().all(u8::is_ascii_whitespace) {
         if status == 429 {
             return rate_limited(code_of, evidence);
@@ -258,16 +332,34 @@ pub fn classify<T, E>(
             evidence,
         },
         Ok(Response::Rejected {
-            code,
-            raw_code,
-            message,
-        }) if status < 500 => Outcome::Rejected {
-            code,
-            meaning: meaning_of(&raw_code),
-            raw_code,
-            message,
+            raw_code, message, ..
+        }) if status < 500 && !known(&raw_code) => Outcome::Indeterminate {
+            reason: IndeterminateReason::UnknownCode {
+                code: raw_code,
+                message,
+            },
             evidence,
         },
+        Ok(Response::Rejected {
+            code,
+            raw_code,
+            message,
+            unsigned,
+        }) if status < 500 => {
+            if unsigned {
+                evidence.notes.push(
+                    "this rejection was not signed, though the operation's success answers are: anyone on the path could have written it"
+                        .to_owned(),
+                );
+            }
+            Outcome::Rejected {
+                code,
+                meaning: meaning_of(&raw_code),
+                raw_code,
+                message,
+                evidence,
+            }
+        }
         Ok(Response::Rejected { .. }) => Outcome::Indeterminate {
             reason: IndeterminateReason::ServerError(status),
             evidence,
@@ -308,6 +400,7 @@ pub fn dynamic_response(reply: crate::gateway::Reply) -> Response<serde_json::Va
             code: r.code.clone(),
             raw_code: r.code,
             message: r.message,
+            unsigned: r.unsigned,
         },
     }
 }

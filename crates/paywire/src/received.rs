@@ -28,11 +28,34 @@ pub enum ReceiveError {
     /// The body is not UTF-8.
     #[error("the body is not UTF-8")]
     NotUtf8,
+    /// The body is larger than the limit (default [`DEFAULT_BODY_LIMIT`]).
+    #[error("the body is {size} bytes; at most {limit} are accepted")]
+    TooLarge {
+        /// The body's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The content type is neither JSON nor form.
     #[error(
         "unsupported content type `{0}`: expected application/json or application/x-www-form-urlencoded"
     )]
     ContentType(String),
+}
+
+/// The largest received body accepted by default (notifications, answers): 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// Refuse a body larger than `limit` before any parsing.
+pub fn check_size(body: &[u8], limit: usize) -> Result<(), ReceiveError> {
+    if body.len() > limit {
+        Err(ReceiveError::TooLarge {
+            size: body.len(),
+            limit,
+        })
+    } else {
+        Ok(())
+    }
 }
 
 /// One received value.

@@ -39,6 +39,14 @@ pub trait Request {
     /// What the spec says a code means (duplicate order, bad signature...).
     fn meaning(code: &str) -> Option<ErrorMeaning>;
 
+    /// Whether the spec lists a code: only listed codes are refusals that prove nothing was
+    /// created; any other is indeterminate.
+    fn documented(code: &str) -> bool;
+
+    /// When the spec names the answer's field that echoes the order id, and the answer carries
+    /// another one: `(field, sent, answered)`. Such an answer is not this request's.
+    fn answer_mismatch(&self, payload: &Self::Payload) -> Option<(String, String, String)>;
+
     /// The merchant's order id carried by this request, when the operation names one.
     fn order_id(&self) -> Option<String>;
 }

@@ -408,6 +408,19 @@ pub enum VerifyError {
         /// The signature field's name.
         field: String,
     },
+    /// A signed value (or key) contains the string's join separator: its boundaries are
+    /// ambiguous, so a body with shifted values could carry the same signature.
+    #[error(
+        "signature verification refused: the signed {what} of `{field}` contains `{separator}`, the string's separator, so the signed string's boundaries are ambiguous (a shifted body could carry the same signature); the spec allows it only for fields marked `allow_separators`"
+    )]
+    Ambiguous {
+        /// The field.
+        field: String,
+        /// `value` or `name`.
+        what: &'static str,
+        /// The separator found.
+        separator: String,
+    },
     /// The signature does not match.
     #[error(
         "signature verification failed: `{field}` does not match the signature computed over {} field(s) ({}) with {profile}",
@@ -422,6 +435,34 @@ pub enum VerifyError {
         /// The fields that entered the canonical string.
         signed: Vec<String>,
     },
+}
+
+/// Refuse signed fields whose value (unless the field is in `allowed`) or name contains the
+/// join separator: such a body is ambiguous (boundary shifting). An empty separator refuses
+/// nothing.
+pub fn refuse_separators(
+    fields: &[(&str, Cow<'_, str>)],
+    join: &str,
+    allowed: &[&str],
+) -> Result<(), VerifyError> {
+    if join.is_empty() {
+        return Ok(());
+    }
+    for (k, v) in fields {
+        let what = if k.contains(join) || k.contains('=') {
+            "name"
+        } else if v.contains(join) && !allowed.contains(k) {
+            "value"
+        } else {
+            continue;
+        };
+        return Err(VerifyError::Ambiguous {
+            field: (*k).to_owned(),
+            what,
+            separator: join.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Byte-for-byte comparison in constant time.

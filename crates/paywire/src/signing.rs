@@ -192,6 +192,28 @@ pub fn verify(
     fields: &[SignField],
     secret: &Secret,
 ) -> Result<(), VerifyError> {
+    verify_checked(recipe, profile, fields, secret, None)
+}
+
+/// As [`verify`], for a message paywire receives and trusts: a signed value containing the
+/// join separator is refused (its boundaries are ambiguous) unless its field is in `allowed`.
+pub fn verify_strict(
+    recipe: &Recipe,
+    profile: &str,
+    fields: &[SignField],
+    secret: &Secret,
+    allowed: &[&str],
+) -> Result<(), VerifyError> {
+    verify_checked(recipe, profile, fields, secret, Some(allowed))
+}
+
+fn verify_checked(
+    recipe: &Recipe,
+    profile: &str,
+    fields: &[SignField],
+    secret: &Secret,
+    separators_allowed: Option<&[&str]>,
+) -> Result<(), VerifyError> {
     let received = fields
         .iter()
         .find(|f| f.key == recipe.signature_field)
@@ -200,6 +222,14 @@ pub fn verify(
         .ok_or_else(|| VerifyError::Missing {
             field: recipe.signature_field.clone(),
         })?;
+    if let Some(allowed) = separators_allowed {
+        let (_, kept) = select(recipe, fields);
+        let kept: Vec<(&str, std::borrow::Cow<'_, str>)> = kept
+            .iter()
+            .map(|(k, v)| (k.as_str(), std::borrow::Cow::Borrowed(v.as_str())))
+            .collect();
+        crate::sign::refuse_separators(&kept, &recipe.join, allowed)?;
+    }
     let (canonical, expected) = sign(recipe, fields, secret);
     if signatures_match(recipe.compare, expected.as_str(), received) {
         Ok(())

@@ -52,6 +52,9 @@ pub enum Rule {
     Max(i64),
     /// An amount above the maximum.
     MaxAmount(Money),
+    /// The value contains the signing string's separator, and the gateway sends it back: a
+    /// shifted answer could carry the same signature.
+    Separator(String),
     /// A rule from elsewhere (such as a channel's form rules).
     Other(String),
 }
@@ -102,6 +105,10 @@ impl fmt::Display for ValidationError {
             Rule::MinAmount(min) => write!(f, "`{n}` must be at least {min}"),
             Rule::Max(max) => write!(f, "`{n}` must be at most {max}"),
             Rule::MaxAmount(max) => write!(f, "`{n}` must be at most {max}"),
+            Rule::Separator(s) => write!(
+                f,
+                "`{n}` may not contain `{s}`: the gateway sends it back, and the separator would make the signed string ambiguous (mark the field `allow_separators` if it must)"
+            ),
             Rule::Other(m) => write!(f, "`{n}`: {m}"),
         }
     }
@@ -248,11 +255,22 @@ pub fn matches(pattern: &str, text: &str) -> bool {
     cache.get(pattern).is_some_and(|re| re.is_match(text))
 }
 
-#[cfg(feature = "dynamic")]
 /// Check `source` against `fields`, collecting every broken rule.
+#[cfg(feature = "dynamic")]
 pub fn check(fields: &[Field], source: &dyn FieldSource) -> Result<(), ValidationErrors> {
+    check_with(fields, source, None)
+}
+
+/// As [`check`], refusing `separator` in the values of fields marked `echoed` or `free_text`
+/// (and not `allow_separators`): what is checked before a request is signed and sent.
+#[cfg(feature = "dynamic")]
+pub fn check_with(
+    fields: &[Field],
+    source: &dyn FieldSource,
+    separator: Option<&str>,
+) -> Result<(), ValidationErrors> {
     let mut errors = Vec::new();
-    check_into(fields, source, "", &mut errors);
+    check_into(fields, source, "", separator, &mut errors);
     if errors.is_empty() {
         Ok(())
     } else {
@@ -265,6 +283,7 @@ fn check_into(
     fields: &[Field],
     source: &dyn FieldSource,
     prefix: &str,
+    separator: Option<&str>,
     errors: &mut Vec<ValidationError>,
 ) {
     for f in fields {
@@ -326,6 +345,13 @@ fn check_into(
                 }
                 if !f.one_of.is_empty() && !f.one_of.contains(&text) {
                     errors.push(err(Rule::OneOf(f.one_of.clone())));
+                }
+                if let Some(sep) = separator
+                    && (f.echoed || f.free_text)
+                    && !f.allow_separators
+                    && text.contains(sep)
+                {
+                    errors.push(err(Rule::Separator(sep.to_owned())));
                 }
             }
             FieldType::Integer => {
@@ -440,7 +466,7 @@ fn check_into(
                         } else {
                             format!("{name}[{i}].")
                         };
-                        check_into(&f.fields, o, &p, errors);
+                        check_into(&f.fields, o, &p, separator, errors);
                     }
                 }
             },

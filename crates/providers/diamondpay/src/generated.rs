@@ -110,6 +110,17 @@ impl Profile {
         }
     }
 
+    /// What stands between the signed pairs.
+    pub fn join(self) -> &'static str {
+        match self {
+            Profile::Balance
+            | Profile::Channel
+            | Profile::HmacSha256
+            | Profile::Md5
+            | Profile::Md5BareKey => "&",
+        }
+    }
+
     /// The fields this profile adds to an outgoing message before signing.
     pub fn adds(self) -> &'static [(&'static str, &'static str)] {
         match self {
@@ -222,14 +233,27 @@ impl Profile {
     }
 
     /// Verify the signature a received object carries, over every field as received,
-    /// in constant time.
+    /// in constant time. A signed value containing the join separator is refused
+    /// (its boundaries are ambiguous: a shifted body could carry the same signature).
     pub fn verify_received(
         self,
         obj: &::paywire::received::Object,
         secret: &::paywire::Secret,
     ) -> Result<(), ::paywire::VerifyError> {
+        self.verify_received_allowing(obj, secret, &[])
+    }
+
+    /// As [`Profile::verify_received`], accepting the join separator in the values
+    /// of the `allowed` fields (those the spec marks `allow_separators`: URLs).
+    pub fn verify_received_allowing(
+        self,
+        obj: &::paywire::received::Object,
+        secret: &::paywire::Secret,
+        allowed: &[&str],
+    ) -> Result<(), ::paywire::VerifyError> {
         let received = ::paywire::sign::received_signature(obj, self.signature_field())?;
         let fields = self.signed_fields(obj);
+        ::paywire::sign::refuse_separators(&fields, self.join(), allowed)?;
         let expected = self.signature_over(&fields, secret);
         if self.matches(expected.as_str(), &received) {
             Ok(())
@@ -307,6 +331,11 @@ impl ErrorCode {
             "0001" => Some(::paywire::ErrorMeaning::Invalid),
             _ => None,
         }
+    }
+
+    /// Whether the spec lists a code (a refusal with any other code is indeterminate).
+    pub fn documented(code: &str) -> bool {
+        !matches!(Self::from_code(code), ErrorCode::Other(_))
     }
 }
 
@@ -494,7 +523,7 @@ impl CreatePayoutTwdRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<CreatePayoutTwdRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        CreatePayoutTwdRequest::check(
+        CreatePayoutTwdRequest::check_rules(
             &mut errors,
             "",
             self.platform_id.as_ref(),
@@ -552,16 +581,20 @@ impl CreatePayoutTwdRequest {
         CreatePayoutTwdRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.platform_id),
@@ -583,7 +616,7 @@ impl CreatePayoutTwdRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_platform_id: Option<&String>,
@@ -974,6 +1007,53 @@ impl ::paywire::read::FromObject for CreatePayoutTwdResponse {
             )?,
             extra: ::paywire::read::extra(obj, &["payout_id"]),
         })
+    }
+}
+
+impl CreatePayoutTwdResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.payout_id));
+    }
+
+    /// Check every rule of the spec on the fields of [`CreatePayoutTwdResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_payout_id: Option<&String>,
+    ) {
+        match f_payout_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "payout_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
     }
 }
 
@@ -1408,6 +1488,18 @@ impl ::paywire::Request for CreatePayoutTwdRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &CreatePayoutTwdResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.payout_cl_id;
@@ -1434,18 +1526,21 @@ impl CreatePayoutTwdResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("error_code".to_owned()))?;
         let success = matches!(code.as_str(), "0000");
         let payload = obj.path("data").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("error_msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = None;
+        let payload = <CreatePayoutTwdResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <CreatePayoutTwdResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -1618,7 +1713,7 @@ impl CreatePayoutCnyBankRequestBuilder {
         self,
     ) -> Result<CreatePayoutCnyBankRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        CreatePayoutCnyBankRequest::check(
+        CreatePayoutCnyBankRequest::check_rules(
             &mut errors,
             "",
             self.platform_id.as_ref(),
@@ -1678,16 +1773,20 @@ impl CreatePayoutCnyBankRequest {
         CreatePayoutCnyBankRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.platform_id),
@@ -1709,7 +1808,7 @@ impl CreatePayoutCnyBankRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_platform_id: Option<&String>,
@@ -2079,6 +2178,53 @@ impl ::paywire::read::FromObject for CreatePayoutCnyBankResponse {
             )?,
             extra: ::paywire::read::extra(obj, &["payout_id"]),
         })
+    }
+}
+
+impl CreatePayoutCnyBankResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.payout_id));
+    }
+
+    /// Check every rule of the spec on the fields of [`CreatePayoutCnyBankResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_payout_id: Option<&String>,
+    ) {
+        match f_payout_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "payout_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
     }
 }
 
@@ -2553,6 +2699,18 @@ impl ::paywire::Request for CreatePayoutCnyBankRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &CreatePayoutCnyBankResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.payout_cl_id;
@@ -2579,18 +2737,21 @@ impl CreatePayoutCnyBankResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("error_code".to_owned()))?;
         let success = matches!(code.as_str(), "0000");
         let payload = obj.path("data").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("error_msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = None;
+        let payload = <CreatePayoutCnyBankResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <CreatePayoutCnyBankResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -2748,7 +2909,7 @@ impl CreatePayoutInrRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<CreatePayoutInrRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        CreatePayoutInrRequest::check(
+        CreatePayoutInrRequest::check_rules(
             &mut errors,
             "",
             self.platform_id.as_ref(),
@@ -2810,16 +2971,20 @@ impl CreatePayoutInrRequest {
         CreatePayoutInrRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.platform_id),
@@ -2842,7 +3007,7 @@ impl CreatePayoutInrRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_platform_id: Option<&String>,
@@ -3262,6 +3427,53 @@ impl ::paywire::read::FromObject for CreatePayoutInrResponse {
             )?,
             extra: ::paywire::read::extra(obj, &["payout_id"]),
         })
+    }
+}
+
+impl CreatePayoutInrResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.payout_id));
+    }
+
+    /// Check every rule of the spec on the fields of [`CreatePayoutInrResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_payout_id: Option<&String>,
+    ) {
+        match f_payout_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "payout_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
     }
 }
 
@@ -3741,6 +3953,18 @@ impl ::paywire::Request for CreatePayoutInrRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &CreatePayoutInrResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.payout_cl_id;
@@ -3767,18 +3991,21 @@ impl CreatePayoutInrResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("error_code".to_owned()))?;
         let success = matches!(code.as_str(), "0000");
         let payload = obj.path("data").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("error_msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = None;
+        let payload = <CreatePayoutInrResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <CreatePayoutInrResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -3904,7 +4131,7 @@ impl CreatePayoutCnyAlipayRequestBuilder {
         self,
     ) -> Result<CreatePayoutCnyAlipayRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        CreatePayoutCnyAlipayRequest::check(
+        CreatePayoutCnyAlipayRequest::check_rules(
             &mut errors,
             "",
             self.platform_id.as_ref(),
@@ -3957,16 +4184,20 @@ impl CreatePayoutCnyAlipayRequest {
         CreatePayoutCnyAlipayRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.platform_id),
@@ -3987,7 +4218,7 @@ impl CreatePayoutCnyAlipayRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_platform_id: Option<&String>,
@@ -4311,6 +4542,53 @@ impl ::paywire::read::FromObject for CreatePayoutCnyAlipayResponse {
             )?,
             extra: ::paywire::read::extra(obj, &["payout_id"]),
         })
+    }
+}
+
+impl CreatePayoutCnyAlipayResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.payout_id));
+    }
+
+    /// Check every rule of the spec on the fields of [`CreatePayoutCnyAlipayResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_payout_id: Option<&String>,
+    ) {
+        match f_payout_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "payout_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
     }
 }
 
@@ -4730,6 +5008,18 @@ impl ::paywire::Request for CreatePayoutCnyAlipayRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &CreatePayoutCnyAlipayResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.payout_cl_id;
@@ -4756,18 +5046,21 @@ impl CreatePayoutCnyAlipayResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("error_code".to_owned()))?;
         let success = matches!(code.as_str(), "0000");
         let payload = obj.path("data").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("error_msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = None;
+        let payload = <CreatePayoutCnyAlipayResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <CreatePayoutCnyAlipayResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -4893,7 +5186,7 @@ impl CreatePayoutCnyUnionpayRequestBuilder {
         self,
     ) -> Result<CreatePayoutCnyUnionpayRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        CreatePayoutCnyUnionpayRequest::check(
+        CreatePayoutCnyUnionpayRequest::check_rules(
             &mut errors,
             "",
             self.platform_id.as_ref(),
@@ -4946,16 +5239,20 @@ impl CreatePayoutCnyUnionpayRequest {
         CreatePayoutCnyUnionpayRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.platform_id),
@@ -4976,7 +5273,7 @@ impl CreatePayoutCnyUnionpayRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_platform_id: Option<&String>,
@@ -5300,6 +5597,53 @@ impl ::paywire::read::FromObject for CreatePayoutCnyUnionpayResponse {
             )?,
             extra: ::paywire::read::extra(obj, &["payout_id"]),
         })
+    }
+}
+
+impl CreatePayoutCnyUnionpayResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.payout_id));
+    }
+
+    /// Check every rule of the spec on the fields of [`CreatePayoutCnyUnionpayResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_payout_id: Option<&String>,
+    ) {
+        match f_payout_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "payout_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
     }
 }
 
@@ -5692,6 +6036,18 @@ impl ::paywire::Request for CreatePayoutCnyUnionpayRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &CreatePayoutCnyUnionpayResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.payout_cl_id;
@@ -5718,18 +6074,21 @@ impl CreatePayoutCnyUnionpayResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("error_code".to_owned()))?;
         let success = matches!(code.as_str(), "0000");
         let payload = obj.path("data").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("error_msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = None;
+        let payload = <CreatePayoutCnyUnionpayResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <CreatePayoutCnyUnionpayResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -5869,7 +6228,7 @@ impl CreateDepositTwdAtmRequestBuilder {
         self,
     ) -> Result<CreateDepositTwdAtmRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        CreateDepositTwdAtmRequest::check(
+        CreateDepositTwdAtmRequest::check_rules(
             &mut errors,
             "",
             self.platform_id.as_ref(),
@@ -5926,16 +6285,20 @@ impl CreateDepositTwdAtmRequest {
         CreateDepositTwdAtmRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.platform_id),
@@ -5957,7 +6320,7 @@ impl CreateDepositTwdAtmRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_platform_id: Option<&String>,
@@ -6403,6 +6766,35 @@ impl ::paywire::read::FromObject for CreateDepositTwdAtmResponsePaymentInfoRecei
     }
 }
 
+impl CreateDepositTwdAtmResponsePaymentInfoReceiver {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`CreateDepositTwdAtmResponsePaymentInfoReceiver`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
+    }
+}
+
 /// The `payment_info` object of [`CreateDepositTwdAtmResponse`].
 #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
 #[serde(crate = "::paywire::serde")]
@@ -6468,6 +6860,35 @@ impl ::paywire::read::FromObject for CreateDepositTwdAtmResponsePaymentInfo {
     }
 }
 
+impl CreateDepositTwdAtmResponsePaymentInfo {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`CreateDepositTwdAtmResponsePaymentInfo`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
+    }
+}
+
 /// The payload of a successful `create_deposit_twd_atm` response.
 #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
 #[serde(crate = "::paywire::serde")]
@@ -6504,6 +6925,53 @@ impl ::paywire::read::FromObject for CreateDepositTwdAtmResponse {
             payment_id: ::paywire::read::string(obj, "payment_id")?,
             extra: ::paywire::read::extra(obj, &["link", "payment_info", "payment_id"]),
         })
+    }
+}
+
+impl CreateDepositTwdAtmResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.link));
+    }
+
+    /// Check every rule of the spec on the fields of [`CreateDepositTwdAtmResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_link: Option<&String>,
+    ) {
+        match f_link {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "link",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
     }
 }
 
@@ -6915,6 +7383,18 @@ impl ::paywire::Request for CreateDepositTwdAtmRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &CreateDepositTwdAtmResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.payment_cl_id;
@@ -6941,18 +7421,21 @@ impl CreateDepositTwdAtmResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("error_code".to_owned()))?;
         let success = matches!(code.as_str(), "0000");
         let payload = obj.path("data").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("error_msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = None;
+        let payload = <CreateDepositTwdAtmResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <CreateDepositTwdAtmResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -7061,7 +7544,7 @@ impl QueryPayoutsRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<QueryPayoutsRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        QueryPayoutsRequest::check(
+        QueryPayoutsRequest::check_rules(
             &mut errors,
             "",
             self.offset.as_ref(),
@@ -7088,16 +7571,20 @@ impl QueryPayoutsRequest {
         QueryPayoutsRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             self.offset.as_ref(),
@@ -7113,7 +7600,7 @@ impl QueryPayoutsRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_offset: Option<&i64>,
@@ -7354,6 +7841,35 @@ impl ::paywire::read::FromObject for QueryPayoutsRow {
     }
 }
 
+impl QueryPayoutsRow {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`QueryPayoutsRow`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
+    }
+}
+
 /// The rows of a successful `query_payouts` response.
 #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
 #[serde(crate = "::paywire::serde")]
@@ -7447,6 +7963,18 @@ impl ::paywire::Request for QueryPayoutsRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &QueryPayoutsResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         self.payout_cl_id.as_ref().map(|v| v.as_str().to_owned())
     }
@@ -7469,17 +7997,19 @@ impl QueryPayoutsResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("error_code".to_owned()))?;
         let success = matches!(code.as_str(), "0000");
         let payload = obj.path("data").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("error_msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         if let Some(list) = Some(payload.clone()) {
             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                 Profile::Md5
-                    .verify_received(row, secret)
+                    .verify_received_allowing(row, secret, &[])
                     .map_err(|source| ::paywire::ResponseError::Row {
                         index,
                         source,
@@ -7488,10 +8018,14 @@ impl QueryPayoutsResponse {
         }
         let status = ::paywire::read::first_object(&payload)
             .and_then(|p| status_payout(&p));
+        let payload = QueryPayoutsResponse {
+            rows: ::paywire::read::typed_rows(&payload)?,
+        };
+        for row in &payload.rows {
+            row.validate()?;
+        }
         Ok(::paywire::Response::Accepted {
-            payload: QueryPayoutsResponse {
-                rows: ::paywire::read::typed_rows(&payload)?,
-            },
+            payload,
             status,
         })
     }
@@ -7600,7 +8134,7 @@ impl QueryDepositsRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<QueryDepositsRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        QueryDepositsRequest::check(
+        QueryDepositsRequest::check_rules(
             &mut errors,
             "",
             self.offset.as_ref(),
@@ -7627,16 +8161,20 @@ impl QueryDepositsRequest {
         QueryDepositsRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             self.offset.as_ref(),
@@ -7652,7 +8190,7 @@ impl QueryDepositsRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_offset: Option<&i64>,
@@ -7900,6 +8438,35 @@ impl ::paywire::read::FromObject for QueryDepositsRow {
     }
 }
 
+impl QueryDepositsRow {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`QueryDepositsRow`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
+    }
+}
+
 /// The rows of a successful `query_deposits` response.
 #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
 #[serde(crate = "::paywire::serde")]
@@ -7993,6 +8560,18 @@ impl ::paywire::Request for QueryDepositsRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &QueryDepositsResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         self.payment_cl_id.as_ref().map(|v| v.as_str().to_owned())
     }
@@ -8015,17 +8594,19 @@ impl QueryDepositsResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("error_code".to_owned()))?;
         let success = matches!(code.as_str(), "0000");
         let payload = obj.path("data").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("error_msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         if let Some(list) = Some(payload.clone()) {
             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                 Profile::Md5
-                    .verify_received(row, secret)
+                    .verify_received_allowing(row, secret, &[])
                     .map_err(|source| ::paywire::ResponseError::Row {
                         index,
                         source,
@@ -8034,10 +8615,14 @@ impl QueryDepositsResponse {
         }
         let status = ::paywire::read::first_object(&payload)
             .and_then(|p| status_deposit(&p));
+        let payload = QueryDepositsResponse {
+            rows: ::paywire::read::typed_rows(&payload)?,
+        };
+        for row in &payload.rows {
+            row.validate()?;
+        }
         Ok(::paywire::Response::Accepted {
-            payload: QueryDepositsResponse {
-                rows: ::paywire::read::typed_rows(&payload)?,
-            },
+            payload,
             status,
         })
     }
@@ -8069,7 +8654,7 @@ impl BalanceRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<BalanceRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        BalanceRequest::check(&mut errors, "");
+        BalanceRequest::check_rules(&mut errors, "");
         if !errors.is_empty() {
             return Err(::paywire::ValidationErrors(errors));
         }
@@ -8083,16 +8668,20 @@ impl BalanceRequest {
         BalanceRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(errors, prefix);
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
     }
 
     /// Check every rule of the spec on the fields of [`BalanceRequest`], in spec order.
@@ -8102,7 +8691,7 @@ impl BalanceRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
         let _ = (errors, prefix);
     }
 
@@ -8185,6 +8774,35 @@ impl ::paywire::read::FromObject for BalanceResponseChannels {
     }
 }
 
+impl BalanceResponseChannels {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`BalanceResponseChannels`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
+    }
+}
+
 /// The payload of a successful `balance` response.
 #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
 #[serde(crate = "::paywire::serde")]
@@ -8249,6 +8867,53 @@ impl ::paywire::read::FromObject for BalanceResponse {
                 ],
             ),
         })
+    }
+}
+
+impl BalanceResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.platform_id));
+    }
+
+    /// Check every rule of the spec on the fields of [`BalanceResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_platform_id: Option<&String>,
+    ) {
+        match f_platform_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "platform_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
     }
 }
 
@@ -8319,6 +8984,18 @@ impl ::paywire::Request for BalanceRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &BalanceResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         None
     }
@@ -8344,14 +9021,16 @@ impl BalanceResponse {
         let signed_payload = ::paywire::received::Object::from_raw(&payload)
             .unwrap_or_default();
         let signed = &signed_payload;
-        if success || signed.text("sign").is_some_and(|s| !s.is_empty()) {
-            Profile::Balance.verify_received(signed, secret)?;
+        let unsigned = !(success || signed.text("sign").is_some_and(|s| !s.is_empty()));
+        if !unsigned {
+            Profile::Balance.verify_received_allowing(signed, secret, &[])?;
         }
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("error_msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         if let Some(list) = ::paywire::received::Object::from_raw(&payload)
@@ -8360,7 +9039,7 @@ impl BalanceResponse {
         {
             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                 Profile::Channel
-                    .verify_received(row, secret)
+                    .verify_received_allowing(row, secret, &[])
                     .map_err(|source| ::paywire::ResponseError::Row {
                         index,
                         source,
@@ -8368,10 +9047,11 @@ impl BalanceResponse {
             }
         }
         let status = None;
+        let payload = <BalanceResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <BalanceResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -8515,6 +9195,210 @@ impl ::paywire::read::FromObject for DepositNotification {
 }
 
 impl DepositNotification {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
+            errors,
+            prefix,
+            Some(&self.payment_id),
+            Some(&self.payment_cl_id),
+            Some(&self.platform_id),
+            Some(&self.amount),
+            Some(&self.real_amount),
+            Some(&self.fee),
+            Some(&self.status),
+            Some(&self.create_time),
+            Some(&self.update_time),
+            Some(&self.sign),
+        );
+    }
+
+    /// Check every rule of the spec on the fields of [`DepositNotification`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_payment_id: Option<&String>,
+        f_payment_cl_id: Option<&String>,
+        f_platform_id: Option<&String>,
+        f_amount: Option<&::paywire::Money>,
+        f_real_amount: Option<&::paywire::Money>,
+        f_fee: Option<&::paywire::Money>,
+        f_status: Option<&i64>,
+        f_create_time: Option<&String>,
+        f_update_time: Option<&String>,
+        f_sign: Option<&String>,
+    ) {
+        match f_payment_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "payment_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_payment_cl_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "payment_cl_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_platform_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "platform_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_amount {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "amount",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_real_amount {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "real_amount",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_fee {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "fee",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_status {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "status",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_create_time {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "create_time",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_update_time {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "update_time",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_sign {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "sign",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+    }
+}
+
+impl DepositNotification {
     /// The notification's name in the spec.
     pub const NAME: &'static str = "deposit";
 
@@ -8523,17 +9407,64 @@ impl DepositNotification {
 
     /// Verify a raw body (every received field but the signature, unknown ones
     /// included) and read it. A body that fails verification is an error; its
-    /// payload is not returned.
+    /// payload is not returned. A signed value holding the join separator is
+    /// refused (a shifted body could carry the same signature) unless the spec marks
+    /// its field `allow_separators`; so are fields that break the spec's rules.
     pub fn verify(
         body: &[u8],
         content_type: Option<&str>,
         secret: &::paywire::Secret,
     ) -> Result<::paywire::Verified<DepositNotification>, ::paywire::NotificationError> {
+        Self::verify_with(
+            body,
+            content_type,
+            secret,
+            &::paywire::VerifyOptions::default(),
+        )
+    }
+
+    /// As [`Self::verify`], also accepting the join separator in the values of
+    /// `also_allowed`: your decision that those fields cannot carry a shifted pair
+    /// (text only the gateway writes, never one your customers choose).
+    pub fn verify_allowing(
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &::paywire::Secret,
+        also_allowed: &[&str],
+    ) -> Result<::paywire::Verified<DepositNotification>, ::paywire::NotificationError> {
+        let options = ::paywire::VerifyOptions {
+            also_allowed,
+            ..Default::default()
+        };
+        Self::verify_with(body, content_type, secret, &options)
+    }
+
+    /// As [`Self::verify`], with options: fields also allowed to hold the join
+    /// separator, and the largest body accepted (1 MiB by default; refused before
+    /// any parsing).
+    pub fn verify_with(
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &::paywire::Secret,
+        options: &::paywire::VerifyOptions<'_>,
+    ) -> Result<::paywire::Verified<DepositNotification>, ::paywire::NotificationError> {
+        ::paywire::received::check_size(body, options.max_body)?;
         let obj = ::paywire::received::Object::from_body(body, content_type)?;
-        Profile::for_received(&obj, Profile::Md5).verify_received(&obj, secret)?;
+        let also_allowed = options.also_allowed;
+        let spec_allowed: &[&str] = &[];
+        let merged: Vec<&str>;
+        let allowed = if also_allowed.is_empty() {
+            spec_allowed
+        } else {
+            merged = spec_allowed.iter().chain(also_allowed).copied().collect();
+            &merged
+        };
+        Profile::for_received(&obj, Profile::Md5)
+            .verify_received_allowing(&obj, secret, allowed)?;
         let notification = <DepositNotification as ::paywire::read::FromObject>::from_object(
             &obj,
         )?;
+        notification.validate()?;
         let order_id = obj.text("payment_cl_id");
         let status = status_deposit(&obj);
         Ok(::paywire::Verified {
@@ -8681,6 +9612,210 @@ impl ::paywire::read::FromObject for PayoutNotification {
 }
 
 impl PayoutNotification {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
+            errors,
+            prefix,
+            Some(&self.payout_id),
+            Some(&self.payout_cl_id),
+            Some(&self.platform_id),
+            Some(&self.amount),
+            Some(&self.real_amount),
+            Some(&self.fee),
+            Some(&self.status),
+            Some(&self.create_time),
+            Some(&self.update_time),
+            Some(&self.sign),
+        );
+    }
+
+    /// Check every rule of the spec on the fields of [`PayoutNotification`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_payout_id: Option<&String>,
+        f_payout_cl_id: Option<&String>,
+        f_platform_id: Option<&String>,
+        f_amount: Option<&::paywire::Money>,
+        f_real_amount: Option<&::paywire::Money>,
+        f_fee: Option<&::paywire::Money>,
+        f_status: Option<&i64>,
+        f_create_time: Option<&String>,
+        f_update_time: Option<&String>,
+        f_sign: Option<&String>,
+    ) {
+        match f_payout_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "payout_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_payout_cl_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "payout_cl_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_platform_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "platform_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_amount {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "amount",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_real_amount {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "real_amount",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_fee {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "fee",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_status {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "status",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_create_time {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "create_time",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_update_time {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "update_time",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_sign {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "sign",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+    }
+}
+
+impl PayoutNotification {
     /// The notification's name in the spec.
     pub const NAME: &'static str = "payout";
 
@@ -8689,17 +9824,64 @@ impl PayoutNotification {
 
     /// Verify a raw body (every received field but the signature, unknown ones
     /// included) and read it. A body that fails verification is an error; its
-    /// payload is not returned.
+    /// payload is not returned. A signed value holding the join separator is
+    /// refused (a shifted body could carry the same signature) unless the spec marks
+    /// its field `allow_separators`; so are fields that break the spec's rules.
     pub fn verify(
         body: &[u8],
         content_type: Option<&str>,
         secret: &::paywire::Secret,
     ) -> Result<::paywire::Verified<PayoutNotification>, ::paywire::NotificationError> {
+        Self::verify_with(
+            body,
+            content_type,
+            secret,
+            &::paywire::VerifyOptions::default(),
+        )
+    }
+
+    /// As [`Self::verify`], also accepting the join separator in the values of
+    /// `also_allowed`: your decision that those fields cannot carry a shifted pair
+    /// (text only the gateway writes, never one your customers choose).
+    pub fn verify_allowing(
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &::paywire::Secret,
+        also_allowed: &[&str],
+    ) -> Result<::paywire::Verified<PayoutNotification>, ::paywire::NotificationError> {
+        let options = ::paywire::VerifyOptions {
+            also_allowed,
+            ..Default::default()
+        };
+        Self::verify_with(body, content_type, secret, &options)
+    }
+
+    /// As [`Self::verify`], with options: fields also allowed to hold the join
+    /// separator, and the largest body accepted (1 MiB by default; refused before
+    /// any parsing).
+    pub fn verify_with(
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &::paywire::Secret,
+        options: &::paywire::VerifyOptions<'_>,
+    ) -> Result<::paywire::Verified<PayoutNotification>, ::paywire::NotificationError> {
+        ::paywire::received::check_size(body, options.max_body)?;
         let obj = ::paywire::received::Object::from_body(body, content_type)?;
-        Profile::for_received(&obj, Profile::Md5).verify_received(&obj, secret)?;
+        let also_allowed = options.also_allowed;
+        let spec_allowed: &[&str] = &[];
+        let merged: Vec<&str>;
+        let allowed = if also_allowed.is_empty() {
+            spec_allowed
+        } else {
+            merged = spec_allowed.iter().chain(also_allowed).copied().collect();
+            &merged
+        };
+        Profile::for_received(&obj, Profile::Md5)
+            .verify_received_allowing(&obj, secret, allowed)?;
         let notification = <PayoutNotification as ::paywire::read::FromObject>::from_object(
             &obj,
         )?;
+        notification.validate()?;
         let order_id = obj.text("payout_cl_id");
         let status = status_payout(&obj);
         Ok(::paywire::Verified {

@@ -71,6 +71,13 @@ impl Profile {
         }
     }
 
+    /// What stands between the signed pairs.
+    pub fn join(self) -> &'static str {
+        match self {
+            Profile::Md5 => "&",
+        }
+    }
+
     /// The fields this profile adds to an outgoing message before signing.
     pub fn adds(self) -> &'static [(&'static str, &'static str)] {
         match self {
@@ -128,14 +135,27 @@ impl Profile {
     }
 
     /// Verify the signature a received object carries, over every field as received,
-    /// in constant time.
+    /// in constant time. A signed value containing the join separator is refused
+    /// (its boundaries are ambiguous: a shifted body could carry the same signature).
     pub fn verify_received(
         self,
         obj: &::paywire::received::Object,
         secret: &::paywire::Secret,
     ) -> Result<(), ::paywire::VerifyError> {
+        self.verify_received_allowing(obj, secret, &[])
+    }
+
+    /// As [`Profile::verify_received`], accepting the join separator in the values
+    /// of the `allowed` fields (those the spec marks `allow_separators`: URLs).
+    pub fn verify_received_allowing(
+        self,
+        obj: &::paywire::received::Object,
+        secret: &::paywire::Secret,
+        allowed: &[&str],
+    ) -> Result<(), ::paywire::VerifyError> {
         let received = ::paywire::sign::received_signature(obj, self.signature_field())?;
         let fields = self.signed_fields(obj);
+        ::paywire::sign::refuse_separators(&fields, self.join(), allowed)?;
         let expected = self.signature_over(&fields, secret);
         if self.matches(expected.as_str(), &received) {
             Ok(())
@@ -198,6 +218,11 @@ impl ErrorCode {
             "429" => Some(::paywire::ErrorMeaning::RateLimited),
             _ => None,
         }
+    }
+
+    /// Whether the spec lists a code (a refusal with any other code is indeterminate).
+    pub fn documented(code: &str) -> bool {
+        !matches!(Self::from_code(code), ErrorCode::Other(_))
     }
 }
 
@@ -474,7 +499,7 @@ impl CreatePayoutRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<CreatePayoutRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        CreatePayoutRequest::check(
+        CreatePayoutRequest::check_rules(
             &mut errors,
             "",
             self.mch_id.as_ref(),
@@ -493,6 +518,7 @@ impl CreatePayoutRequestBuilder {
             self.callback_url.as_ref(),
             self.nonce.as_ref(),
             self.timestamp.as_ref(),
+            self.remarks.as_ref(),
         );
         if !errors.is_empty() {
             return Err(::paywire::ValidationErrors(errors));
@@ -551,16 +577,20 @@ impl CreatePayoutRequest {
         CreatePayoutRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.mch_id),
@@ -579,6 +609,7 @@ impl CreatePayoutRequest {
             Some(&self.callback_url),
             Some(&self.nonce),
             Some(&self.timestamp),
+            self.remarks.as_ref(),
         );
     }
 
@@ -589,7 +620,7 @@ impl CreatePayoutRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_mch_id: Option<&i64>,
@@ -608,6 +639,7 @@ impl CreatePayoutRequest {
         f_callback_url: Option<&String>,
         f_nonce: Option<&String>,
         f_timestamp: Option<&i64>,
+        f_remarks: Option<&String>,
     ) {
         match f_mch_id {
             Some(v) => {
@@ -987,6 +1019,21 @@ impl CreatePayoutRequest {
                     );
             }
         }
+        match f_remarks {
+            Some(v) if !v.is_empty() => {
+                if v.contains("&") {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "remarks",
+                                ::paywire::validate::Rule::Separator("&".to_owned()),
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
     }
 
     /// The fields as they go on the wire, in spec order (before signing).
@@ -1318,6 +1365,91 @@ impl ::paywire::read::FromObject for CreatePayoutResponse {
                 ],
             ),
         })
+    }
+}
+
+impl CreatePayoutResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
+            errors,
+            prefix,
+            Some(&self.id),
+            Some(&self.trans_id),
+            Some(&self.status),
+        );
+    }
+
+    /// Check every rule of the spec on the fields of [`CreatePayoutResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_id: Option<&String>,
+        f_trans_id: Option<&String>,
+        f_status: Option<&i64>,
+    ) {
+        match f_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_trans_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "trans_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_status {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "status",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
     }
 }
 
@@ -1711,6 +1843,22 @@ impl ::paywire::Request for CreatePayoutRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &CreatePayoutResponse,
+    ) -> Option<(String, String, String)> {
+        let sent = ::paywire::Request::order_id(self)?;
+        let answered = {
+            let v = &payload.trans_id;
+            v.as_str().to_owned()
+        };
+        (answered != sent).then(|| ("trans_id".to_owned(), sent, answered))
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.trans_id;
@@ -1737,19 +1885,22 @@ impl CreatePayoutResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("code".to_owned()))?;
         let success = matches!(code.as_str(), "200");
         let payload = obj.path("payload").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("errors.message").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = ::paywire::read::first_object(&payload)
             .and_then(|p| status_payout(&p));
+        let payload = <CreatePayoutResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <CreatePayoutResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -1828,7 +1979,7 @@ impl QueryPayoutRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<QueryPayoutRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        QueryPayoutRequest::check(
+        QueryPayoutRequest::check_rules(
             &mut errors,
             "",
             self.id.as_ref(),
@@ -1862,16 +2013,20 @@ impl QueryPayoutRequest {
         QueryPayoutRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.id),
@@ -1888,7 +2043,7 @@ impl QueryPayoutRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_id: Option<&String>,
@@ -2201,6 +2356,69 @@ impl ::paywire::read::FromObject for QueryPayoutResponse {
     }
 }
 
+impl QueryPayoutResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.id), Some(&self.status));
+    }
+
+    /// Check every rule of the spec on the fields of [`QueryPayoutResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_id: Option<&String>,
+        f_status: Option<&i64>,
+    ) {
+        match f_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_status {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "status",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+    }
+}
+
 impl QueryPayoutRequest {
     /// The operation's name in the spec.
     pub const OPERATION: &'static str = "query_payout";
@@ -2386,6 +2604,18 @@ impl ::paywire::Request for QueryPayoutRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &QueryPayoutResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.id;
@@ -2412,19 +2642,22 @@ impl QueryPayoutResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("code".to_owned()))?;
         let success = matches!(code.as_str(), "200");
         let payload = obj.path("payload").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("errors.message").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = ::paywire::read::first_object(&payload)
             .and_then(|p| status_payout(&p));
+        let payload = <QueryPayoutResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <QueryPayoutResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -2643,7 +2876,7 @@ impl CreateCollectRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<CreateCollectRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        CreateCollectRequest::check(
+        CreateCollectRequest::check_rules(
             &mut errors,
             "",
             self.mch_id.as_ref(),
@@ -2654,6 +2887,7 @@ impl CreateCollectRequestBuilder {
             self.callback_url.as_ref(),
             self.mode.as_ref(),
             self.uid.as_ref(),
+            self.remarks.as_ref(),
             self.nonce.as_ref(),
             self.timestamp.as_ref(),
         );
@@ -2708,16 +2942,20 @@ impl CreateCollectRequest {
         CreateCollectRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.mch_id),
@@ -2728,6 +2966,7 @@ impl CreateCollectRequest {
             Some(&self.callback_url),
             self.mode.as_ref(),
             self.uid.as_ref(),
+            self.remarks.as_ref(),
             Some(&self.nonce),
             Some(&self.timestamp),
         );
@@ -2740,7 +2979,7 @@ impl CreateCollectRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_mch_id: Option<&i64>,
@@ -2751,6 +2990,7 @@ impl CreateCollectRequest {
         f_callback_url: Option<&String>,
         f_mode: Option<&String>,
         f_uid: Option<&String>,
+        f_remarks: Option<&String>,
         f_nonce: Option<&String>,
         f_timestamp: Option<&i64>,
     ) {
@@ -2908,6 +3148,21 @@ impl CreateCollectRequest {
                         );
                 }
             }
+        }
+        match f_remarks {
+            Some(v) if !v.is_empty() => {
+                if v.contains("&") {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "remarks",
+                                ::paywire::validate::Rule::Separator("&".to_owned()),
+                            ),
+                        );
+                }
+            }
+            _ => {}
         }
         match f_nonce {
             Some(v) if !v.is_empty() => {
@@ -3200,6 +3455,35 @@ impl ::paywire::read::FromObject for CreateCollectResponseMeta {
     }
 }
 
+impl CreateCollectResponseMeta {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`CreateCollectResponseMeta`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
+    }
+}
+
 /// The payload of a successful `create_collect` response.
 #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
 #[serde(crate = "::paywire::serde")]
@@ -3319,6 +3603,69 @@ impl ::paywire::read::FromObject for CreateCollectResponse {
                 ],
             ),
         })
+    }
+}
+
+impl CreateCollectResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.id), Some(&self.status));
+    }
+
+    /// Check every rule of the spec on the fields of [`CreateCollectResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_id: Option<&String>,
+        f_status: Option<&i64>,
+    ) {
+        match f_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_status {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "status",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
     }
 }
 
@@ -3646,6 +3993,19 @@ impl ::paywire::Request for CreateCollectRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &CreateCollectResponse,
+    ) -> Option<(String, String, String)> {
+        let sent = ::paywire::Request::order_id(self)?;
+        let answered = payload.trans_id.as_ref().map(|v| v.as_str().to_owned())?;
+        (answered != sent).then(|| ("trans_id".to_owned(), sent, answered))
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.trans_id;
@@ -3674,22 +4034,26 @@ impl CreateCollectResponse {
         let signed_payload = ::paywire::received::Object::from_raw(&payload)
             .unwrap_or_default();
         let signed = &signed_payload;
-        if success || signed.text("sign").is_some_and(|s| !s.is_empty()) {
-            Profile::Md5.verify_received(signed, secret)?;
+        let unsigned = !(success || signed.text("sign").is_some_and(|s| !s.is_empty()));
+        if !unsigned {
+            Profile::Md5.verify_received_allowing(signed, secret, &["url"])?;
         }
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("errors.message").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = ::paywire::read::first_object(&payload)
             .and_then(|p| status_collect(&p));
+        let payload = <CreateCollectResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
+        payload.validate()?;
         Ok(::paywire::Response::Accepted {
-            payload: <CreateCollectResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -3768,7 +4132,7 @@ impl QueryCollectRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<QueryCollectRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        QueryCollectRequest::check(
+        QueryCollectRequest::check_rules(
             &mut errors,
             "",
             self.id.as_ref(),
@@ -3802,16 +4166,20 @@ impl QueryCollectRequest {
         QueryCollectRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.id),
@@ -3828,7 +4196,7 @@ impl QueryCollectRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_id: Option<&String>,
@@ -4092,6 +4460,69 @@ impl ::paywire::read::FromObject for QueryCollectResponse {
     }
 }
 
+impl QueryCollectResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.id), Some(&self.status));
+    }
+
+    /// Check every rule of the spec on the fields of [`QueryCollectResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_id: Option<&String>,
+        f_status: Option<&i64>,
+    ) {
+        match f_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_status {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "status",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+    }
+}
+
 impl QueryCollectRequest {
     /// The operation's name in the spec.
     pub const OPERATION: &'static str = "query_collect";
@@ -4277,6 +4708,18 @@ impl ::paywire::Request for QueryCollectRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &QueryCollectResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.id;
@@ -4303,19 +4746,22 @@ impl QueryCollectResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("code".to_owned()))?;
         let success = matches!(code.as_str(), "200");
         let payload = obj.path("payload").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("errors.message").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = ::paywire::read::first_object(&payload)
             .and_then(|p| status_collect(&p));
+        let payload = <QueryCollectResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <QueryCollectResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -4394,7 +4840,7 @@ impl BalanceRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<BalanceRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        BalanceRequest::check(
+        BalanceRequest::check_rules(
             &mut errors,
             "",
             self.mch_id.as_ref(),
@@ -4428,16 +4874,20 @@ impl BalanceRequest {
         BalanceRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.mch_id),
@@ -4454,7 +4904,7 @@ impl BalanceRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_mch_id: Option<&i64>,
@@ -4651,6 +5101,53 @@ impl ::paywire::read::FromObject for BalanceResponse {
     }
 }
 
+impl BalanceResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.balance));
+    }
+
+    /// Check every rule of the spec on the fields of [`BalanceResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_balance: Option<&::paywire::Money>,
+    ) {
+        match f_balance {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "balance",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+    }
+}
+
 impl BalanceRequest {
     /// The operation's name in the spec.
     pub const OPERATION: &'static str = "balance";
@@ -4833,6 +5330,18 @@ impl ::paywire::Request for BalanceRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &BalanceResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         None
     }
@@ -4856,18 +5365,21 @@ impl BalanceResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("code".to_owned()))?;
         let success = matches!(code.as_str(), "200");
         let payload = obj.path("payload").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("errors.message").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = None;
+        let payload = <BalanceResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <BalanceResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -4935,7 +5447,7 @@ impl MerchantInfoRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<MerchantInfoRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        MerchantInfoRequest::check(
+        MerchantInfoRequest::check_rules(
             &mut errors,
             "",
             self.mch_id.as_ref(),
@@ -4966,16 +5478,20 @@ impl MerchantInfoRequest {
         MerchantInfoRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.mch_id),
@@ -4991,7 +5507,7 @@ impl MerchantInfoRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_mch_id: Option<&i64>,
@@ -5172,6 +5688,53 @@ impl ::paywire::read::FromObject for MerchantInfoResponse {
     }
 }
 
+impl MerchantInfoResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix, Some(&self.id));
+    }
+
+    /// Check every rule of the spec on the fields of [`MerchantInfoResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_id: Option<&String>,
+    ) {
+        match f_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+    }
+}
+
 impl MerchantInfoRequest {
     /// The operation's name in the spec.
     pub const OPERATION: &'static str = "merchant_info";
@@ -5339,6 +5902,18 @@ impl ::paywire::Request for MerchantInfoRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &MerchantInfoResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         None
     }
@@ -5362,18 +5937,21 @@ impl MerchantInfoResponse {
             .ok_or_else(|| ::paywire::ResponseError::NoCode("code".to_owned()))?;
         let success = matches!(code.as_str(), "200");
         let payload = obj.path("payload").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("errors.message").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = None;
+        let payload = <MerchantInfoResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
         Ok(::paywire::Response::Accepted {
-            payload: <MerchantInfoResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -5478,6 +6056,142 @@ impl ::paywire::read::FromObject for PayoutNotification {
 }
 
 impl PayoutNotification {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
+            errors,
+            prefix,
+            Some(&self.id),
+            Some(&self.trans_id),
+            Some(&self.mch_id),
+            Some(&self.order_amount),
+            Some(&self.status),
+            Some(&self.sign),
+        );
+    }
+
+    /// Check every rule of the spec on the fields of [`PayoutNotification`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_id: Option<&String>,
+        f_trans_id: Option<&String>,
+        f_mch_id: Option<&String>,
+        f_order_amount: Option<&::paywire::Money>,
+        f_status: Option<&i64>,
+        f_sign: Option<&String>,
+    ) {
+        match f_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_trans_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "trans_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_mch_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "mch_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_order_amount {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "order_amount",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_status {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "status",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_sign {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "sign",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+    }
+}
+
+impl PayoutNotification {
     /// The notification's name in the spec.
     pub const NAME: &'static str = "payout";
 
@@ -5486,18 +6200,65 @@ impl PayoutNotification {
 
     /// Verify a raw body (every received field but the signature, unknown ones
     /// included) and read it. A body that fails verification is an error; its
-    /// payload is not returned.
+    /// payload is not returned. A signed value holding the join separator is
+    /// refused (a shifted body could carry the same signature) unless the spec marks
+    /// its field `allow_separators`; so are fields that break the spec's rules.
     pub fn verify(
         body: &[u8],
         content_type: Option<&str>,
         secret: &::paywire::Secret,
     ) -> Result<::paywire::Verified<PayoutNotification>, ::paywire::NotificationError> {
+        Self::verify_with(
+            body,
+            content_type,
+            secret,
+            &::paywire::VerifyOptions::default(),
+        )
+    }
+
+    /// As [`Self::verify`], also accepting the join separator in the values of
+    /// `also_allowed`: your decision that those fields cannot carry a shifted pair
+    /// (text only the gateway writes, never one your customers choose).
+    pub fn verify_allowing(
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &::paywire::Secret,
+        also_allowed: &[&str],
+    ) -> Result<::paywire::Verified<PayoutNotification>, ::paywire::NotificationError> {
+        let options = ::paywire::VerifyOptions {
+            also_allowed,
+            ..Default::default()
+        };
+        Self::verify_with(body, content_type, secret, &options)
+    }
+
+    /// As [`Self::verify`], with options: fields also allowed to hold the join
+    /// separator, and the largest body accepted (1 MiB by default; refused before
+    /// any parsing).
+    pub fn verify_with(
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &::paywire::Secret,
+        options: &::paywire::VerifyOptions<'_>,
+    ) -> Result<::paywire::Verified<PayoutNotification>, ::paywire::NotificationError> {
         let _ = content_type;
+        ::paywire::received::check_size(body, options.max_body)?;
         let obj = ::paywire::received::Object::from_json(body)?;
-        Profile::for_received(&obj, Profile::Md5).verify_received(&obj, secret)?;
+        let also_allowed = options.also_allowed;
+        let spec_allowed: &[&str] = &[];
+        let merged: Vec<&str>;
+        let allowed = if also_allowed.is_empty() {
+            spec_allowed
+        } else {
+            merged = spec_allowed.iter().chain(also_allowed).copied().collect();
+            &merged
+        };
+        Profile::for_received(&obj, Profile::Md5)
+            .verify_received_allowing(&obj, secret, allowed)?;
         let notification = <PayoutNotification as ::paywire::read::FromObject>::from_object(
             &obj,
         )?;
+        notification.validate()?;
         let order_id = obj.text("trans_id");
         let status = status_payout(&obj);
         Ok(::paywire::Verified {
@@ -5629,6 +6390,159 @@ impl ::paywire::read::FromObject for CollectNotification {
 }
 
 impl CollectNotification {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
+            errors,
+            prefix,
+            Some(&self.id),
+            Some(&self.mch_id),
+            Some(&self.trans_id),
+            Some(&self.order_amount),
+            Some(&self.payed_amount),
+            Some(&self.status),
+            Some(&self.sign),
+        );
+    }
+
+    /// Check every rule of the spec on the fields of [`CollectNotification`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_id: Option<&String>,
+        f_mch_id: Option<&String>,
+        f_trans_id: Option<&String>,
+        f_order_amount: Option<&::paywire::Money>,
+        f_payed_amount: Option<&::paywire::Money>,
+        f_status: Option<&i64>,
+        f_sign: Option<&String>,
+    ) {
+        match f_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_mch_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "mch_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_trans_id {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "trans_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_order_amount {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "order_amount",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_payed_amount {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "payed_amount",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_status {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "status",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_sign {
+            Some(v) if !v.is_empty() => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "sign",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+    }
+}
+
+impl CollectNotification {
     /// The notification's name in the spec.
     pub const NAME: &'static str = "collect";
 
@@ -5637,18 +6551,65 @@ impl CollectNotification {
 
     /// Verify a raw body (every received field but the signature, unknown ones
     /// included) and read it. A body that fails verification is an error; its
-    /// payload is not returned.
+    /// payload is not returned. A signed value holding the join separator is
+    /// refused (a shifted body could carry the same signature) unless the spec marks
+    /// its field `allow_separators`; so are fields that break the spec's rules.
     pub fn verify(
         body: &[u8],
         content_type: Option<&str>,
         secret: &::paywire::Secret,
     ) -> Result<::paywire::Verified<CollectNotification>, ::paywire::NotificationError> {
+        Self::verify_with(
+            body,
+            content_type,
+            secret,
+            &::paywire::VerifyOptions::default(),
+        )
+    }
+
+    /// As [`Self::verify`], also accepting the join separator in the values of
+    /// `also_allowed`: your decision that those fields cannot carry a shifted pair
+    /// (text only the gateway writes, never one your customers choose).
+    pub fn verify_allowing(
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &::paywire::Secret,
+        also_allowed: &[&str],
+    ) -> Result<::paywire::Verified<CollectNotification>, ::paywire::NotificationError> {
+        let options = ::paywire::VerifyOptions {
+            also_allowed,
+            ..Default::default()
+        };
+        Self::verify_with(body, content_type, secret, &options)
+    }
+
+    /// As [`Self::verify`], with options: fields also allowed to hold the join
+    /// separator, and the largest body accepted (1 MiB by default; refused before
+    /// any parsing).
+    pub fn verify_with(
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &::paywire::Secret,
+        options: &::paywire::VerifyOptions<'_>,
+    ) -> Result<::paywire::Verified<CollectNotification>, ::paywire::NotificationError> {
         let _ = content_type;
+        ::paywire::received::check_size(body, options.max_body)?;
         let obj = ::paywire::received::Object::from_json(body)?;
-        Profile::for_received(&obj, Profile::Md5).verify_received(&obj, secret)?;
+        let also_allowed = options.also_allowed;
+        let spec_allowed: &[&str] = &[];
+        let merged: Vec<&str>;
+        let allowed = if also_allowed.is_empty() {
+            spec_allowed
+        } else {
+            merged = spec_allowed.iter().chain(also_allowed).copied().collect();
+            &merged
+        };
+        Profile::for_received(&obj, Profile::Md5)
+            .verify_received_allowing(&obj, secret, allowed)?;
         let notification = <CollectNotification as ::paywire::read::FromObject>::from_object(
             &obj,
         )?;
+        notification.validate()?;
         let order_id = obj.text("trans_id");
         let status = status_collect(&obj);
         Ok(::paywire::Verified {

@@ -76,6 +76,13 @@ impl Profile {
         }
     }
 
+    /// What stands between the signed pairs.
+    pub fn join(self) -> &'static str {
+        match self {
+            Profile::Md5 | Profile::Md5Key => "&",
+        }
+    }
+
     /// The fields this profile adds to an outgoing message before signing.
     pub fn adds(self) -> &'static [(&'static str, &'static str)] {
         match self {
@@ -148,14 +155,27 @@ impl Profile {
     }
 
     /// Verify the signature a received object carries, over every field as received,
-    /// in constant time.
+    /// in constant time. A signed value containing the join separator is refused
+    /// (its boundaries are ambiguous: a shifted body could carry the same signature).
     pub fn verify_received(
         self,
         obj: &::paywire::received::Object,
         secret: &::paywire::Secret,
     ) -> Result<(), ::paywire::VerifyError> {
+        self.verify_received_allowing(obj, secret, &[])
+    }
+
+    /// As [`Profile::verify_received`], accepting the join separator in the values
+    /// of the `allowed` fields (those the spec marks `allow_separators`: URLs).
+    pub fn verify_received_allowing(
+        self,
+        obj: &::paywire::received::Object,
+        secret: &::paywire::Secret,
+        allowed: &[&str],
+    ) -> Result<(), ::paywire::VerifyError> {
         let received = ::paywire::sign::received_signature(obj, self.signature_field())?;
         let fields = self.signed_fields(obj);
+        ::paywire::sign::refuse_separators(&fields, self.join(), allowed)?;
         let expected = self.signature_over(&fields, secret);
         if self.matches(expected.as_str(), &received) {
             Ok(())
@@ -239,6 +259,11 @@ impl ErrorCode {
             "10003" => Some(::paywire::ErrorMeaning::Duplicate),
             _ => None,
         }
+    }
+
+    /// Whether the spec lists a code (a refusal with any other code is indeterminate).
+    pub fn documented(code: &str) -> bool {
+        !matches!(Self::from_code(code), ErrorCode::Other(_))
     }
 }
 
@@ -485,7 +510,7 @@ impl WithdrawRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<WithdrawRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        WithdrawRequest::check(
+        WithdrawRequest::check_rules(
             &mut errors,
             "",
             self.uid.as_ref(),
@@ -493,6 +518,7 @@ impl WithdrawRequestBuilder {
             self.orderid.as_ref(),
             self.notify_url.as_ref(),
             self.amount.as_ref(),
+            self.custom.as_ref(),
             self.userip.as_ref(),
             self.timestamp.as_ref(),
             self.bank_ifsc.as_ref(),
@@ -551,16 +577,20 @@ impl WithdrawRequest {
         WithdrawRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.uid),
@@ -568,6 +598,7 @@ impl WithdrawRequest {
             Some(&self.orderid),
             Some(&self.notify_url),
             Some(&self.amount),
+            self.custom.as_ref(),
             Some(&self.userip),
             Some(&self.timestamp),
             self.bank_ifsc.as_ref(),
@@ -582,7 +613,7 @@ impl WithdrawRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_uid: Option<&String>,
@@ -590,6 +621,7 @@ impl WithdrawRequest {
         f_orderid: Option<&String>,
         f_notify_url: Option<&String>,
         f_amount: Option<&::paywire::Money>,
+        f_custom: Option<&String>,
         f_userip: Option<&String>,
         f_timestamp: Option<&i64>,
         f_bank_ifsc: Option<&String>,
@@ -680,6 +712,21 @@ impl WithdrawRequest {
                         ),
                     );
             }
+        }
+        match f_custom {
+            Some(v) if !v.is_empty() => {
+                if v.contains("&") {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "custom",
+                                ::paywire::validate::Rule::Separator("&".to_owned()),
+                            ),
+                        );
+                }
+            }
+            _ => {}
         }
         match f_userip {
             Some(v) if !v.is_empty() => {
@@ -972,6 +1019,35 @@ impl ::paywire::read::FromObject for WithdrawResponse {
             transactionid: ::paywire::read::string(obj, "transactionid")?,
             extra: ::paywire::read::extra(obj, &["transactionid"]),
         })
+    }
+}
+
+impl WithdrawResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`WithdrawResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
     }
 }
 
@@ -1419,6 +1495,18 @@ impl ::paywire::Request for WithdrawRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &WithdrawResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.orderid;
@@ -1445,21 +1533,25 @@ impl WithdrawResponse {
         let success = matches!(code.as_str(), "10000");
         let payload = obj.path("result").unwrap_or_else(::paywire::received::Raw::null);
         let signed = &obj;
-        if success || signed.text("sign").is_some_and(|s| !s.is_empty()) {
-            Profile::Md5.verify_received(signed, secret)?;
+        let unsigned = !(success || signed.text("sign").is_some_and(|s| !s.is_empty()));
+        if !unsigned {
+            Profile::Md5.verify_received_allowing(signed, secret, &[])?;
         }
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = None;
+        let payload = <WithdrawResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
+        payload.validate()?;
         Ok(::paywire::Response::Accepted {
-            payload: <WithdrawResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -1641,7 +1733,7 @@ impl DepositRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<DepositRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        DepositRequest::check(
+        DepositRequest::check_rules(
             &mut errors,
             "",
             self.uid.as_ref(),
@@ -1653,6 +1745,7 @@ impl DepositRequestBuilder {
             self.userip.as_ref(),
             self.timestamp.as_ref(),
             self.pay_code.as_ref(),
+            self.custom.as_ref(),
             self.path_type.as_ref(),
         );
         if !errors.is_empty() {
@@ -1705,16 +1798,20 @@ impl DepositRequest {
         DepositRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.uid),
@@ -1726,6 +1823,7 @@ impl DepositRequest {
             Some(&self.userip),
             Some(&self.timestamp),
             Some(&self.pay_code),
+            self.custom.as_ref(),
             self.path_type.as_ref(),
         );
     }
@@ -1737,7 +1835,7 @@ impl DepositRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_uid: Option<&String>,
@@ -1749,6 +1847,7 @@ impl DepositRequest {
         f_userip: Option<&String>,
         f_timestamp: Option<&i64>,
         f_pay_code: Option<&String>,
+        f_custom: Option<&String>,
         f_path_type: Option<&String>,
     ) {
         match f_uid {
@@ -1896,6 +1995,21 @@ impl DepositRequest {
                         ),
                     );
             }
+        }
+        match f_custom {
+            Some(v) if !v.is_empty() => {
+                if v.contains("&") {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "custom",
+                                ::paywire::validate::Rule::Separator("&".to_owned()),
+                            ),
+                        );
+                }
+            }
+            _ => {}
         }
         match f_path_type {
             Some(v) if !v.is_empty() => {
@@ -2091,6 +2205,35 @@ impl ::paywire::read::FromObject for DepositResponse {
             payurl: ::paywire::read::string(obj, "payurl")?,
             extra: ::paywire::read::extra(obj, &["transactionid", "payurl"]),
         })
+    }
+}
+
+impl DepositResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`DepositResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
     }
 }
 
@@ -2461,6 +2604,18 @@ impl ::paywire::Request for DepositRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &DepositResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         {
             let v = &self.orderid;
@@ -2487,21 +2642,26 @@ impl DepositResponse {
         let success = matches!(code.as_str(), "10000");
         let payload = obj.path("result").unwrap_or_else(::paywire::received::Raw::null);
         let signed = &obj;
-        if success || signed.text("sign").is_some_and(|s| !s.is_empty()) {
-            Profile::Md5.verify_received(signed, secret)?;
+        let unsigned = !(success || signed.text("sign").is_some_and(|s| !s.is_empty()));
+        if !unsigned {
+            Profile::Md5
+                .verify_received_allowing(signed, secret, &["payurl", "result"])?;
         }
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = None;
+        let payload = <DepositResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
+        payload.validate()?;
         Ok(::paywire::Response::Accepted {
-            payload: <DepositResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
@@ -2591,7 +2751,7 @@ impl FormRuleRequestBuilder {
     /// names each broken field and rule.
     pub fn build(self) -> Result<FormRuleRequest, ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        FormRuleRequest::check(
+        FormRuleRequest::check_rules(
             &mut errors,
             "",
             self.uid.as_ref(),
@@ -2628,16 +2788,20 @@ impl FormRuleRequest {
         FormRuleRequestBuilder::default()
     }
 
-    /// Check every rule of the spec (a builder already did; call this after editing
-    /// fields).
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
         let mut errors = Vec::new();
-        self.check_into(&mut errors, "");
+        self.check_rules_into(&mut errors, "");
         if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
     }
 
-    fn check_into(&self, errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        Self::check(
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
             errors,
             prefix,
             Some(&self.uid),
@@ -2655,7 +2819,7 @@ impl FormRuleRequest {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check(
+    fn check_rules(
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
         f_uid: Option<&String>,
@@ -2902,6 +3066,35 @@ impl ::paywire::read::FromObject for FormRuleResponseDataFormFields {
     }
 }
 
+impl FormRuleResponseDataFormFields {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`FormRuleResponseDataFormFields`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
+    }
+}
+
 /// The `data` object of [`FormRuleResponse`].
 #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
 #[serde(crate = "::paywire::serde")]
@@ -2948,6 +3141,35 @@ impl ::paywire::read::FromObject for FormRuleResponseData {
     }
 }
 
+impl FormRuleResponseData {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`FormRuleResponseData`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
+    }
+}
+
 /// The payload of a successful `form_rule` response.
 #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
 #[serde(crate = "::paywire::serde")]
@@ -2970,6 +3192,35 @@ impl ::paywire::read::FromObject for FormRuleResponse {
             data: ::paywire::read::object(obj, "data")?,
             extra: ::paywire::read::extra(obj, &["data"]),
         })
+    }
+}
+
+impl FormRuleResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`FormRuleResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
     }
 }
 
@@ -3227,6 +3478,18 @@ impl ::paywire::Request for FormRuleRequest {
         ErrorCode::meaning(code)
     }
 
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &FormRuleResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
     fn order_id(&self) -> Option<String> {
         None
     }
@@ -3250,21 +3513,25 @@ impl FormRuleResponse {
         let success = matches!(code.as_str(), "10000");
         let payload = obj.path("result").unwrap_or_else(::paywire::received::Raw::null);
         let signed = &obj;
-        if success || signed.text("sign").is_some_and(|s| !s.is_empty()) {
-            Profile::Md5.verify_received(signed, secret)?;
+        let unsigned = !(success || signed.text("sign").is_some_and(|s| !s.is_empty()));
+        if !unsigned {
+            Profile::Md5.verify_received_allowing(signed, secret, &[])?;
         }
         if !success {
             return Ok(::paywire::Response::Rejected {
                 code: ErrorCode::from_code(&code),
                 raw_code: code,
                 message: obj.path("msg").and_then(|r| r.sign_text()),
+                unsigned,
             });
         }
         let status = None;
+        let payload = <FormRuleResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
+        payload.validate()?;
         Ok(::paywire::Response::Accepted {
-            payload: <FormRuleResponse as ::paywire::read::FromObject>::from_object(
-                &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
-            )?,
+            payload,
             status,
         })
     }
