@@ -2407,6 +2407,10 @@ impl Gen<'_> {
         };
         let declared = profile_variant(n.profile.as_deref().unwrap_or(self.default_profile()));
         let allowed = allowed_names(&n.fields, None);
+        let merchant = match &n.merchant_id {
+            Some(f) => quote!(::paywire::exchange::check_merchant(&obj, #f, options.merchant_id)?;),
+            None => quote!(let _ = options.merchant_id;),
+        };
         let order_id = match &n.order_id {
             Some(k) => quote!(obj.text(#k)),
             None => quote!(None),
@@ -2460,6 +2464,7 @@ impl Gen<'_> {
                     // Verified: the fields must also keep the spec's rules.
                     let notification = <#name as ::paywire::read::FromObject>::from_object(&obj)?;
                     notification.validate()?;
+                    #merchant
                     let order_id = #order_id;
                     let status = #status;
                     Ok(::paywire::Verified {

@@ -462,6 +462,10 @@ pub struct Notification {
     /// The field holding the merchant's order id (to recognise duplicates).
     #[serde(default)]
     pub order_id: Option<String>,
+    /// The field holding the merchant's own id (`platform_id`, `mch_id`): when the receiver
+    /// says which merchant it is, a notification for another merchant is refused.
+    #[serde(default)]
+    pub merchant_id: Option<String>,
     /// The exact reply the gateway expects once the notification is accepted.
     pub reply: Reply,
     /// How often the gateway delivers a notification that was not acknowledged.

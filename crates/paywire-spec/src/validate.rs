@@ -512,8 +512,15 @@ impl Checker<'_> {
                 if !op.response.iter().any(|f| &f.name == e) {
                     self.push(
                         p.key("echo"),
-                        format!("echo field `{}` is not a response field of `{}`", shorten(e), op.name),
-                        Some("name the response field that carries the order id the answer is about".to_owned()),
+                        format!(
+                            "echo field `{}` is not a response field of `{}`",
+                            shorten(e),
+                            op.name
+                        ),
+                        Some(
+                            "name the response field that carries the order id the answer is about"
+                                .to_owned(),
+                        ),
                     );
                 }
                 if op.order_id.is_none() {
@@ -630,6 +637,22 @@ impl Checker<'_> {
     fn notifications(&mut self) {
         let mut names_seen = BTreeSet::new();
         for (i, n) in self.spec.notifications.iter().enumerate() {
+            if let Some(m) = &n.merchant_id
+                && !n.fields.iter().any(|f| &f.name == m)
+            {
+                self.push(
+                    SpecPath::root()
+                        .key("notifications")
+                        .index(i)
+                        .key("merchant_id"),
+                    format!(
+                        "merchant_id `{}` is not a field of `{}`",
+                        shorten(m),
+                        n.name
+                    ),
+                    Some("name the notification field that carries the merchant's id".to_owned()),
+                );
+            }
             let p = SpecPath::root().key("notifications").index(i);
             if !names::is_snake(&n.name) {
                 self.push(

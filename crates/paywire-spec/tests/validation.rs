@@ -683,7 +683,10 @@ fn wire_names_that_give_no_rust_identifier_are_refused_where_they_are() {
         let err = paywire_spec::parse_str(&with_field(name, ""), "t.toml").unwrap_err();
         let text = err.to_string();
         assert!(text.contains("gives no Rust identifier"), "{name}: {text}");
-        assert!(text.contains("t.toml:11:"), "{name}: located at the name: {text}");
+        assert!(
+            text.contains("t.toml:11:"),
+            "{name}: located at the name: {text}"
+        );
         assert!(text.contains("set `rust ="), "{name}: {text}");
     }
     // Naming it in Rust makes it usable; the generator then does not panic.
@@ -705,7 +708,11 @@ fn a_huge_pattern_is_refused_and_shortened_in_the_message() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("10000 bytes long"), "{err}");
-    assert!(err.len() < 1000, "the pattern is not echoed whole: {} bytes", err.len());
+    assert!(
+        err.len() < 1000,
+        "the pattern is not echoed whole: {} bytes",
+        err.len()
+    );
     // A short pattern whose compiled form is too big is refused too.
     let err = paywire_spec::parse_str(&with_field("x", "pattern = \"(a{1000}){1000}\""), "t.toml")
         .unwrap_err()

@@ -306,10 +306,7 @@ impl Client {
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let limit = self.max_response_bytes;
         let too_large = Exchange::Lost(IndeterminateReason::TooLarge { limit });
-        if response
-            .content_length()
-            .is_some_and(|n| n > limit as u64)
-        {
+        if response.content_length().is_some_and(|n| n > limit as u64) {
             return too_large;
         }
         // Read chunk by chunk, so that an endless or huge answer stops at the limit.

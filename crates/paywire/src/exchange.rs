@@ -204,6 +204,38 @@ pub enum NotificationError {
     /// The body verified but breaks the spec's field rules (a pattern, an enum, a bound).
     #[error("notification fields: {0}")]
     Invalid(#[from] ValidationErrors),
+    /// The notification is for another merchant.
+    #[error("notification for another merchant: `{field}` is `{found}`, not `{expected}`")]
+    OtherMerchant {
+        /// The merchant-id field.
+        field: String,
+        /// Your merchant id.
+        expected: String,
+        /// What the notification carries (absent: empty).
+        found: String,
+    },
+}
+
+/// Refuse a notification whose merchant-id field is not `expected` (generated code and the
+/// interpreter).
+pub fn check_merchant(
+    obj: &Object,
+    field: &str,
+    expected: Option<&str>,
+) -> Result<(), NotificationError> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    let found = obj.text(field).unwrap_or_default();
+    if found == expected {
+        Ok(())
+    } else {
+        Err(NotificationError::OtherMerchant {
+            field: field.to_owned(),
+            expected: expected.to_owned(),
+            found,
+        })
+    }
 }
 
 /// How a received notification is checked, beyond the spec.
@@ -214,6 +246,9 @@ pub struct VerifyOptions<'a> {
     pub also_allowed: &'a [&'a str],
     /// The largest body accepted, in bytes (default 1 MiB).
     pub max_body: usize,
+    /// Your merchant id: where the spec names the field carrying it, a notification for
+    /// another merchant (signed with a shared key, or replayed) is refused.
+    pub merchant_id: Option<&'a str>,
 }
 
 impl Default for VerifyOptions<'_> {
@@ -221,6 +256,7 @@ impl Default for VerifyOptions<'_> {
         Self {
             also_allowed: &[],
             max_body: crate::received::DEFAULT_BODY_LIMIT,
+            merchant_id: None,
         }
     }
 }

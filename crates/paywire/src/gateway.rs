@@ -71,7 +71,10 @@ pub struct Prepared {
 /// The fields of a received message whose signed values may contain the join separator (marked
 /// `allow_separators`); with `container`, also the payload's key when any field is, since the
 /// payload's JSON text carries their values.
-pub fn separators_allowed<'a>(fields: &'a [paywire_spec::Field], container: Option<&'a str>) -> Vec<&'a str> {
+pub fn separators_allowed<'a>(
+    fields: &'a [paywire_spec::Field],
+    container: Option<&'a str>,
+) -> Vec<&'a str> {
     let mut out: Vec<&str> = fields
         .iter()
         .filter(|f| f.allow_separators)
@@ -326,7 +329,9 @@ impl Gateway {
             if success || carries || sig.required_on_error {
                 let container = match sig.scope {
                     // The payload's top-level key (`data` of `data.result`).
-                    SignatureScope::Body => env.payload.as_deref().and_then(|p| p.split('.').next()),
+                    SignatureScope::Body => {
+                        env.payload.as_deref().and_then(|p| p.split('.').next())
+                    }
                     SignatureScope::Payload => None,
                 };
                 signing::verify_strict(
@@ -429,6 +434,21 @@ impl Gateway {
         content_type: Option<&str>,
         secret: &Secret,
     ) -> Result<VerifiedNotification, NotificationError> {
+        self.verify_notification_with(name, body, content_type, secret, None, &[])
+    }
+
+    /// As [`Gateway::verify_notification`], refusing a notification for another merchant
+    /// than `merchant_id` (where the spec names the field) and accepting the join separator in
+    /// `also_allowed` fields too.
+    pub fn verify_notification_with(
+        &self,
+        name: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &Secret,
+        merchant_id: Option<&str>,
+        also_allowed: &[&str],
+    ) -> Result<VerifiedNotification, NotificationError> {
         let n = self.notification(name)?;
         crate::received::check_size(body, self.body_limit)?;
         let obj = match n.content {
@@ -444,10 +464,13 @@ impl Gateway {
             &self.profile_label(profile),
             &obj.sign_fields(),
             secret,
-            &separators_allowed(&n.fields, None),
+            &[separators_allowed(&n.fields, None), also_allowed.to_vec()].concat(),
         )?;
         // Verified: now the fields must keep the spec's rules (types, patterns, enums, required).
         validate::check(&n.fields, &obj)?;
+        if let Some(field) = &n.merchant_id {
+            crate::exchange::check_merchant(&obj, field, merchant_id)?;
+        }
         Ok(VerifiedNotification {
             name: n.name.clone(),
             order_id: n.order_id.as_deref().and_then(|k| obj.text(k)),

@@ -142,7 +142,10 @@ impl fmt::Display for IndeterminateReason {
                 location.as_deref().unwrap_or("nowhere")
             ),
             Self::TooLarge { limit } => {
-                write!(f, "the answer is larger than {limit} bytes (the client's limit)")
+                write!(
+                    f,
+                    "the answer is larger than {limit} bytes (the client's limit)"
+                )
             }
             Self::UnknownCode { code, message } => write!(
                 f,

@@ -9465,6 +9465,7 @@ impl DepositNotification {
             &obj,
         )?;
         notification.validate()?;
+        ::paywire::exchange::check_merchant(&obj, "platform_id", options.merchant_id)?;
         let order_id = obj.text("payment_cl_id");
         let status = status_deposit(&obj);
         Ok(::paywire::Verified {
@@ -9882,6 +9883,7 @@ impl PayoutNotification {
             &obj,
         )?;
         notification.validate()?;
+        ::paywire::exchange::check_merchant(&obj, "platform_id", options.merchant_id)?;
         let order_id = obj.text("payout_cl_id");
         let status = status_payout(&obj);
         Ok(::paywire::Verified {

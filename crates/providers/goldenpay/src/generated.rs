@@ -6259,6 +6259,7 @@ impl PayoutNotification {
             &obj,
         )?;
         notification.validate()?;
+        ::paywire::exchange::check_merchant(&obj, "mch_id", options.merchant_id)?;
         let order_id = obj.text("trans_id");
         let status = status_payout(&obj);
         Ok(::paywire::Verified {
@@ -6610,6 +6611,7 @@ impl CollectNotification {
             &obj,
         )?;
         notification.validate()?;
+        ::paywire::exchange::check_merchant(&obj, "mch_id", options.merchant_id)?;
         let order_id = obj.text("trans_id");
         let status = status_collect(&obj);
         Ok(::paywire::Verified {

@@ -938,3 +938,68 @@ fn a_currency_outside_the_list_is_refused() {
         "invalid request: `currency` must be one of: VND, THB, BRL, INR, PHP"
     );
 }
+
+/// Hardening: what a correctly signed callback may still not say.
+#[test]
+fn signed_callbacks_that_break_the_rules_or_shift_boundaries_are_refused() {
+    let token = token();
+    let sign = |body: &str| Profile::DEFAULT.sign_json(body.as_bytes(), &token).unwrap();
+    let ok = sign(
+        r#"{"id":"PT1","trans_id":"C1","mch_id":8888,"order_amount":"100.00","payed_amount":"100.00","status":60,"payed_at":"2024-10-17 12:00:00","remarks":"x"}"#,
+    );
+    let json = Some("application/json");
+    assert!(CollectNotification::verify(ok.as_bytes(), json, &token).is_ok());
+
+    // The boundary-shift forgery: a genuine callback whose remarks carry shifted pairs.
+    let genuine = sign(
+        r#"{"id":"PT1","trans_id":"C1","mch_id":8888,"order_amount":"100.00","payed_amount":"100.00","status":20,"remarks":"x&order_amount=100.00&payed_amount=99999.00&payed_at=2024&remarks=y&status=60&trans_id=T&zzzz="}"#,
+    );
+    let err = CollectNotification::verify(genuine.as_bytes(), json, &token).unwrap_err();
+    assert!(
+        matches!(&err, NotificationError::Signature(paywire::VerifyError::Ambiguous { field, .. }) if field == "remarks"),
+        "{err}"
+    );
+    // Sending such remarks is refused before anything is signed.
+    let sent = CreateCollectRequest::builder()
+        .mch_id(8888)
+        .trans_id("C1")
+        .currency("VND")
+        .amount(paywire::Money::from_minor(10000))
+        .channel("bank")
+        .callback_url("https://m.example/cb?a=1&b=2")
+        .remarks("x&status=60")
+        .nonce("abcdef12")
+        .timestamp(1729187424)
+        .build()
+        .unwrap_err();
+    assert!(sent.names("remarks"), "{sent}");
+    assert!(!sent.names("callback_url"), "{sent}");
+
+    // Signed, but an integer status that is not a number: refused, naming the field.
+    let bad = sign(
+        r#"{"id":"PT1","trans_id":"C1","mch_id":8888,"order_amount":"100.00","payed_amount":"100.00","status":"abc","payed_at":"2024-10-17 12:00:00"}"#,
+    );
+    let err = CollectNotification::verify(bad.as_bytes(), json, &token).unwrap_err();
+    assert!(err.to_string().contains("status"), "{err}");
+
+    // For another merchant: refused once the receiver says who it is.
+    let mine = paywire::VerifyOptions {
+        merchant_id: Some("7777"),
+        ..Default::default()
+    };
+    let err = CollectNotification::verify_with(ok.as_bytes(), json, &token, &mine).unwrap_err();
+    assert!(
+        matches!(err, NotificationError::OtherMerchant { .. }),
+        "{err}"
+    );
+    let mine = paywire::VerifyOptions {
+        merchant_id: Some("8888"),
+        ..Default::default()
+    };
+    assert!(CollectNotification::verify_with(ok.as_bytes(), json, &token, &mine).is_ok());
+
+    // A body over the limit is refused before it is parsed.
+    let huge = format!("{}{}", " ".repeat(2 << 20), ok);
+    let err = CollectNotification::verify(huge.as_bytes(), json, &token).unwrap_err();
+    assert!(err.to_string().contains("at most 1048576"), "{err}");
+}
