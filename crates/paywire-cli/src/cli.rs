@@ -98,6 +98,15 @@ pub struct VerifyArgs {
     /// The body's content type (JSON or form); guessed from the body when absent.
     #[arg(long, value_name = "CT")]
     pub content_type: Option<String>,
+    /// Which recipe signed this? Try every profile of the spec and the family's common
+    /// variants (key bare or `&key=`, key first, hex case, `sign_type` in or out, empty values
+    /// kept or skipped, md5 / sha256 / hmac-sha256) and name the one that matches, or show the
+    /// spec's canonical strings side by side. Exit 0 when one matches, 1 when none does.
+    #[arg(long, conflicts_with_all = ["notification", "profile"])]
+    pub detect: bool,
+    /// With `--detect`: the body holds the parameters only, and this is the signature received.
+    #[arg(long, value_name = "SIG", requires = "detect")]
+    pub signature: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

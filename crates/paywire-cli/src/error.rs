@@ -130,6 +130,10 @@ pub enum CliError {
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(io::Error),
+    /// `verify --detect`: no recipe tried reproduces the signature (the summary shows the
+    /// spec's canonical strings side by side).
+    #[error("{}", .0.trim_end())]
+    NoRecipe(String),
     /// A body to verify could not be read as JSON or form fields.
     #[error("the body {path} cannot be read: {source}")]
     UnreadableBody {
@@ -146,6 +150,7 @@ impl CliError {
         match self {
             CliError::Notification(_)
             | CliError::Signature(_)
+            | CliError::NoRecipe(_)
             | CliError::UnreadableBody { .. } => EXIT_NOT_VERIFIED,
             _ => EXIT_USAGE,
         }

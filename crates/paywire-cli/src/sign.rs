@@ -87,6 +87,11 @@ pub fn run(args: &SignArgs) -> Result<String, CliError> {
 /// test key would otherwise mask every letter it matches. Real merchant keys are longer.
 const MASK_MIN_LEN: usize = 6;
 
+/// `text` with the secret masked (for other commands' output).
+pub fn mask_text_public(text: &str, secret: &paywire::Secret) -> String {
+    mask_text(text, secret)
+}
+
 /// `text` with every occurrence of the secret replaced by `****`.
 fn mask_text(text: &str, secret: &paywire::Secret) -> String {
     let raw = secret.expose();

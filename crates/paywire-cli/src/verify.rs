@@ -24,6 +24,9 @@ struct Verified {
 /// (exit status 1).
 pub fn run(args: &VerifyArgs) -> Result<String, CliError> {
     let gateway = Gateway::load(&args.spec)?;
+    if args.detect {
+        return detect(&gateway, args);
+    }
     // Resolve names before reading anything, so a typo is a usage error, not a failed verification.
     let profile = match &args.notification {
         Some(name) => gateway.notification(name)?.profile.clone(),
@@ -146,4 +149,32 @@ fn json(v: &Verified) -> Result<String, CliError> {
     let mut text = serde_json::to_string(&out)?;
     text.push('\n');
     Ok(text)
+}
+
+/// `paywire verify --detect`: which recipe signed this body?
+fn detect(gateway: &Gateway, args: &VerifyArgs) -> Result<String, CliError> {
+    let secret = args.secret.load()?;
+    let body = input::read("body", &args.body)?;
+    let fields = Object::from_body(&body, args.content_type.as_deref()).map_err(|source| {
+        CliError::UnreadableBody {
+            path: input::shown(&args.body),
+            source,
+        }
+    })?;
+    let mut sign_fields = fields.sign_fields();
+    if let Some(sig) = &args.signature {
+        let field = gateway
+            .spec()
+            .profile_for(None)
+            .map_or("sign", |r| r.signature_field.as_str());
+        sign_fields.retain(|f| f.key != field);
+        sign_fields.push(paywire::signing::SignField::new(field, sig.clone()));
+    }
+    let found = paywire::detect::detect(gateway, &sign_fields, &secret);
+    let summary = crate::sign::mask_text_public(&found.summary(), &secret);
+    if found.matched().is_empty() {
+        Err(CliError::NoRecipe(summary))
+    } else {
+        Ok(summary)
+    }
 }

@@ -746,8 +746,14 @@ fn explain_masks_the_secret_wherever_it_appears_and_fingerprints_it() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{format}: {stderr}");
-        assert!(!stdout.contains(secret), "{format}: the secret leaked: {stdout}");
-        assert!(!stderr.contains(secret), "{format}: the secret leaked: {stderr}");
+        assert!(
+            !stdout.contains(secret),
+            "{format}: the secret leaked: {stdout}"
+        );
+        assert!(
+            !stderr.contains(secret),
+            "{format}: the secret leaked: {stderr}"
+        );
         assert!(stdout.contains("key=****&x"), "{format}: {stdout}");
         if format == "text" {
             // The first 8 hex digits of SHA-256("ThisIsYourSecretKey123").
@@ -756,4 +762,107 @@ fn explain_masks_the_secret_wherever_it_appears_and_fingerprints_it() {
             assert!(line.contains("SHA-256 fingerprint "), "{line}");
         }
     }
+}
+
+#[test]
+fn verify_detect_names_the_profile_that_signed_each_body() {
+    let dir = TempDir::new();
+    let secret = "detect-secret-123";
+    let mut named = 0;
+    for name in ["diamondpay", "goldenpay", "intqp"] {
+        let gw = Gateway::load(&spec(name)).unwrap();
+        for profile in gw.spec().profiles.keys() {
+            let body = gw
+                .sign_json_body(
+                    Some(profile),
+                    br#"{"platform_id":"PF0002","total":2,"total_balance":"100.00","request_time":1595504997,"platform_channel_id":"C1","channel_name":"x","balance":"1.00","amount":"100.00","trans_id":"T1","note":""}"#,
+                    &paywire::Secret::new(secret),
+                )
+                .unwrap();
+            let path = dir.write(&format!("{name}-{profile}.json"), &body);
+            let out = run(
+                &[
+                    "verify",
+                    "--spec",
+                    spec(name).to_str().unwrap(),
+                    "--secret-env",
+                    KEY_VAR,
+                    "--body",
+                    path.to_str().unwrap(),
+                    "--detect",
+                ],
+                Some(secret),
+                None,
+            );
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{name}.{profile}: {stdout} {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                stdout.starts_with(&format!("matches {profile}:")),
+                "{name}.{profile}: {stdout}"
+            );
+            assert!(!stdout.contains(secret), "{stdout}");
+            named += 1;
+        }
+    }
+    assert!(named >= 8, "every profile of every provider: {named}");
+
+    // Signed with the key appended bare, on a spec whose only profile appends `&key=`: a variant.
+    let gw = Gateway::load(&spec("diamondpay")).unwrap();
+    let bare = gw
+        .sign_json_body(
+            Some("md5-bare-key"),
+            br#"{"a":"1","b":"2"}"#,
+            &paywire::Secret::new(secret),
+        )
+        .unwrap();
+    let fields: serde_json::Value = serde_json::from_str(&bare).unwrap();
+    let params = dir.write("params.json", r#"{"a":"1","b":"2"}"#);
+    let out = run(
+        &[
+            "verify",
+            "--spec",
+            spec("diamondpay").to_str().unwrap(),
+            "--secret-env",
+            KEY_VAR,
+            "--body",
+            params.to_str().unwrap(),
+            "--detect",
+            "--signature",
+            fields["sign"].as_str().unwrap(),
+        ],
+        Some(secret),
+        None,
+    );
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("matches md5-bare-key:"));
+
+    // Another key: nothing matches, exit 1, the spec's canonical strings side by side.
+    let out = run(
+        &[
+            "verify",
+            "--spec",
+            spec("diamondpay").to_str().unwrap(),
+            "--secret-env",
+            KEY_VAR,
+            "--body",
+            dir.write("other.json", &bare).to_str().unwrap(),
+            "--detect",
+        ],
+        Some("another-key-456"),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no recipe tried reproduces the signature"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("md5-bare-key") && stderr.contains("a=1&b=2&****"),
+        "{stderr}"
+    );
 }

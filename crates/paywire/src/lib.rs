@@ -47,6 +47,8 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "dynamic")]
+pub mod detect;
 pub mod exchange;
 #[cfg(feature = "dynamic")]
 pub mod gateway;
