@@ -25,7 +25,9 @@ async fn serve(app: Router) -> String {
 }
 
 /// A server that answers every request with `answer` and counts the requests.
-async fn answering(answer: impl Fn() -> Response + Clone + Send + Sync + 'static) -> (Arc<AtomicUsize>, String) {
+async fn answering(
+    answer: impl Fn() -> Response + Clone + Send + Sync + 'static,
+) -> (Arc<AtomicUsize>, String) {
     let hits = Arc::new(AtomicUsize::new(0));
     let seen = hits.clone();
     let app = Router::new().fallback(move || {
@@ -110,7 +112,11 @@ async fn redirects_are_never_followed_and_keep_their_location() {
         }
         assert_eq!(hits.load(Ordering::SeqCst), 1, "{status}: sent once");
     }
-    assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0, "no redirect was followed");
+    assert_eq!(
+        elsewhere_hits.load(Ordering::SeqCst),
+        0,
+        "no redirect was followed"
+    );
 }
 
 #[tokio::test]
@@ -131,7 +137,9 @@ async fn an_answer_larger_than_the_limit_is_indeterminate() {
         matches!(
             outcome,
             Outcome::Indeterminate {
-                reason: IndeterminateReason::TooLarge { limit: paywire::DEFAULT_MAX_RESPONSE_BYTES },
+                reason: IndeterminateReason::TooLarge {
+                    limit: paywire::DEFAULT_MAX_RESPONSE_BYTES
+                },
                 ..
             }
         ),
@@ -140,13 +148,22 @@ async fn an_answer_larger_than_the_limit_is_indeterminate() {
     let (_, url) = answering(|| json(200, " ".repeat(2 << 20) + &payout_accepted("T1"))).await;
     let outcome = client(&url).send(&payout("T1")).await;
     assert!(
-        matches!(outcome, Outcome::Indeterminate { reason: IndeterminateReason::TooLarge { .. }, .. }),
+        matches!(
+            outcome,
+            Outcome::Indeterminate {
+                reason: IndeterminateReason::TooLarge { .. },
+                ..
+            }
+        ),
         "{outcome:?}"
     );
     // The limit is configurable: raised, the same answer is read.
     let creds = Credentials::new(Secret::new(GP_TOKEN));
     let roomy = Client::new(ClientConfig::new(&url, creds).max_response_bytes(8 << 20)).unwrap();
-    assert!(matches!(roomy.send(&payout("T1")).await, Outcome::Accepted { .. }));
+    assert!(matches!(
+        roomy.send(&payout("T1")).await,
+        Outcome::Accepted { .. }
+    ));
 }
 
 /// `count` chunks of `chunk`, as a body stream.
@@ -174,7 +191,13 @@ fn futures_stream(
 #[tokio::test]
 async fn only_documented_codes_are_rejections() {
     // goldenpay documents 400 and 429; a 502 in the envelope on HTTP 200 proves nothing.
-    let (_, url) = answering(|| json(200, r#"{"code":502,"errors":{"message":"upstream"}}"#.into())).await;
+    let (_, url) = answering(|| {
+        json(
+            200,
+            r#"{"code":502,"errors":{"message":"upstream"}}"#.into(),
+        )
+    })
+    .await;
     let outcome = client(&url).send(&payout("T1")).await;
     match &outcome {
         Outcome::Indeterminate {
@@ -187,7 +210,8 @@ async fn only_documented_codes_are_rejections() {
         }
         other => panic!("{other:?}"),
     }
-    let (_, url) = answering(|| json(400, r#"{"code":400,"errors":{"message":"limit"}}"#.into())).await;
+    let (_, url) =
+        answering(|| json(400, r#"{"code":400,"errors":{"message":"limit"}}"#.into())).await;
     assert!(matches!(
         client(&url).send(&payout("T1")).await,
         Outcome::Rejected { .. }
@@ -209,7 +233,13 @@ async fn only_documented_codes_are_rejections() {
         .unwrap();
     let outcome = iq.send(&withdraw).await;
     assert!(
-        matches!(outcome, Outcome::Indeterminate { reason: IndeterminateReason::UnknownCode { .. }, .. }),
+        matches!(
+            outcome,
+            Outcome::Indeterminate {
+                reason: IndeterminateReason::UnknownCode { .. },
+                ..
+            }
+        ),
         "{outcome:?}"
     );
 }
@@ -235,7 +265,10 @@ async fn an_answer_about_another_order_is_not_this_requests() {
                     answered,
                 },
             ..
-        } => assert_eq!((field.as_str(), sent.as_str(), answered.as_str()), ("trans_id", "T1", "T2")),
+        } => assert_eq!(
+            (field.as_str(), sent.as_str(), answered.as_str()),
+            ("trans_id", "T1", "T2")
+        ),
         other => panic!("{other:?}"),
     }
     // A genuine signed collect answer for another trans_id: still not this request's answer.
@@ -261,7 +294,13 @@ async fn an_answer_about_another_order_is_not_this_requests() {
         .unwrap();
     let outcome = client(&url).send(&collect).await;
     assert!(
-        matches!(outcome, Outcome::Indeterminate { reason: IndeterminateReason::AnswerMismatch { .. }, .. }),
+        matches!(
+            outcome,
+            Outcome::Indeterminate {
+                reason: IndeterminateReason::AnswerMismatch { .. },
+                ..
+            }
+        ),
         "{outcome:?}"
     );
 }
@@ -269,7 +308,8 @@ async fn an_answer_about_another_order_is_not_this_requests() {
 #[tokio::test]
 async fn an_unsigned_rejection_of_a_signed_operation_says_so() {
     // goldenpay signs its collect answers; this refusal carries no signature.
-    let (_, url) = answering(|| json(400, r#"{"code":400,"errors":{"message":"bad"}}"#.into())).await;
+    let (_, url) =
+        answering(|| json(400, r#"{"code":400,"errors":{"message":"bad"}}"#.into())).await;
     let collect = paywire_goldenpay::CreateCollectRequest::builder()
         .mch_id(8888)
         .trans_id("C1")
