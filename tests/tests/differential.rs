@@ -491,6 +491,7 @@ macro_rules! differential {
                     total.accepted += n.accepted;
                     total.rejected += n.rejected;
                 }
+                eprintln!("{}: {total:?}", $spec);
                 assert!(total.prepared_ok > 0, "no request was ever prepared: {total:?}");
                 assert!(total.refused > 0, "no request was ever refused: {total:?}");
                 if !spec().notifications.is_empty() {
