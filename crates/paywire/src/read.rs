@@ -170,7 +170,7 @@ pub fn extra(obj: &Object, known: &[&str]) -> BTreeMap<String, serde_json::Value
         .filter(|(k, _)| {
             !known
                 .iter()
-                .any(|n| n == k || crate::received::camel_case(n) == *k)
+                .any(|n| n == k || crate::received::is_camel_of(n, k))
         })
         .map(|(k, v)| (k.clone(), raw_to_value(v)))
         .collect()

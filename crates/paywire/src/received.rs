@@ -216,6 +216,30 @@ pub fn camel_case(name: &str) -> String {
     out
 }
 
+/// Whether `candidate` is the camelCase form of `snake` (`errorCode` of `error_code`), without
+/// allocating: the same rule as [`camel_case`].
+pub fn is_camel_of(snake: &str, candidate: &str) -> bool {
+    let mut expected = snake.chars();
+    let mut upper = false;
+    let mut seen_any = false;
+    let mut got = candidate.chars();
+    loop {
+        let Some(c) = expected.next() else {
+            return got.next().is_none();
+        };
+        if c == '_' {
+            upper = seen_any;
+            continue;
+        }
+        let want = if upper { c.to_ascii_uppercase() } else { c };
+        upper = false;
+        seen_any = true;
+        if got.next() != Some(want) {
+            return false;
+        }
+    }
+}
+
 /// The top-level fields of a received object, in received order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Object {
@@ -330,12 +354,10 @@ impl Object {
             if !key.contains('_') {
                 return None;
             }
-            let camel = camel_case(key);
-            if camel == key {
-                None
-            } else {
-                self.find(&camel)
-            }
+            self.entries
+                .iter()
+                .find(|(k, _)| is_camel_of(key, k))
+                .map(|(_, v)| v)
         })
     }
 
@@ -446,6 +468,17 @@ mod tests {
             Object::from_form(b"a=1&a=2"),
             Err(ReceiveError::DuplicateKey("a".into()))
         );
+    }
+
+    #[test]
+    fn camel_forms_match_without_allocating() {
+        for name in ["error_code", "a", "payment_cl_id", "_lead", "trail_", "x__y", "already"] {
+            let camel = camel_case(name);
+            assert!(is_camel_of(name, &camel), "{name} {camel}");
+            assert!(!is_camel_of(name, &format!("{camel}x")), "{name}");
+        }
+        assert!(!is_camel_of("error_code", "errorcode"));
+        assert!(!is_camel_of("error_code", "errorCod"));
     }
 
     #[test]
