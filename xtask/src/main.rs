@@ -7,7 +7,8 @@ const USAGE: &str = "usage: cargo xtask <codegen | check | new-provider <name>>
   codegen              write crates/providers/<name>/src/generated.rs, docs/providers/<name>.md and specs/schema.json
   check                validate every spec; fail if a generated file is stale
   new-provider <name>  scaffold specs/<name>.toml and crates/providers/<name>
-  bench [args]         run the benchmarks of benches/ (criterion): `cargo bench -p paywire-benches [args]`";
+  bench [args]         run the benchmarks of benches/ (criterion): `cargo bench -p paywire-benches [args]`
+  fuzz [args]          run the in-tree fuzzer in release mode: `cargo run --release -p paywire-fuzz -- [--seconds N] [--seed S] [--target NAME]`";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,6 +44,20 @@ fn main() -> ExitCode {
                 Ok(s) if s.success() => Ok(()),
                 Ok(s) => Err(xtask::TaskError(format!("cargo bench failed: {s}"))),
                 Err(e) => Err(xtask::TaskError(format!("cannot run cargo bench: {e}"))),
+            }
+        }
+        ["fuzz", extra @ ..] => {
+            // The stable-Rust mutation fuzzer of fuzz/ (paywire-fuzz); extra args go to it as
+            // given, e.g. `cargo xtask fuzz --seconds 20 --seed 7 --target notify`.
+            let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+                .args(["run", "--release", "-p", "paywire-fuzz", "--"])
+                .args(extra)
+                .current_dir(&root)
+                .status();
+            match status {
+                Ok(s) if s.success() => Ok(()),
+                Ok(s) => Err(xtask::TaskError(format!("the fuzzer found a problem or failed: {s}"))),
+                Err(e) => Err(xtask::TaskError(format!("cannot run cargo run -p paywire-fuzz: {e}"))),
             }
         }
         _ => {
