@@ -7,8 +7,11 @@
 //! returns `Outcome::Accepted`). The clients run on a one-thread (current-thread) runtime on the
 //! bench's main thread, so on a 2-core machine client and server get a core each. Each
 //! criterion iteration is a batch of `BATCH` requests; sampling is flat and time-bounded, so
-//! every load loop is bounded (a few tens of thousands of requests per row) and the whole target
-//! takes about a minute. The server is shut down and joined at the end.
+//! every load loop is bounded (a few tens of thousands of requests per row, never more than
+//! `MAX_REQUESTS_PER_ROW`) and the whole target takes about a minute. Before criterion, the
+//! typed/raw ratio is also measured in interleaved rounds (`ROUNDS` x `ROUND_N` requests per path
+//! and concurrency), which a busy machine disturbs far less. The server is shut down and joined
+//! at the end.
 //!
 //! `cargo bench -p paywire-benches --bench client`.
 
@@ -18,84 +21,22 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use paywire::{Client, ClientConfig, Outcome};
+use paywire_benches::loopback::{PATH, Server};
 use paywire_benches::{self as b, CountingAlloc, count_allocs};
 use paywire_diamondpay::CreatePayoutTwdRequest;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
-/// Seed 000's success answer.
-const ANSWER: &str = r#"{"error_code":"0000","data":{"payout_id":"POT00000001"}}"#;
-const PATH: &str = "/gateway/api/v2/payouts";
 /// Requests per criterion iteration.
 const BATCH: u64 = 500;
 /// A hard ceiling on the requests one row may send, whatever criterion asks for.
 const MAX_REQUESTS_PER_ROW: usize = 200_000;
+/// Interleaved rounds for the typed/raw ratio, and requests per path in each round.
+const ROUNDS: usize = 20;
+const ROUND_N: usize = 500;
 const TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-struct Server {
-    addr: std::net::SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start() -> Self {
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("bench-server".into())
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("server runtime");
-                rt.block_on(async move {
-                    let app = axum::Router::new().route(
-                        PATH,
-                        axum::routing::post(|body: axum::body::Bytes| async move {
-                            std::hint::black_box(body);
-                            (
-                                [(axum::http::header::CONTENT_TYPE, "application/json")],
-                                ANSWER,
-                            )
-                        }),
-                    );
-                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                        .await
-                        .expect("bind 127.0.0.1:0");
-                    addr_tx
-                        .send(listener.local_addr().expect("addr"))
-                        .expect("send addr");
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = stopped.await;
-                        })
-                        .await
-                        .expect("serve");
-                });
-            })
-            .expect("spawn the server thread");
-        let addr = addr_rx.recv().expect("the server's address");
-        Self {
-            addr,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
 
 #[derive(Clone)]
 struct Paths {
@@ -195,9 +136,11 @@ fn main() {
             .connect_timeout(CONNECT_TIMEOUT),
     )
     .expect("typed client");
+    // Configured as paywire::Client configures its own (timeouts, redirects not followed).
     let raw = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("raw client");
     let paths = Paths {
@@ -231,6 +174,43 @@ fn main() {
         raw_allocs.allocs as f64 / ALLOC_N as f64,
         raw_allocs.reallocs as f64 / ALLOC_N as f64
     );
+    eprintln!();
+
+    // The ratio, measured interleaved: rounds of ROUND_N raw then ROUND_N typed requests (the
+    // order swapped every round), so that a change of load on the machine hits both paths alike.
+    // The criterion rows below measure each path on its own, one after the other.
+    eprintln!("interleaved rounds ({ROUNDS} x {ROUND_N} requests per path and concurrency)");
+    for concurrency in [1usize, 64] {
+        let mut ratios = Vec::with_capacity(ROUNDS);
+        let (mut raw_time, mut typed_time) = (Duration::ZERO, Duration::ZERO);
+        for round in 0..ROUNDS {
+            let order = if round % 2 == 0 {
+                [false, true]
+            } else {
+                [true, false]
+            };
+            let mut took = [Duration::ZERO; 2];
+            for typed in order {
+                let started = Instant::now();
+                rt.block_on(paths.run(typed, ROUND_N, concurrency));
+                took[usize::from(typed)] = started.elapsed();
+            }
+            raw_time += took[0];
+            typed_time += took[1];
+            ratios.push(took[0].as_secs_f64() / took[1].as_secs_f64());
+        }
+        ratios.sort_by(f64::total_cmp);
+        let n = (ROUNDS * ROUND_N) as f64;
+        eprintln!(
+            "  c={concurrency:<3} raw {:>8.0} req/s   typed {:>8.0} req/s   typed/raw {:.3} overall, {:.3} median of rounds ({:.3}..{:.3})",
+            n / raw_time.as_secs_f64(),
+            n / typed_time.as_secs_f64(),
+            raw_time.as_secs_f64() / typed_time.as_secs_f64(),
+            ratios[ROUNDS / 2],
+            ratios[0],
+            ratios[ROUNDS - 1],
+        );
+    }
     eprintln!();
 
     let mut c = Criterion::default()

@@ -431,3 +431,84 @@ pub fn floor_prepare(canonical: &[u8], body_prefix: &str) -> String {
 pub fn floor_verify(canonical: &[u8], received: &str) -> bool {
     floor_md5(canonical).eq_ignore_ascii_case(received)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Loopback server for the client bench
+// ---------------------------------------------------------------------------------------------
+
+/// A diamondpay stand-in on 127.0.0.1 for the client bench: `POST /gateway/api/v2/payouts`
+/// reads the body and answers seed 000's documented success JSON. diamondpay's create answers
+/// carry no signature (specs/diamondpay.toml), so `CreatePayoutTwdResponse::read` accepts it as is.
+/// Dropping the [`loopback::Server`] shuts it down and joins its thread.
+pub mod loopback {
+    /// Seed 000's success answer.
+    pub const ANSWER: &str = r#"{"error_code":"0000","data":{"payout_id":"POT00000001"}}"#;
+    /// The create-payout path.
+    pub const PATH: &str = "/gateway/api/v2/payouts";
+
+    /// The loopback server: its address, and what stops it.
+    pub struct Server {
+        /// Where it listens (127.0.0.1, a free port).
+        pub addr: std::net::SocketAddr,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl Server {
+        /// Start the server on its own thread (a one-thread tokio runtime) and wait for its address.
+        pub fn start() -> Self {
+            let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let thread = std::thread::Builder::new()
+                .name("bench-server".into())
+                .spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("server runtime");
+                    rt.block_on(async move {
+                        let app = axum::Router::new().route(
+                            PATH,
+                            axum::routing::post(|body: axum::body::Bytes| async move {
+                                std::hint::black_box(body);
+                                (
+                                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                                    ANSWER,
+                                )
+                            }),
+                        );
+                        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                            .await
+                            .expect("bind 127.0.0.1:0");
+                        addr_tx
+                            .send(listener.local_addr().expect("addr"))
+                            .expect("send addr");
+                        axum::serve(listener, app)
+                            .with_graceful_shutdown(async {
+                                let _ = stopped.await;
+                            })
+                            .await
+                            .expect("serve");
+                    });
+                })
+                .expect("spawn the server thread");
+            let addr = addr_rx.recv().expect("the server's address");
+            Self {
+                addr,
+                stop: Some(stop),
+                thread: Some(thread),
+            }
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+}
