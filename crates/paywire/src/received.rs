@@ -472,7 +472,15 @@ mod tests {
 
     #[test]
     fn camel_forms_match_without_allocating() {
-        for name in ["error_code", "a", "payment_cl_id", "_lead", "trail_", "x__y", "already"] {
+        for name in [
+            "error_code",
+            "a",
+            "payment_cl_id",
+            "_lead",
+            "trail_",
+            "x__y",
+            "already",
+        ] {
             let camel = camel_case(name);
             assert!(is_camel_of(name, &camel), "{name} {camel}");
             assert!(!is_camel_of(name, &format!("{camel}x")), "{name}");
