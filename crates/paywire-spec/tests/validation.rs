@@ -689,16 +689,9 @@ fn wire_names_that_give_no_rust_identifier_are_refused_where_they_are() {
         );
         assert!(text.contains("set `rust ="), "{name}: {text}");
     }
-    // Naming it in Rust makes it usable; the generator then does not panic.
+    // Naming it in Rust makes it usable (the fuzzer runs the generator on every valid spec).
     let spec = paywire_spec::parse_str(&with_field("(", "rust = \"paren\""), "t.toml").unwrap();
-    let code = paywire_codegen::generate(
-        &spec,
-        &paywire_codegen::Options {
-            include_path: None,
-            file_label: "t.toml".into(),
-        },
-    );
-    assert!(code.to_string().contains("paren"));
+    assert_eq!(spec.operations[0].request[0].rust_name(), "paren");
 }
 
 #[test]
