@@ -737,7 +737,14 @@ pub fn add_member(root: &Path, member: &str) -> Result<(), TaskError> {
 }
 
 /// The workspace root (the parent of this crate's directory).
+///
+/// Read at run time first (`cargo run` sets `CARGO_MANIFEST_DIR` for the binary): a binary built
+/// from another copy of the tree into the same target directory, as the new-provider walkthrough
+/// does, must not act on that copy's path, which may be gone.
 pub fn workspace_root() -> PathBuf {
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let here = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     here.parent().map(Path::to_path_buf).unwrap_or(here)
 }
