@@ -14,6 +14,39 @@ use serde_json::{Map, Value};
 use crate::store::Order;
 use crate::{Answer, SimGateway};
 
+/// What answers and notifications read from an order: [`Order`], or the simulator's compact
+/// record of one.
+pub trait OrderView {
+    /// The operation that created it.
+    fn operation(&self) -> &str;
+    /// The id the simulated gateway gave it.
+    fn gateway_id(&self) -> &str;
+    /// A field of the creating request, as text.
+    fn field(&self, name: &str) -> Option<&str>;
+    /// The current status code.
+    fn status(&self) -> &str;
+    /// Unix seconds of creation.
+    fn created_at(&self) -> u64;
+}
+
+impl OrderView for Order {
+    fn operation(&self) -> &str {
+        &self.operation
+    }
+    fn gateway_id(&self) -> &str {
+        &self.gateway_id
+    }
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+    fn status(&self) -> &str {
+        Order::status(self)
+    }
+    fn created_at(&self) -> u64 {
+        self.created_at
+    }
+}
+
 /// A payload: one object, or a list of rows.
 pub enum Payload {
     /// An object.
@@ -67,15 +100,15 @@ fn amount_minor(op: &Operation, text: &str) -> Option<i64> {
     m.ok().map(Money::minor)
 }
 
-fn magic(op: &Operation, amount: Option<String>) -> Option<i64> {
-    let minor = amount_minor(op, &amount?)?;
+fn magic(op: &Operation, amount: Option<&str>) -> Option<i64> {
+    let minor = amount_minor(op, amount?)?;
     Some(minor.rem_euclid(100))
 }
 
 /// The fault a magic amount asks for.
-pub fn magic_fault(_gw: &Gateway, op: &Operation, order: &Order) -> Option<String> {
+pub fn magic_fault(_gw: &Gateway, op: &Operation, order: &dyn OrderView) -> Option<String> {
     let f = money_field(op)?;
-    let cents = magic(op, order.fields.get(&f.name).cloned())?;
+    let cents = magic(op, order.field(&f.name))?;
     let fault = match cents {
         91 => "timeout",
         92 => "500",
@@ -91,7 +124,7 @@ pub fn magic_fault(_gw: &Gateway, op: &Operation, order: &Order) -> Option<Strin
 /// The final status a magic amount asks for.
 pub fn magic_final(_gw: &Gateway, op: &Operation, obj: &Object) -> Option<CommonStatus> {
     let f = money_field(op)?;
-    match magic(op, obj.text(&f.name))? {
+    match magic(op, obj.get(&f.name).and_then(|r| r.sign_str()).as_deref())? {
         97 => Some(CommonStatus::Failed),
         98 => Some(CommonStatus::Cancelled),
         _ => None,
@@ -229,7 +262,7 @@ fn default_value(f: &Field, created_at: u64, rich: bool) -> Option<Value> {
 
 /// What a payload is filled from.
 struct Ctx<'a> {
-    order: Option<&'a Order>,
+    order: Option<&'a dyn OrderView>,
     request: Option<&'a Object>,
     creator: Option<&'a Operation>,
     status: Option<(&'a str, &'a str)>,
@@ -266,13 +299,18 @@ fn fill_fields(fields: &[Field], ctx: &Ctx<'_>) -> Map<String, Value> {
                 },
             ))
         } else if ctx.gateway_id.is_some_and(|g| g == f.name) {
-            ctx.order.map(|o| Value::String(o.gateway_id.clone()))
+            ctx.order.map(|o| Value::String(o.gateway_id().to_owned()))
         } else {
             let source = f.from.as_deref().unwrap_or(&f.name);
-            let text = ctx
+            let text: Option<std::borrow::Cow<'_, str>> = ctx
                 .order
-                .and_then(|o| o.fields.get(source).cloned())
-                .or_else(|| ctx.request.and_then(|r| r.text(source)));
+                .and_then(|o| o.field(source))
+                .map(std::borrow::Cow::Borrowed)
+                .or_else(|| {
+                    ctx.request
+                        .and_then(|r| r.get(source))
+                        .and_then(|r| r.sign_str())
+                });
             match text {
                 Some(t) => from_request(f, &t, ctx.creator),
                 None => default_value(f, ctx.created_at, ctx.rich),
@@ -285,12 +323,12 @@ fn fill_fields(fields: &[Field], ctx: &Ctx<'_>) -> Map<String, Value> {
     out
 }
 
-fn creator<'a>(gw: &'a Gateway, order: &Order) -> Option<&'a Operation> {
-    gw.spec().operation(&order.operation)
+fn creator<'a>(gw: &'a Gateway, order: &dyn OrderView) -> Option<&'a Operation> {
+    gw.spec().operation(order.operation())
 }
 
 /// The payload describing an order (create and query answers).
-pub fn order_payload(gw: &Gateway, op: &Operation, order: &Order) -> Payload {
+pub fn order_payload(gw: &Gateway, op: &Operation, order: &dyn OrderView) -> Payload {
     let creator = creator(gw, order);
     let status_field = op
         .status
@@ -307,7 +345,7 @@ pub fn order_payload(gw: &Gateway, op: &Operation, order: &Order) -> Payload {
         creator,
         status: status_field.map(|f| (f, order.status())),
         gateway_id,
-        created_at: order.created_at,
+        created_at: order.created_at(),
         rich: false,
     };
     let row = fill_fields(&op.response, &ctx);
@@ -341,7 +379,7 @@ pub fn defaults(_gw: &Gateway, op: &Operation, request: &Object) -> Payload {
 pub fn notification_fields(
     gw: &Gateway,
     name: &str,
-    order: &Order,
+    order: &dyn OrderView,
     status: &str,
     status_field: Option<&str>,
 ) -> WireFields {
@@ -355,7 +393,7 @@ pub fn notification_fields(
         creator,
         status: status_field.map(|f| (f, status)),
         gateway_id: creator.and_then(|c| c.gateway_id.as_deref()),
-        created_at: order.created_at,
+        created_at: order.created_at(),
         rich: false,
     };
     let map = fill_fields(&n.fields, &ctx);

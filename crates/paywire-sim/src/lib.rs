@@ -3,15 +3,35 @@
 //! Every operation of every loaded spec is served under `/<gateway>/<path>` (so two gateways
 //! never collide): the simulator verifies the request's signature with the configured merchant
 //! credentials, enforces the spec's field rules, refuses duplicate merchant order ids, keeps
-//! orders (in memory, or in SQLite with [`SimConfig::db`]), moves them through the gateway's
-//! statuses on a schedule, sends signed notifications to the order's notification URL (retrying
-//! until the documented reply comes back), answers queries and balance, and signs its responses
-//! where the gateway does. Errors use the gateway's own envelope and codes.
+//! orders (in memory, or also in SQLite with [`SimConfig::db`]), moves them through the
+//! gateway's statuses on a schedule, sends signed notifications to the order's notification URL
+//! (retrying until the documented reply comes back), answers queries and balance, and signs its
+//! responses where the gateway does. Errors use the gateway's own envelope and codes.
 //!
 //! Operations that share a method and path (diamondpay's payout flavours) are told apart by
 //! their field rules: a request is for the first one whose rules it meets. Methods other than
 //! GET and POST are answered 405. A create operation whose answer and notification name no status
 //! map moves through the status map of the query that reads its orders.
+//!
+//! # Schedule
+//!
+//! Each order takes its next status step [`SimConfig::step`] after the previous one (or after
+//! its creation): the orders wait in a queue ordered by due time, and the schedule touches only
+//! the orders whose step is due. A step that has a notification to send queues a delivery; the
+//! deliveries wait in their own due-time queue (first attempt now, then
+//! [`SimConfig::notify_interval`] doubling), and each attempt is one HTTP request, at most
+//! [`SimConfig::max_in_flight`] at a time. A finished delivery is dropped (its attempts stay in
+//! the bounded log [`Simulator::deliveries`]); a final order leaves the step queue.
+//!
+//! # Persistence
+//!
+//! With [`SimConfig::db`] the state is also kept in a SQLite file (WAL mode, `synchronous =
+//! NORMAL`), written by a dedicated thread in batched transactions. A create request is answered
+//! only once its order is committed: an order the client was told about survives the simulator
+//! being killed. Status steps and deliveries are written too (a step and the notifications it
+//! sends in one transaction), so after a restart on the same file the orders go on from their
+//! step and every delivery not yet acknowledged is resumed. Delivery is at least once: an attempt
+//! acknowledged just before a kill may be sent again.
 //!
 //! # Fault injection
 //!
@@ -28,17 +48,21 @@
 //! `x-paywire-notify: duplicate|out_of_order|bad_signature` (comma-separated) alters its
 //! notifications. `GET /_sim/orders` and `GET /_sim/deliveries` show the state.
 
+mod db;
 pub mod fill;
 pub mod store;
+mod verify;
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method as HttpMethod, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -48,8 +72,11 @@ use paywire::spec::{
 };
 use paywire::{Gateway, Secret};
 use serde::{Deserialize, Serialize};
+use tokio::sync::{Notify, Semaphore};
 
-pub use store::{Order, Store, StoreError};
+use db::{CopyRow, Db, JobRow, Write};
+use store::{Book, Rec, RecView};
+pub use store::{Order, StoreError};
 
 /// One gateway the simulator plays, with the merchant credentials it accepts.
 #[derive(Debug, Clone)]
@@ -67,7 +94,7 @@ pub struct SimGateway {
 pub struct SimConfig {
     /// The gateways.
     pub gateways: Vec<SimGateway>,
-    /// A SQLite file for order state (in memory when absent).
+    /// A SQLite file for order state and pending notifications (in memory only when absent).
     pub db: Option<PathBuf>,
     /// Time between status steps of an order.
     pub step: Duration,
@@ -78,10 +105,16 @@ pub struct SimConfig {
     pub notify_interval: Duration,
     /// Largest request body accepted.
     pub max_body: usize,
+    /// Notification delivery attempts kept for [`Simulator::deliveries`] (the oldest are
+    /// dropped beyond).
+    pub delivery_log: usize,
+    /// Notification requests in flight at most.
+    pub max_in_flight: usize,
 }
 
 impl SimConfig {
-    /// Defaults: in memory, 1 s steps, 30 s hold, 200 ms notification retries, 64 KiB bodies.
+    /// Defaults: in memory, 1 s steps, 30 s hold, 200 ms notification retries, 64 KiB bodies,
+    /// the last 100,000 delivery attempts logged, 256 notification requests in flight.
     pub fn new(gateways: Vec<SimGateway>) -> Self {
         Self {
             gateways,
@@ -90,6 +123,8 @@ impl SimConfig {
             hold: Duration::from_secs(30),
             notify_interval: Duration::from_millis(200),
             max_body: 64 * 1024,
+            delivery_log: 100_000,
+            max_in_flight: 256,
         }
     }
 }
@@ -103,6 +138,9 @@ pub enum SimError {
     /// Two gateways share a name.
     #[error("two gateways are named `{0}`")]
     DuplicateGateway(String),
+    /// More gateways than one simulator plays (65,535).
+    #[error("{0} gateways: a simulator plays 65,535 at most")]
+    TooManyGateways(usize),
 }
 
 /// A notification delivery attempt, for tests and the demo.
@@ -124,6 +162,23 @@ pub struct Delivery {
     pub tampered: bool,
 }
 
+/// Counts describing a simulator's state, cheap to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SimStats {
+    /// Orders known.
+    pub orders: usize,
+    /// Orders not yet at their final status (waiting in the step queue).
+    pub stepping: usize,
+    /// Notifications being delivered (not yet acknowledged nor given up).
+    pub deliveries_pending: usize,
+    /// Delivery attempts in the log.
+    pub delivery_log: usize,
+    /// Bytes held by the order records and their indexes (not counting allocator overhead).
+    pub order_bytes: usize,
+    /// SQLite batches that failed to commit (0 in memory).
+    pub store_errors: u64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 struct FaultRule {
     gateway: String,
@@ -138,14 +193,256 @@ fn one() -> u32 {
     1
 }
 
+/// A gateway with what the handlers look up per request, computed once.
+struct Entry {
+    sg: SimGateway,
+    /// Gateway ids are this prefix and a number.
+    prefix: String,
+    /// Operations by path, per method, in spec order.
+    get: HashMap<String, Vec<usize>>,
+    post: HashMap<String, Vec<usize>>,
+    /// Per operation: the request fields that look orders up (queries).
+    id_fields: Vec<Vec<usize>>,
+    /// Per operation: the index of its notification.
+    notification_of: Vec<Option<usize>>,
+    /// Per notification: the field carrying the status.
+    status_field: Vec<Option<String>>,
+    /// Per operation: the status paths of an order it creates, ending succeeded, failed,
+    /// cancelled (shared by every order).
+    paths: Vec<[Arc<[String]>; 3]>,
+    /// The names the SQLite rows carry, shared with the writer thread.
+    shared_name: Arc<str>,
+    op_names: Vec<Arc<str>>,
+    op_notifications: Vec<Option<Arc<str>>>,
+}
+
+impl Entry {
+    fn new(sg: SimGateway) -> Self {
+        let spec = sg.gateway.spec();
+        let (mut get, mut post) = (HashMap::new(), HashMap::new());
+        for (i, op) in spec.operations.iter().enumerate() {
+            let routes: &mut HashMap<String, Vec<usize>> = match op.method {
+                Method::Get => &mut get,
+                Method::Post => &mut post,
+            };
+            routes.entry(op.path.clone()).or_default().push(i);
+        }
+        // Only id fields look orders up: the query's own order id and gateway id fields, and
+        // any field named like an order id or gateway id of the spec's create operations (so a
+        // `limit` of 10 never matches an order whose id is "10").
+        let id_fields = spec
+            .operations
+            .iter()
+            .map(|op| {
+                let ids: Vec<&str> = op
+                    .order_id
+                    .iter()
+                    .chain(op.gateway_id.iter())
+                    .chain(
+                        spec.operations
+                            .iter()
+                            .flat_map(|o| o.order_id.iter().chain(o.gateway_id.iter())),
+                    )
+                    .map(String::as_str)
+                    .collect();
+                op.request
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| ids.contains(&f.name.as_str()))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect();
+        let notification_of = spec
+            .operations
+            .iter()
+            .map(|op| {
+                op.notification
+                    .as_deref()
+                    .and_then(|n| spec.notifications.iter().position(|x| x.name == n))
+            })
+            .collect();
+        let status_field = spec
+            .notifications
+            .iter()
+            .map(|n| {
+                n.status
+                    .as_deref()
+                    .and_then(|m| spec.statuses.get(m))
+                    .map(|m| m.field.clone())
+            })
+            .collect();
+        let prefix = sg
+            .gateway
+            .name()
+            .chars()
+            .take(2)
+            .collect::<String>()
+            .to_uppercase();
+        let paths = spec
+            .operations
+            .iter()
+            .map(|op| {
+                [
+                    CommonStatus::Succeeded,
+                    CommonStatus::Failed,
+                    CommonStatus::Cancelled,
+                ]
+                .map(|f| Arc::from(fill::status_path(&sg.gateway, op, f)))
+            })
+            .collect();
+        let op_names = spec
+            .operations
+            .iter()
+            .map(|o| Arc::from(o.name.as_str()))
+            .collect();
+        let op_notifications = spec
+            .operations
+            .iter()
+            .map(|o| o.notification.as_deref().map(Arc::from))
+            .collect();
+        Self {
+            shared_name: Arc::from(sg.gateway.name()),
+            sg,
+            prefix,
+            get,
+            post,
+            id_fields,
+            notification_of,
+            status_field,
+            paths,
+            op_names,
+            op_notifications,
+        }
+    }
+
+    fn name(&self) -> &str {
+        self.sg.gateway.name()
+    }
+
+    fn op(&self, i: usize) -> Option<&Operation> {
+        self.sg.gateway.spec().operations.get(i)
+    }
+
+    /// A record of this gateway with the names it stands for.
+    fn view<'a>(&'a self, rec: &'a Rec) -> RecView<'a> {
+        let op = self.op(usize::from(rec.op));
+        RecView {
+            rec,
+            gateway: self.name(),
+            operation: op.map_or("", |o| o.name.as_str()),
+            notification: op.and_then(|o| o.notification.as_deref()),
+        }
+    }
+
+    /// The public view of a record of this gateway.
+    fn order(&self, rec: &Rec) -> Order {
+        let v = self.view(rec);
+        rec.to_order(v.gateway, v.operation, v.notification)
+    }
+}
+
+/// Non-final orders, by the monotonic millisecond their next step is due. Every order waits
+/// the same [`SimConfig::step`], so a queue in arrival order is in due order (two steps computed
+/// on two threads may land a millisecond out of order: the later one then waits that much).
+type Steps = VecDeque<(u64, u32)>;
+
+/// One copy of a notification to deliver.
+struct Copy {
+    status: String,
+    tampered: bool,
+    body: Bytes,
+}
+
+/// A notification being delivered.
+struct Job {
+    gw: u16,
+    notification: u16,
+    order_id: String,
+    url: String,
+    copies: Vec<Copy>,
+    /// The copy being delivered, and the attempts made at it.
+    copy: usize,
+    attempt: u32,
+}
+
+/// Deliveries not finished, by due time.
+#[derive(Default)]
+struct Outbox {
+    jobs: HashMap<u64, Job>,
+    due: BinaryHeap<Reverse<(u64, u64)>>,
+    next_id: u64,
+}
+
+/// A step taken, with what follows from it outside the lock.
+struct Stepped {
+    gw: u16,
+    due: Option<u64>,
+    /// A copy of the record after the step, when the step is persisted or notified.
+    rec: Option<Rec>,
+}
+
+/// The orders and their step queue: shared with the SQLite writer, which schedules (or
+/// withdraws) an order once its insert is committed (or refused).
+pub(crate) struct Shared {
+    book: Mutex<Book>,
+    steps: Mutex<Steps>,
+    step_wake: Arc<Notify>,
+    epoch: Instant,
+    step_ms: u64,
+}
+
+impl Shared {
+    /// Monotonic milliseconds since the simulator started.
+    fn mono(&self) -> u64 {
+        millis(self.epoch.elapsed())
+    }
+
+    /// Queue the first step of a new order.
+    pub(crate) fn schedule(&self, slot: u32, stepping: bool) {
+        if !stepping {
+            return;
+        }
+        let due = self.mono().saturating_add(self.step_ms);
+        let mut q = lock(&self.steps);
+        let earliest = q.is_empty();
+        q.push_back((due, slot));
+        drop(q);
+        if earliest {
+            self.step_wake.notify_one();
+        }
+    }
+
+    /// Withdraw an order whose insert was refused or failed.
+    pub(crate) fn withdraw(&self, slot: u32) {
+        lock(&self.book).withdraw(slot);
+    }
+}
+
 struct Inner {
-    gateways: BTreeMap<String, SimGateway>,
-    store: Store,
+    entries: Vec<Entry>,
+    by_name: HashMap<String, u16>,
+    core: Arc<Shared>,
+    outbox: Mutex<Outbox>,
+    db: Option<Db>,
     config: SimConfig,
     faults: Mutex<Vec<FaultRule>>,
-    deliveries: Mutex<Vec<Delivery>>,
+    armed: AtomicBool,
+    log: Mutex<VecDeque<Delivery>>,
     http: reqwest::Client,
-    counter: Mutex<u64>,
+    counter: AtomicU64,
+    delivery_wake: Arc<Notify>,
+    steps_started: AtomicBool,
+    deliveries_started: AtomicBool,
+    in_flight: Arc<Semaphore>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Let the schedule tasks see that the simulator is gone.
+        self.core.step_wake.notify_one();
+        self.delivery_wake.notify_one();
+    }
 }
 
 /// A running simulator's shared state.
@@ -160,48 +457,116 @@ pub(crate) fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing panics while holding these locks; a poisoned lock still holds consistent data.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The number of a gateway id `prefix` + 8 digits (or more), as issued by the simulator.
+fn id_number(id: &str) -> Option<u64> {
+    id.trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse::<u64>()
+        .ok()
+}
+
+impl Inner {
+    /// Monotonic milliseconds since the simulator started.
+    fn mono(&self) -> u64 {
+        self.core.mono()
+    }
+
+    fn instant(&self, mono: u64) -> tokio::time::Instant {
+        tokio::time::Instant::from_std(self.core.epoch + Duration::from_millis(mono))
+    }
+
+    /// Unix milliseconds of a monotonic instant.
+    fn unix_of(&self, mono: u64) -> i64 {
+        let ahead =
+            i64::try_from(mono).unwrap_or(i64::MAX) - i64::try_from(self.mono()).unwrap_or(0);
+        unix_ms().saturating_add(ahead)
+    }
+
+    /// The monotonic instant of Unix milliseconds (now when in the past).
+    fn mono_of(&self, unix: i64) -> u64 {
+        let ahead = u64::try_from(unix.saturating_sub(unix_ms())).unwrap_or(0);
+        self.mono().saturating_add(ahead)
+    }
+
+    fn entry(&self, gw: u16) -> Option<&Entry> {
+        self.entries.get(usize::from(gw))
+    }
+}
+
 impl Simulator {
-    /// Build a simulator (opening its store).
-    pub fn new(config: SimConfig) -> Result<Self, SimError> {
-        let mut gateways = BTreeMap::new();
-        for g in &config.gateways {
+    /// Build a simulator (opening its store, and with [`SimConfig::db`] reading back the orders
+    /// and the unfinished deliveries it holds). The schedule starts with [`Simulator::serve`].
+    pub fn new(mut config: SimConfig) -> Result<Self, SimError> {
+        let gateways = std::mem::take(&mut config.gateways);
+        if gateways.len() >= usize::from(u16::MAX) {
+            return Err(SimError::TooManyGateways(gateways.len()));
+        }
+        let mut by_name = HashMap::new();
+        let mut entries = Vec::with_capacity(gateways.len());
+        for g in gateways {
             let name = g.gateway.name().to_owned();
-            if gateways.insert(name.clone(), g.clone()).is_some() {
+            let index = u16::try_from(entries.len()).unwrap_or(u16::MAX);
+            if by_name.insert(name.clone(), index).is_some() {
                 return Err(SimError::DuplicateGateway(name));
             }
+            entries.push(Entry::new(g));
         }
-        let store = match &config.db {
-            Some(p) => Store::sqlite(p)?,
-            None => Store::memory(),
+        // Keep the gateways in the config too (SimConfig is public and cloned by callers).
+        config.gateways = entries.iter().map(|e| e.sg.clone()).collect();
+        let core = Arc::new(Shared {
+            book: Mutex::new(Book::default()),
+            steps: Mutex::new(VecDeque::new()),
+            step_wake: Arc::new(Notify::new()),
+            epoch: Instant::now(),
+            step_ms: millis(config.step),
+        });
+        let (db, loaded) = match &config.db {
+            Some(p) => {
+                let (db, loaded) = Db::open(p, core.clone())?;
+                (Some(db), Some(loaded))
+            }
+            None => (None, None),
         };
-        // Gateway ids go on after the highest one a persistent store already holds: an order
-        // created after a restart must not get the id of an older one (a query by gateway id
-        // would find the wrong order).
-        let issued = store
-            .all()?
-            .iter()
-            .filter_map(|o| {
-                o.gateway_id
-                    .trim_start_matches(|c: char| !c.is_ascii_digit())
-                    .parse::<u64>()
-                    .ok()
-            })
-            .max()
-            .unwrap_or(0);
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap_or_default();
+        let inner = Inner {
+            entries,
+            by_name,
+            core,
+            outbox: Mutex::new(Outbox::default()),
+            db,
+            in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+            config,
+            faults: Mutex::new(Vec::new()),
+            armed: AtomicBool::new(false),
+            log: Mutex::new(VecDeque::new()),
+            http,
+            counter: AtomicU64::new(0),
+            delivery_wake: Arc::new(Notify::new()),
+            steps_started: AtomicBool::new(false),
+            deliveries_started: AtomicBool::new(false),
+        };
+        if let Some(loaded) = loaded {
+            inner.restore(loaded);
+        }
         Ok(Self {
-            inner: Arc::new(Inner {
-                gateways,
-                store,
-                config,
-                faults: Mutex::new(Vec::new()),
-                deliveries: Mutex::new(Vec::new()),
-                http,
-                counter: Mutex::new(issued),
-            }),
+            inner: Arc::new(inner),
         })
     }
 
@@ -210,151 +575,115 @@ impl Simulator {
         Router::new()
             .route("/_sim/orders", get(list_orders))
             .route("/_sim/deliveries", get(list_deliveries))
+            .route("/_sim/stats", get(show_stats))
             .route("/_sim/faults", post(add_fault))
-            .route("/{gateway}/{*path}", axum::routing::any(handle))
             .layer(DefaultBodyLimit::max(self.inner.config.max_body))
+            // `/<gateway>/<path>`: parsed by `handle` itself (no path parameters to extract).
+            .fallback(handle)
             .with_state(self.clone())
     }
 
-    /// Serve on `listener` and move orders along their statuses until the process ends.
+    /// Serve on `listener`, moving orders along their statuses and delivering notifications,
+    /// until the process ends.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        let ticker = self.clone();
-        tokio::spawn(async move { ticker.run_schedule().await });
+        self.start_steps();
+        self.start_deliveries();
         axum::serve(listener, self.router()).await
     }
 
-    /// Every order.
+    /// Every order, in creation order.
     pub fn orders(&self) -> Vec<Order> {
-        self.inner.store.all().unwrap_or_default()
+        let book = lock(&self.inner.core.book);
+        book.iter()
+            .filter_map(|(_, r)| self.inner.entry(r.gw).map(|e| e.order(r)))
+            .collect()
     }
 
-    /// Every notification delivery so far.
+    /// One order of `gateway`, by merchant order id or gateway id.
+    pub fn order(&self, gateway: &str, id: &str) -> Option<Order> {
+        let gw = *self.inner.by_name.get(gateway)?;
+        let book = lock(&self.inner.core.book);
+        let rec = book.get(book.find(gw, id)?)?;
+        self.inner.entry(gw).map(|e| e.order(rec))
+    }
+
+    /// The latest notification delivery attempts (at most [`SimConfig::delivery_log`]).
     pub fn deliveries(&self) -> Vec<Delivery> {
-        self.inner
-            .deliveries
-            .lock()
-            .map(|d| d.clone())
-            .unwrap_or_default()
+        lock(&self.inner.log).iter().cloned().collect()
     }
 
-    /// Advance every order one status step now (the schedule calls this every `step`).
+    /// Counts of orders, queued steps and deliveries.
+    pub fn stats(&self) -> SimStats {
+        let (orders, order_bytes) = {
+            let b = lock(&self.inner.core.book);
+            (b.len(), b.bytes())
+        };
+        let stepping = lock(&self.inner.core.steps).len();
+        SimStats {
+            orders,
+            stepping,
+            deliveries_pending: lock(&self.inner.outbox).jobs.len(),
+            delivery_log: lock(&self.inner.log).len(),
+            order_bytes,
+            store_errors: self.inner.db.as_ref().map_or(0, |d| d.errors().0),
+        }
+    }
+
+    /// Advance every order not yet final one status step now, whatever its due time (the
+    /// schedule steps each order [`SimConfig::step`] after the previous step), and queue the
+    /// notifications these steps send (delivered in the background).
     pub async fn tick(&self) {
-        let orders = self.inner.store.all().unwrap_or_default();
-        for mut order in orders.into_iter().filter(|o| !o.is_final()) {
-            order.step += 1;
-            if self.inner.store.update(&order).is_err() {
-                continue;
-            }
-            let sim = self.clone();
-            let o = order.clone();
-            tokio::spawn(async move { sim.notify(o).await });
-        }
+        self.start_deliveries();
+        let inner = &self.inner;
+        let now = inner.mono();
+        let due: Vec<u32> = std::mem::take(&mut *lock(&inner.core.steps))
+            .into_iter()
+            .map(|(_, slot)| slot)
+            .collect();
+        let stepped = inner.step_all(&due, now);
+        inner.after_steps(stepped).await;
     }
 
-    async fn run_schedule(&self) {
-        let mut interval = tokio::time::interval(self.inner.config.step);
-        interval.tick().await;
-        loop {
-            interval.tick().await;
-            self.tick().await;
+    fn start_steps(&self) {
+        if self.inner.steps_started.swap(true, Ordering::AcqRel) {
+            return;
         }
+        let weak = Arc::downgrade(&self.inner);
+        let wake = self.inner.core.step_wake.clone();
+        tokio::spawn(run_steps(weak, wake));
+    }
+
+    fn start_deliveries(&self) {
+        if self.inner.deliveries_started.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let weak = Arc::downgrade(&self.inner);
+        let wake = self.inner.delivery_wake.clone();
+        tokio::spawn(run_deliveries(weak, wake));
     }
 
     fn next_id(&self, prefix: &str) -> String {
-        let mut c = self.inner.counter.lock().unwrap_or_else(|p| p.into_inner());
-        *c += 1;
-        format!("{prefix}{:08}", *c)
-    }
-
-    /// Deliver the notification of an order's current status, with the gateway's retries.
-    async fn notify(&self, order: Order) {
-        let Some(sg) = self.inner.gateways.get(&order.gateway) else {
-            return;
-        };
-        let (Some(url), Some(name)) = (order.notify_url.clone(), order.notification.clone()) else {
-            return;
-        };
-        let Some(n) = sg.gateway.spec().notification(&name) else {
-            return;
-        };
-        let status_field = n
-            .status
-            .as_deref()
-            .and_then(|m| sg.gateway.spec().statuses.get(m))
-            .map(|m| m.field.clone());
-        let mut copies = vec![(order.status().to_owned(), false)];
-        if order.is_final() {
-            if order.notify_faults.iter().any(|f| f == "duplicate") {
-                copies.push((order.status().to_owned(), false));
-            }
-            // Out of order: after the final status, the first status of the path, which was
-            // never notified before. Its delivery key is new, so deduplicating by key alone does
-            // not catch it: the merchant has to compare statuses.
-            if order.notify_faults.iter().any(|f| f == "out_of_order") && order.path.len() > 1 {
-                copies.push((order.path[0].clone(), false));
-            }
+        let n = self.inner.counter.fetch_add(1, Ordering::Relaxed) + 1;
+        // `{prefix}{n:08}`, without the formatting machinery (once per order).
+        let mut digits = [b'0'; 20];
+        let mut i = digits.len();
+        let mut rest = n;
+        while rest > 0 || i > digits.len() - 8 {
+            i -= 1;
+            digits[i] = b'0' + (rest % 10) as u8;
+            rest /= 10;
         }
-        if order.notify_faults.iter().any(|f| f == "bad_signature") {
-            copies.insert(0, (order.status().to_owned(), true));
-        }
-        for (status, tampered) in copies {
-            let fields = fill::notification_fields(
-                &sg.gateway,
-                &name,
-                &order,
-                &status,
-                status_field.as_deref(),
-            );
-            let Ok(signed) = sg
-                .gateway
-                .sign_wire(n.profile.as_deref(), fields, &sg.secret)
-            else {
-                return;
-            };
-            let mut body = signed.to_json();
-            if tampered {
-                body = fill::tamper_signature(&body);
-            }
-            let mut delay = self.inner.config.notify_interval;
-            for attempt in 1..=n.retry.attempts.max(1) {
-                let reply = self
-                    .inner
-                    .http
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(body.clone())
-                    .send()
-                    .await;
-                let acknowledged = match reply {
-                    Ok(r) => r
-                        .text()
-                        .await
-                        .is_ok_and(|t| t.trim() == n.reply.body.trim()),
-                    Err(_) => false,
-                };
-                if let Ok(mut d) = self.inner.deliveries.lock() {
-                    d.push(Delivery {
-                        gateway: order.gateway.clone(),
-                        notification: name.clone(),
-                        order_id: order.order_id.clone(),
-                        status: status.clone(),
-                        attempt,
-                        acknowledged,
-                        tampered,
-                    });
-                }
-                // A tampered copy is refused by a correct merchant: send it once only.
-                if acknowledged || tampered {
-                    break;
-                }
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-            }
-        }
+        let mut id = String::with_capacity(prefix.len() + digits.len() - i);
+        id.push_str(prefix);
+        id.extend(digits[i..].iter().map(|&b| char::from(b)));
+        id
     }
 
     fn take_fault(&self, gateway: &str, operation: &str) -> Option<String> {
-        let mut rules = self.inner.faults.lock().ok()?;
+        if !self.inner.armed.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut rules = lock(&self.inner.faults);
         let i = rules.iter().position(|r| {
             r.gateway == gateway && r.operation.as_deref().is_none_or(|o| o == operation)
         })?;
@@ -363,8 +692,451 @@ impl Simulator {
         if rules[i].times == 0 {
             rules.remove(i);
         }
+        self.inner.armed.store(!rules.is_empty(), Ordering::Release);
         Some(fault)
     }
+}
+
+/// Steps due, one batch at a time, until the simulator is dropped.
+async fn run_steps(weak: Weak<Inner>, wake: Arc<Notify>) {
+    const BATCH: usize = 1024;
+    loop {
+        let next = {
+            let Some(inner) = weak.upgrade() else { return };
+            loop {
+                let now = inner.mono();
+                let due: Vec<u32> = {
+                    let mut q = lock(&inner.core.steps);
+                    let n = q.iter().take(BATCH).take_while(|(d, _)| *d <= now).count();
+                    q.drain(..n).map(|(_, slot)| slot).collect()
+                };
+                let stepped = inner.step_all(&due, now);
+                inner.after_steps(stepped).await;
+                let next = lock(&inner.core.steps).front().map(|(d, _)| *d);
+                if next.is_none_or(|d| d > now) {
+                    break next.map(|d| inner.instant(d));
+                }
+                tokio::task::yield_now().await;
+            }
+        };
+        // Steps due within the next few milliseconds are taken together: under load one
+        // wake-up moves many orders (a sandbox's steps need not be exact to the millisecond).
+        let now = tokio::time::Instant::now();
+        let at = next.map_or(now + Duration::from_secs(1), |n| {
+            n.clamp(now + STEP_GRAIN, now + Duration::from_secs(1))
+        });
+        tokio::select! {
+            () = tokio::time::sleep_until(at) => {}
+            () = wake.notified() => {}
+        }
+    }
+}
+
+/// How finely the schedule times status steps.
+const STEP_GRAIN: Duration = Duration::from_millis(5);
+
+/// Delivery attempts due, until the simulator is dropped.
+async fn run_deliveries(weak: Weak<Inner>, wake: Arc<Notify>) {
+    loop {
+        let next = {
+            let Some(inner) = weak.upgrade() else { return };
+            inner.dispatch(&weak)
+        };
+        let cap = tokio::time::Instant::now() + Duration::from_secs(1);
+        let at = next.map_or(cap, |n| n.min(cap));
+        tokio::select! {
+            () = tokio::time::sleep_until(at) => {}
+            () = wake.notified() => {}
+        }
+    }
+}
+
+impl Inner {
+    /// Put back what a store held: orders into the book (and the step queue when not final),
+    /// unfinished deliveries into the outbox. Orders of gateways or operations not configured
+    /// now stay in the file, unserved (a create with the same id is still refused: the insert
+    /// finds it).
+    fn restore(&self, loaded: db::Loaded) {
+        let max_delivery = db::max_delivery_id(&loaded);
+        let mut book = lock(&self.core.book);
+        let mut steps = Vec::new();
+        let mut issued = 0;
+        for (order, due_ms) in loaded.orders {
+            let Some(&gw) = self.by_name.get(&order.gateway) else {
+                continue;
+            };
+            let Some(op) = self.entries[usize::from(gw)]
+                .sg
+                .gateway
+                .spec()
+                .operations
+                .iter()
+                .position(|x| x.name == order.operation)
+                .and_then(|i| u16::try_from(i).ok())
+            else {
+                continue;
+            };
+            // Gateway ids go on after the highest one the store holds: an order created after
+            // a restart must not get the id of an older one.
+            issued = issued.max(id_number(&order.gateway_id).unwrap_or(0));
+            let path = book.intern(order.path.clone());
+            let rec = Rec::new(gw, op, &order, path);
+            let fin = rec.is_final();
+            if let Some(slot) = book.insert(rec)
+                && !fin
+            {
+                steps.push((self.mono_of(due_ms.unwrap_or(0)), slot));
+            }
+        }
+        drop(book);
+        steps.sort_unstable();
+        lock(&self.core.steps).extend(steps);
+        self.counter.store(issued, Ordering::Relaxed);
+        let mut out = lock(&self.outbox);
+        out.next_id = max_delivery;
+        for row in loaded.deliveries {
+            let Some(&gw) = self.by_name.get(&row.gateway) else {
+                continue;
+            };
+            let Some(n) = self.entries[usize::from(gw)]
+                .sg
+                .gateway
+                .spec()
+                .notifications
+                .iter()
+                .position(|x| x.name == row.notification)
+                .and_then(|i| u16::try_from(i).ok())
+            else {
+                continue;
+            };
+            let copy = usize::try_from(row.copy).unwrap_or(usize::MAX);
+            if copy >= row.copies.len() {
+                continue;
+            }
+            let due = self.mono_of(row.next_ms);
+            out.due.push(Reverse((due, row.id)));
+            out.jobs.insert(
+                row.id,
+                Job {
+                    gw,
+                    notification: n,
+                    order_id: row.order_id,
+                    url: row.url,
+                    copies: row
+                        .copies
+                        .into_iter()
+                        .map(|c| Copy {
+                            status: c.status,
+                            tampered: c.tampered,
+                            body: Bytes::from(c.body),
+                        })
+                        .collect(),
+                    copy,
+                    attempt: row.attempt,
+                },
+            );
+        }
+    }
+
+    /// Move the orders in `slots` one step each and queue their next steps: what follows.
+    fn step_all(&self, slots: &[u32], now: u64) -> Vec<Stepped> {
+        if slots.is_empty() {
+            return Vec::new();
+        }
+        let next = now.saturating_add(millis(self.config.step));
+        let mut again = Vec::with_capacity(slots.len());
+        let mut stepped = Vec::with_capacity(slots.len());
+        {
+            let mut book = lock(&self.core.book);
+            for &slot in slots {
+                let Some(rec) = book.get_mut(slot) else {
+                    continue;
+                };
+                if rec.is_final() {
+                    continue;
+                }
+                rec.step += 1;
+                let due = (!rec.is_final()).then_some(next);
+                if due.is_some() {
+                    again.push((next, slot));
+                }
+                let Some(entry) = self.entry(rec.gw) else {
+                    continue;
+                };
+                let notifies = rec.notify_url().is_some()
+                    && entry
+                        .notification_of
+                        .get(usize::from(rec.op))
+                        .is_some_and(Option::is_some);
+                if notifies || self.db.is_some() {
+                    stepped.push(Stepped {
+                        gw: rec.gw,
+                        due,
+                        rec: Some(rec.clone()),
+                    });
+                }
+            }
+        }
+        lock(&self.core.steps).extend(again);
+        stepped
+    }
+
+    /// Build the notifications of the steps taken, persist the steps (with them), queue them.
+    async fn after_steps(&self, stepped: Vec<Stepped>) {
+        if stepped.is_empty() {
+            return;
+        }
+        let mut queued = Vec::new();
+        for s in stepped {
+            let Some(rec) = s.rec else { continue };
+            let Some(entry) = self.entry(s.gw) else {
+                continue;
+            };
+            let job = notification_job(entry, s.gw, &rec);
+            let id = job.as_ref().map(|_| {
+                let mut out = lock(&self.outbox);
+                out.next_id += 1;
+                out.next_id
+            });
+            if let Some(db) = &self.db {
+                let now = unix_ms();
+                let jobs = match (&job, id) {
+                    (Some(j), Some(id)) => vec![JobRow {
+                        id,
+                        gateway: entry.name().to_owned(),
+                        order_id: j.order_id.clone(),
+                        notification: entry
+                            .sg
+                            .gateway
+                            .spec()
+                            .notifications
+                            .get(usize::from(j.notification))
+                            .map_or_else(String::new, |n| n.name.clone()),
+                        url: j.url.clone(),
+                        copies: j
+                            .copies
+                            .iter()
+                            .map(|c| CopyRow {
+                                status: c.status.clone(),
+                                tampered: c.tampered,
+                                body: String::from_utf8_lossy(&c.body).into_owned(),
+                            })
+                            .collect(),
+                        copy: 0,
+                        attempt: 0,
+                        next_ms: now,
+                    }],
+                    _ => Vec::new(),
+                };
+                let _ = db
+                    .send(Write::Step {
+                        gateway: entry.shared_name.clone(),
+                        order_id: rec.order_id().to_owned(),
+                        step: i64::from(rec.step),
+                        due_ms: s.due.map(|d| self.unix_of(d)),
+                        jobs,
+                    })
+                    .await;
+            }
+            if let (Some(j), Some(id)) = (job, id) {
+                queued.push((id, j));
+            }
+        }
+        if queued.is_empty() {
+            return;
+        }
+        let now = self.mono();
+        let mut out = lock(&self.outbox);
+        for (id, job) in queued {
+            out.due.push(Reverse((now, id)));
+            out.jobs.insert(id, job);
+        }
+        drop(out);
+        self.delivery_wake.notify_one();
+    }
+
+    /// Start the attempts that are due (as many as may be in flight); the next due instant.
+    fn dispatch(self: &Arc<Self>, weak: &Weak<Self>) -> Option<tokio::time::Instant> {
+        let now = self.mono();
+        let mut out = lock(&self.outbox);
+        loop {
+            let due = match out.due.peek() {
+                Some(Reverse((due, _))) => *due,
+                None => return None,
+            };
+            if due > now {
+                return Some(self.instant(due));
+            }
+            let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
+                // Every slot is busy: a finishing attempt wakes the dispatcher.
+                return Some(self.instant(now + 1000));
+            };
+            let Reverse((_, id)) = out.due.pop()?;
+            let Some(job) = out.jobs.get(&id) else {
+                continue;
+            };
+            let Some(copy) = job.copies.get(job.copy) else {
+                continue;
+            };
+            let Some(n) = self.entry(job.gw).and_then(|e| {
+                e.sg.gateway
+                    .spec()
+                    .notifications
+                    .get(usize::from(job.notification))
+            }) else {
+                continue;
+            };
+            let request = self
+                .http
+                .post(&job.url)
+                .header("content-type", "application/json")
+                .body(copy.body.clone());
+            let reply = n.reply.body.trim().to_owned();
+            let weak = weak.clone();
+            tokio::spawn(async move {
+                let acknowledged = match request.send().await {
+                    Ok(r) => r.text().await.is_ok_and(|t| t.trim() == reply),
+                    Err(_) => false,
+                };
+                drop(permit);
+                if let Some(inner) = weak.upgrade() {
+                    inner.attempted(id, acknowledged).await;
+                }
+            });
+        }
+    }
+
+    /// Record an attempt's result and decide what comes next for its delivery.
+    async fn attempted(&self, id: u64, acknowledged: bool) {
+        let write = {
+            let mut out = lock(&self.outbox);
+            let Some(job) = out.jobs.get_mut(&id) else {
+                return;
+            };
+            let Some(entry) = self.entry(job.gw) else {
+                return;
+            };
+            let Some(n) = entry
+                .sg
+                .gateway
+                .spec()
+                .notifications
+                .get(usize::from(job.notification))
+            else {
+                return;
+            };
+            let Some(copy) = job.copies.get(job.copy) else {
+                return;
+            };
+            job.attempt += 1;
+            let delivery = Delivery {
+                gateway: entry.name().to_owned(),
+                notification: n.name.clone(),
+                order_id: job.order_id.clone(),
+                status: copy.status.clone(),
+                attempt: job.attempt,
+                acknowledged,
+                tampered: copy.tampered,
+            };
+            // A tampered copy is refused by a correct merchant: send it once only.
+            let next_copy = acknowledged || copy.tampered || job.attempt >= n.retry.attempts.max(1);
+            let now = self.mono();
+            let write = if next_copy {
+                job.copy += 1;
+                job.attempt = 0;
+                if job.copy >= job.copies.len() {
+                    out.jobs.remove(&id);
+                    Write::Done { id }
+                } else {
+                    let w = Write::Progress {
+                        id,
+                        copy: u32::try_from(job.copy).unwrap_or(u32::MAX),
+                        attempt: 0,
+                        next_ms: self.unix_of(now),
+                    };
+                    out.due.push(Reverse((now, id)));
+                    w
+                }
+            } else {
+                let shift = (job.attempt - 1).min(20);
+                let delay = millis(self.config.notify_interval).saturating_mul(1 << shift);
+                let due = now.saturating_add(delay);
+                let w = Write::Progress {
+                    id,
+                    copy: u32::try_from(job.copy).unwrap_or(u32::MAX),
+                    attempt: job.attempt,
+                    next_ms: self.unix_of(due),
+                };
+                out.due.push(Reverse((due, id)));
+                w
+            };
+            drop(out);
+            let mut log = lock(&self.log);
+            if self.config.delivery_log > 0 {
+                while log.len() >= self.config.delivery_log {
+                    log.pop_front();
+                }
+                log.push_back(delivery);
+            }
+            write
+        };
+        self.delivery_wake.notify_one();
+        if let Some(db) = &self.db {
+            let _ = db.send(write).await;
+        }
+    }
+}
+
+/// The notification a step of `rec` sends, with every copy signed (none when the order has
+/// no notification URL or its operation no notification).
+fn notification_job(entry: &Entry, gw: u16, rec: &Rec) -> Option<Job> {
+    let gateway = &entry.sg.gateway;
+    let url = rec.notify_url()?.to_owned();
+    let index = (*entry.notification_of.get(usize::from(rec.op))?)?;
+    let n = gateway.spec().notifications.get(index)?;
+    let status_field = entry.status_field.get(index).and_then(Option::as_deref);
+    let view = entry.view(rec);
+    let status = rec.status();
+    let mut copies = vec![(status.to_owned(), false)];
+    if rec.is_final() {
+        if rec.has_fault("duplicate") {
+            copies.push((status.to_owned(), false));
+        }
+        // Out of order: after the final status, the first status of the path, which was
+        // never notified before. Its delivery key is new, so deduplicating by key alone does
+        // not catch it: the merchant has to compare statuses.
+        if rec.has_fault("out_of_order") && rec.path.len() > 1 {
+            copies.push((rec.path[0].clone(), false));
+        }
+    }
+    if rec.has_fault("bad_signature") {
+        copies.insert(0, (status.to_owned(), true));
+    }
+    let mut signed = Vec::with_capacity(copies.len());
+    for (status, tampered) in copies {
+        let fields = fill::notification_fields(gateway, &n.name, &view, &status, status_field);
+        let Ok(wire) = gateway.sign_wire(n.profile.as_deref(), fields, &entry.sg.secret) else {
+            return None;
+        };
+        let mut body = wire.to_json();
+        if tampered {
+            body = fill::tamper_signature(&body);
+        }
+        signed.push(Copy {
+            status,
+            tampered,
+            body: Bytes::from(body),
+        });
+    }
+    Some(Job {
+        gw,
+        notification: u16::try_from(index).ok()?,
+        order_id: rec.order_id().to_owned(),
+        url,
+        copies: signed,
+        copy: 0,
+        attempt: 0,
+    })
 }
 
 async fn list_orders(State(sim): State<Simulator>) -> Response {
@@ -375,12 +1147,15 @@ async fn list_deliveries(State(sim): State<Simulator>) -> Response {
     axum::Json(serde_json::to_value(sim.deliveries()).unwrap_or_default()).into_response()
 }
 
+async fn show_stats(State(sim): State<Simulator>) -> Response {
+    axum::Json(serde_json::to_value(sim.stats()).unwrap_or_default()).into_response()
+}
+
 async fn add_fault(State(sim): State<Simulator>, body: Bytes) -> Response {
     match serde_json::from_slice::<FaultRule>(&body) {
         Ok(rule) if fill::is_fault(&rule.fault) => {
-            if let Ok(mut f) = sim.inner.faults.lock() {
-                f.push(rule);
-            }
+            lock(&sim.inner.faults).push(rule);
+            sim.inner.armed.store(true, Ordering::Release);
             (StatusCode::OK, "fault armed\n").into_response()
         }
         Ok(rule) => (
@@ -404,22 +1179,99 @@ pub struct Answer {
     pub body: String,
 }
 
-async fn handle(
-    State(sim): State<Simulator>,
-    Path((gateway, path)): Path<(String, String)>,
-    method: HttpMethod,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(sg) = sim.inner.gateways.get(&gateway).cloned() else {
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// What one request is: its gateway, its operation, and its fields as read (once).
+struct Call<'a> {
+    gw: u16,
+    entry: &'a Entry,
+    op_index: usize,
+    op: &'a Operation,
+    received: Result<Object, paywire::received::ReceiveError>,
+    /// The field rules' verdict, when telling operations apart already checked them.
+    checked: Option<Result<(), paywire::ValidationErrors>>,
+}
+
+/// `text` with its percent-escapes decoded (as axum's path parameters are); `None` when the
+/// result is not UTF-8.
+fn percent_decoded(text: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !text.contains('%') {
+        return Some(std::borrow::Cow::Borrowed(text));
+    }
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        let escaped = (byte == b'%')
+            .then(|| Some((hex(*bytes.get(i + 1)?)?, hex(*bytes.get(i + 2)?)?)))
+            .flatten();
+        match escaped {
+            Some((hi, lo)) => {
+                out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
+                i += 3;
+            }
+            None => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok().map(std::borrow::Cow::Owned)
+}
+
+async fn handle(State(sim): State<Simulator>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    // The body cap applies before anything else (an unknown gateway gets 413 too).
+    let limit = sim.inner.config.max_body;
+    let declared = header(&parts.headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is over {limit} bytes\n"),
+        )
+            .into_response()
+    };
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large();
+    }
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        return too_large();
+    };
+    let method = parts.method;
+    let headers = parts.headers;
+    let query = parts.uri.query();
+    let Some(decoded) = percent_decoded(parts.uri.path()) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "the path is not UTF-8 once percent-decoded\n",
+        )
+            .into_response();
+    };
+    let rest = decoded.strip_prefix('/').unwrap_or(&decoded);
+    let (gateway, path) = match rest.find('/') {
+        Some(i) if i + 1 < rest.len() => (&rest[..i], &rest[i..]),
+        _ => {
+            return (
+                StatusCode::NOT_FOUND,
+                format!("nothing is served at {}\n", parts.uri.path()),
+            )
+                .into_response();
+        }
+    };
+    let Some(&gw) = sim.inner.by_name.get(gateway) else {
         return (
             StatusCode::NOT_FOUND,
             format!("no gateway `{gateway}` is simulated here\n"),
         )
             .into_response();
     };
-    let path = format!("/{path}");
+    let Some(entry) = sim.inner.entry(gw) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
     // Gateways speak GET and POST only; anything else must not reach an operation.
     let want = match method {
         HttpMethod::GET => Method::Get,
@@ -433,43 +1285,20 @@ async fn handle(
                 .into_response();
         }
     };
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let content_type = header("content-type");
-    let Some(op) = pick_operation(
-        &sg.gateway,
-        &path,
-        want,
-        query.as_deref(),
-        content_type.as_deref(),
-        &body,
-    ) else {
+    let content_type = header(&headers, "content-type");
+    let Some(call) = pick_operation(gw, entry, path, want, query, content_type, &body) else {
         return (
             StatusCode::NOT_FOUND,
             format!("`{gateway}` has no {method} {path}\n"),
         )
             .into_response();
     };
-    let (answer, order) = process(
-        &sim,
-        &sg,
-        &op,
-        query.as_deref(),
-        content_type.as_deref(),
-        &body,
-        &header,
-    );
-    let fault = header("x-paywire-fault")
-        .or_else(|| sim.take_fault(&gateway, &op.name))
-        .or_else(|| {
-            order
-                .as_ref()
-                .and_then(|o| fill::magic_fault(&sg.gateway, &op, o))
-        });
+    let op = call.op;
+    let (answer, magic) = process(&sim, call, &headers).await;
+    let fault = header(&headers, "x-paywire-fault")
+        .map(str::to_owned)
+        .or_else(|| sim.take_fault(gateway, &op.name))
+        .or(magic);
     apply_fault(&sim, fault.as_deref(), answer).await
 }
 
@@ -523,34 +1352,83 @@ async fn apply_fault(sim: &Simulator, fault: Option<&str>, answer: Answer) -> Re
     }
 }
 
-/// The operation a request is for. Several operations may share a method and path (diamondpay's
-/// five payout flavours): the first whose field rules the request meets, else the first.
-fn pick_operation(
-    gw: &Gateway,
+/// The operation a request is for, with its fields read. Several operations may share a method
+/// and path (diamondpay's five payout flavours): the first whose field rules the request meets,
+/// else the first. The fields are read once, and the rules of the operation picked are not
+/// checked again.
+fn pick_operation<'a>(
+    gw: u16,
+    entry: &'a Entry,
     path: &str,
     method: Method,
     query: Option<&str>,
     content_type: Option<&str>,
     body: &[u8],
-) -> Option<Operation> {
-    let mut candidates = gw
-        .spec()
-        .operations
-        .iter()
-        .filter(|o| o.path == path && o.method == method);
-    let first = candidates.next()?;
-    let mut rest = candidates.peekable();
-    if rest.peek().is_none() {
-        return Some(first.clone());
-    }
-    let Ok(obj) = receive(first, query, content_type, body) else {
-        return Some(first.clone());
+) -> Option<Call<'a>> {
+    let routes = match method {
+        Method::Get => &entry.get,
+        Method::Post => &entry.post,
     };
-    std::iter::once(first)
-        .chain(rest)
-        .find(|o| paywire::validate::check(&o.request, &obj).is_ok())
-        .or(Some(first))
-        .cloned()
+    let candidates = routes.get(path)?;
+    let first_index = *candidates.first()?;
+    let first = entry.op(first_index)?;
+    let received = receive(first, query, content_type, body);
+    let mut pick = (first_index, first, None);
+    if candidates.len() > 1
+        && let Ok(obj) = &received
+    {
+        let mut first_verdict = None;
+        for &i in candidates {
+            let Some(op) = entry.op(i) else { continue };
+            let verdict = paywire::validate::check(&op.request, &Received(obj));
+            if verdict.is_ok() {
+                pick = (i, op, Some(verdict));
+                break;
+            }
+            if i == first_index {
+                first_verdict = Some(verdict);
+            }
+        }
+        if pick.2.is_none() {
+            pick.2 = first_verdict;
+        }
+    }
+    let (op_index, op, checked) = pick;
+    let received = if op.body() == first.body() {
+        received
+    } else {
+        receive(op, query, content_type, body)
+    };
+    Some(Call {
+        gw,
+        entry,
+        op_index,
+        op,
+        received,
+        checked,
+    })
+}
+
+/// A received object as the field rules read it: the same texts as `Object`'s own
+/// `FieldSource` (`Raw::sign_str` is `Raw::sign_text` borrowed), copied instead of decoded again.
+struct Received<'a>(&'a Object);
+
+impl paywire::validate::FieldSource for Received<'_> {
+    fn text(&self, key: &str) -> Option<String> {
+        self.0
+            .get(key)
+            .and_then(paywire::received::Raw::sign_str)
+            .map(std::borrow::Cow::into_owned)
+    }
+    fn items(&self, key: &str) -> Option<Vec<String>> {
+        paywire::validate::FieldSource::items(self.0, key)
+    }
+    fn objects(&self, key: &str) -> Option<Vec<Object>> {
+        paywire::validate::FieldSource::objects(self.0, key)
+    }
+    fn is_structured(&self, key: &str) -> bool {
+        paywire::validate::FieldSource::is_structured(self.0, key)
+    }
 }
 
 /// The request's fields, read as the operation's body encoding says.
@@ -580,18 +1458,13 @@ fn error_answer(sg: &SimGateway, meaning: ErrorMeaning, message: &str) -> Answer
     fill::error_envelope(sg, meaning, message)
 }
 
-/// Verify, validate and act on one request; returns the answer and the order it touched.
-fn process(
-    sim: &Simulator,
-    sg: &SimGateway,
-    op: &Operation,
-    query: Option<&str>,
-    content_type: Option<&str>,
-    body: &[u8],
-    header: &dyn Fn(&str) -> Option<String>,
-) -> (Answer, Option<Order>) {
+/// Verify, validate and act on one request; returns the answer and the fault the amount of the
+/// order it touched asks for.
+async fn process(sim: &Simulator, call: Call<'_>, headers: &HeaderMap) -> (Answer, Option<String>) {
+    let sg = &call.entry.sg;
     let gw = &sg.gateway;
-    let obj = match receive(op, query, content_type, body) {
+    let op = call.op;
+    let obj = match call.received {
         Ok(o) => o,
         Err(e) => {
             return (
@@ -608,8 +1481,8 @@ fn process(
     for (name, template) in &op.headers {
         if template.contains("{authorization}") {
             let expected = sg.authorization.as_ref().map(Secret::expose).unwrap_or("");
-            let got = header(&name.to_ascii_lowercase()).unwrap_or_default();
-            if !paywire::signing::signatures_match(paywire::spec::Compare::Exact, expected, &got) {
+            let got = header(headers, &name.to_ascii_lowercase()).unwrap_or_default();
+            if !paywire::signing::signatures_match(paywire::spec::Compare::Exact, expected, got) {
                 return (
                     error_answer(sg, ErrorMeaning::Auth, "Invalid Authorization"),
                     None,
@@ -625,12 +1498,16 @@ fn process(
                 None,
             );
         };
-        if let Err(e) = paywire::signing::verify(
-            recipe,
-            &gw.profile_label(profile),
-            &obj.sign_fields(),
-            &sg.secret,
-        ) {
+        // The streamed check decides; a refused signature goes to the reference, which says
+        // why (and has the last word).
+        if !verify::signature_holds(recipe, &obj, &sg.secret)
+            && let Err(e) = paywire::signing::verify(
+                recipe,
+                &gw.profile_label(profile),
+                &obj.sign_fields(),
+                &sg.secret,
+            )
+        {
             return (
                 error_answer(
                     sg,
@@ -641,15 +1518,20 @@ fn process(
             );
         }
     }
-    if let Err(e) = paywire::validate::check(&op.request, &obj) {
+    let verdict = call
+        .checked
+        .unwrap_or_else(|| paywire::validate::check(&op.request, &Received(&obj)));
+    if let Err(e) = verdict {
         return (
             error_answer(sg, ErrorMeaning::Invalid, &e.to_string()),
             None,
         );
     }
     match op.kind {
-        OperationKind::Create => create(sim, sg, op, &obj, header),
-        OperationKind::Query => query_order(sim, sg, op, &obj),
+        OperationKind::Create => {
+            create(sim, call.gw, call.entry, call.op_index, op, &obj, headers).await
+        }
+        OperationKind::Query => query_order(sim, call.gw, call.entry, call.op_index, op, &obj),
         OperationKind::Balance | OperationKind::Other => (
             fill::ok_envelope(sg, op, fill::defaults(gw, op, &obj)),
             None,
@@ -657,26 +1539,21 @@ fn process(
     }
 }
 
-fn create(
+async fn create(
     sim: &Simulator,
-    sg: &SimGateway,
+    gw_index: u16,
+    entry: &Entry,
+    op_index: usize,
     op: &Operation,
     obj: &Object,
-    header: &dyn Fn(&str) -> Option<String>,
-) -> (Answer, Option<Order>) {
+    headers: &HeaderMap,
+) -> (Answer, Option<String>) {
+    let sg = &entry.sg;
     let gw = &sg.gateway;
-    let order_id = op
-        .order_id
-        .as_deref()
-        .and_then(|k| obj.text(k))
-        .unwrap_or_default();
-    let fields: BTreeMap<String, String> = obj
-        .entries()
-        .iter()
-        .filter_map(|(k, v)| v.sign_text().map(|t| (k.clone(), t)))
-        .collect();
-    let mut final_status = header("x-paywire-final")
-        .and_then(|f| match f.as_str() {
+    let text = |k: &str| obj.get(k).and_then(paywire::received::Raw::sign_str);
+    let order_id = op.order_id.as_deref().and_then(text).unwrap_or_default();
+    let mut final_status = header(headers, "x-paywire-final")
+        .and_then(|f| match f {
             "failed" => Some(CommonStatus::Failed),
             "cancelled" => Some(CommonStatus::Cancelled),
             "succeeded" => Some(CommonStatus::Succeeded),
@@ -686,88 +1563,150 @@ fn create(
     if let Some(f) = fill::magic_final(gw, op, obj) {
         final_status = f;
     }
-    let path = fill::status_path(gw, op, final_status);
-    let order = Order {
-        gateway: gw.name().to_owned(),
-        operation: op.name.clone(),
-        order_id: order_id.clone(),
-        gateway_id: sim.next_id(&gw.name().chars().take(2).collect::<String>().to_uppercase()),
-        fields,
-        path,
-        step: 0,
-        notify_url: op
-            .notify_url
-            .as_deref()
-            .and_then(|k| obj.text(k))
-            .filter(|u| !u.is_empty()),
-        notification: op.notification.clone(),
-        notify_faults: header("x-paywire-notify")
-            .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect())
-            .unwrap_or_default(),
-        created_at: now(),
+    let Some(path) = entry.paths.get(op_index).map(|p| {
+        p[match final_status {
+            CommonStatus::Failed => 1,
+            CommonStatus::Cancelled => 2,
+            _ => 0,
+        }]
+        .clone()
+    }) else {
+        return (sim_error("unknown operation"), None);
     };
-    match sim.inner.store.insert(&order) {
-        Ok(true) => {}
-        Ok(false) => {
-            return (
-                error_answer(
-                    sg,
-                    ErrorMeaning::Duplicate,
-                    &format!("Duplicate order number {order_id}"),
-                ),
-                None,
-            );
-        }
-        Err(e) => {
-            return (
-                Answer {
-                    status: 500,
-                    body: format!("{{\"sim_error\":\"{e}\"}}"),
-                },
-                None,
-            );
+    let notify_url = op
+        .notify_url
+        .as_deref()
+        .and_then(text)
+        .filter(|u| !u.is_empty());
+    let faults = header(headers, "x-paywire-notify")
+        .map(|v| store::fault_bits(&v.split(',').collect::<Vec<_>>()))
+        .unwrap_or(0);
+    let signed: Vec<(&str, std::borrow::Cow<'_, str>)> = obj
+        .entries()
+        .iter()
+        .filter_map(|(k, v)| v.sign_str().map(|t| (k.as_str(), t)))
+        .collect();
+    let gateway_id = sim.next_id(&entry.prefix);
+    let op16 = u16::try_from(op_index).unwrap_or(u16::MAX);
+    let rec = Rec::build(
+        gw_index,
+        op16,
+        (&order_id, &gateway_id, notify_url.as_deref()),
+        signed.iter().map(|(k, v)| (*k, v.as_ref())),
+        path,
+        faults,
+        now(),
+    );
+    // The answer is made before the record moves into the book (it is discarded for a
+    // duplicate).
+    let (answer, magic) = {
+        let view = entry.view(&rec);
+        let payload = fill::order_payload(gw, op, &view);
+        (
+            fill::ok_envelope(sg, op, payload),
+            fill::magic_fault(gw, op, &view),
+        )
+    };
+    let duplicate = || {
+        (
+            error_answer(
+                sg,
+                ErrorMeaning::Duplicate,
+                &format!("Duplicate order number {order_id}"),
+            ),
+            None,
+        )
+    };
+    let inner = &sim.inner;
+    let stepping = !rec.is_final();
+    let durable = inner.db.as_ref().map(|_| rec.clone());
+    let slot = lock(&inner.core.book).insert(rec);
+    let Some(slot) = slot else {
+        return duplicate();
+    };
+    match durable {
+        None => inner.core.schedule(slot, stepping),
+        Some(rec) => {
+            // Committed before the answer goes out. Once the insert is queued the writer thread
+            // schedules the order (or withdraws it) whatever happens to this request; until
+            // then, a request given up (the client hung up) withdraws it.
+            let due = stepping.then(|| inner.unix_of(inner.mono() + millis(inner.config.step)));
+            let row = db::OrderRow {
+                gateway: entry.shared_name.clone(),
+                operation: entry
+                    .op_names
+                    .get(op_index)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from("")),
+                notification: entry.op_notifications.get(op_index).cloned().flatten(),
+                rec,
+                due_ms: due,
+                slot,
+                stepping,
+            };
+            let Some(db) = &inner.db else {
+                return (sim_error("no store"), None);
+            };
+            let guard = Unqueued {
+                core: &inner.core,
+                slot,
+                queued: false,
+            };
+            match db.insert(row, guard).await {
+                Ok(true) => {}
+                // The file has it (an order the configured specs do not serve any more).
+                Ok(false) => return duplicate(),
+                Err(e) => return (sim_error(&e.to_string()), None),
+            }
         }
     }
-    let payload = fill::order_payload(gw, op, &order);
-    (fill::ok_envelope(sg, op, payload), Some(order))
+    (answer, magic)
+}
+
+/// An order in the book whose insert is not queued yet: withdrawn if it never is.
+pub(crate) struct Unqueued<'a> {
+    core: &'a Shared,
+    slot: u32,
+    pub(crate) queued: bool,
+}
+
+impl Drop for Unqueued<'_> {
+    fn drop(&mut self) {
+        if !self.queued {
+            self.core.withdraw(self.slot);
+        }
+    }
+}
+
+fn sim_error(message: &str) -> Answer {
+    Answer {
+        status: 500,
+        body: serde_json::json!({ "sim_error": message }).to_string(),
+    }
 }
 
 fn query_order(
     sim: &Simulator,
-    sg: &SimGateway,
+    gw_index: u16,
+    entry: &Entry,
+    op_index: usize,
     op: &Operation,
     obj: &Object,
-) -> (Answer, Option<Order>) {
+) -> (Answer, Option<String>) {
+    let sg = &entry.sg;
     let gw = &sg.gateway;
-    // Only id fields look orders up: the query's own order id and gateway id fields, and any
-    // field named like an order id or gateway id of the spec's create operations (so a `limit`
-    // of 10 never matches an order whose id is "10").
-    let spec = gw.spec();
-    let id_fields: Vec<&str> = op
-        .order_id
-        .iter()
-        .chain(op.gateway_id.iter())
-        .chain(
-            spec.operations
-                .iter()
-                .flat_map(|o| o.order_id.iter().chain(o.gateway_id.iter())),
-        )
-        .map(String::as_str)
-        .collect();
     let mut found = None;
-    for f in op
-        .request
-        .iter()
-        .filter(|f| id_fields.contains(&f.name.as_str()))
-    {
-        if let Some(v) = obj.text(&f.name)
-            && let Ok(Some(o)) = sim.inner.store.find(gw.name(), &v)
-        {
-            found = Some(o);
-            break;
+    for &i in entry.id_fields.get(op_index).map_or(&[][..], Vec::as_slice) {
+        let Some(f) = op.request.get(i) else { continue };
+        if let Some(v) = obj.get(&f.name).and_then(paywire::received::Raw::sign_str) {
+            let book = lock(&sim.inner.core.book);
+            if let Some(rec) = book.find(gw_index, &v).and_then(|s| book.get(s)) {
+                found = Some(rec.clone());
+                break;
+            }
         }
     }
-    let Some(order) = found else {
+    let Some(rec) = found else {
         if op.rows.as_ref().is_some_and(|r| r.path.is_none()) {
             // A list query that matches nothing answers an empty list.
             return (
@@ -780,8 +1719,12 @@ fn query_order(
             None,
         );
     };
-    let payload = fill::order_payload(gw, op, &order);
-    (fill::ok_envelope(sg, op, payload), Some(order))
+    let view = entry.view(&rec);
+    let payload = fill::order_payload(gw, op, &view);
+    (
+        fill::ok_envelope(sg, op, payload),
+        fill::magic_fault(gw, op, &view),
+    )
 }
 
 /// The scope a response signature covers (re-exported for the fill module).
@@ -790,4 +1733,31 @@ pub(crate) fn scope_of(gw: &Gateway, op: &Operation) -> Option<(String, Signatur
         .envelope_for(op)
         .and_then(|e| e.signature.as_ref())
         .map(|s| (s.profile.clone(), s.scope))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateway_ids_are_the_prefix_and_eight_digits_or_more() {
+        let gw = Gateway::from_source(
+            include_str!("../../../specs/intqp.toml"),
+            "specs/intqp.toml",
+        )
+        .unwrap();
+        let sim = Simulator::new(SimConfig::new(vec![SimGateway {
+            gateway: gw,
+            secret: Secret::new("k"),
+            authorization: None,
+        }]))
+        .unwrap();
+        assert_eq!(sim.next_id("IN"), "IN00000001");
+        sim.inner.counter.store(99_999_998, Ordering::Relaxed);
+        assert_eq!(sim.next_id("IN"), "IN99999999");
+        assert_eq!(sim.next_id("IN"), "IN100000000");
+        sim.inner.counter.store(u64::MAX - 1, Ordering::Relaxed);
+        assert_eq!(sim.next_id(""), u64::MAX.to_string());
+        assert_eq!(id_number("IN100000000"), Some(100_000_000));
+    }
 }

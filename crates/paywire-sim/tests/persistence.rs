@@ -199,3 +199,212 @@ async fn memory_orders_do_not_survive() {
     payout_id(&create(&second, "MEMORY-1").await);
     assert_eq!(status_of(&second, "MEMORY-1"), "0");
 }
+
+/// A merchant endpoint on 127.0.0.1: records every notification (order id, status) and either
+/// refuses it (any reply but diamondpay's documented one) or acknowledges it.
+#[derive(Clone, Default)]
+struct Merchant {
+    accept: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<(String, String, bool)>>>,
+}
+
+impl Merchant {
+    async fn start() -> (Merchant, String) {
+        let m = Merchant::default();
+        let app = axum::Router::new()
+            .route(
+                "/notify",
+                axum::routing::post(
+                    |axum::extract::State(m): axum::extract::State<Merchant>,
+                     body: axum::body::Bytes| async move {
+                        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                        let ok = m.accept.load(std::sync::atomic::Ordering::SeqCst);
+                        m.seen.lock().unwrap().push((
+                            v["payout_cl_id"].as_str().unwrap_or_default().to_owned(),
+                            v["status"].to_string().trim_matches('"').to_owned(),
+                            ok,
+                        ));
+                        if ok {
+                            r#"{"error_code":"0000"}"#
+                        } else {
+                            "busy"
+                        }
+                    },
+                ),
+            )
+            .with_state(m.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/notify", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (m, url)
+    }
+
+    fn seen(&self, order: &str, status: &str, acknowledged: bool) -> usize {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(o, s, a)| o == order && s == status && *a == acknowledged)
+            .count()
+    }
+}
+
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{what}: not within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn notified_payout(id: &str, hook: &str) -> String {
+    let s = |v: &str| WireValue::Str(v.to_owned());
+    let fields = WireFields(vec![
+        ("platform_id".into(), s("PF0002")),
+        ("service_id".into(), s("SVC0004")),
+        ("payout_cl_id".into(), s(id)),
+        ("amount".into(), s("50000")),
+        ("notify_url".into(), s(hook)),
+        ("bank_code".into(), s("812")),
+        ("number".into(), s("4088748280272397")),
+        ("currency".into(), s("twd")),
+        ("request_time".into(), s("1595504997")),
+    ]);
+    diamondpay()
+        .sign_wire(None, fields, &Secret::new(DP_KEY))
+        .unwrap()
+        .to_json()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_deliveries_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sim.sqlite");
+    let (merchant, hook) = Merchant::start().await;
+    let open = || {
+        let mut config = SimConfig::new(vec![SimGateway {
+            gateway: diamondpay(),
+            secret: Secret::new(DP_KEY),
+            authorization: Some(Secret::new(DP_AUTH)),
+        }]);
+        config.db = Some(db.clone());
+        config.step = Duration::from_secs(3600);
+        config.notify_interval = Duration::from_millis(30);
+        Simulator::new(config).unwrap()
+    };
+
+    // The order goes to its final status while the merchant refuses every delivery.
+    let first = open();
+    let req = Request::post("/diamondpay/gateway/api/v2/payouts")
+        .header("content-type", "application/json")
+        .body(Body::from(notified_payout("DELIVER-1", &hook)))
+        .unwrap();
+    let (status, _) = call(&first, req).await;
+    assert_eq!(status, StatusCode::OK);
+    first.tick().await;
+    first.tick().await;
+    until("both statuses refused twice", || {
+        merchant.seen("DELIVER-1", "1", false) >= 2 && merchant.seen("DELIVER-1", "3", false) >= 2
+    })
+    .await;
+    assert_eq!(first.stats().deliveries_pending, 2);
+    // The simulator goes away with both deliveries mid-retry (what a kill leaves: the retries
+    // existed only in memory before they were written to the file).
+    drop(first);
+
+    // Restarted on the same file, with the merchant answering again: both are delivered, the
+    // attempts counted on from where they were, and nothing is left pending.
+    merchant
+        .accept
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let second = open();
+    assert_eq!(second.stats().deliveries_pending, 2);
+    assert_eq!(status_of(&second, "DELIVER-1"), "3");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    tokio::spawn(second.clone().serve(listener));
+    until("both statuses acknowledged after the restart", || {
+        merchant.seen("DELIVER-1", "1", true) == 1 && merchant.seen("DELIVER-1", "3", true) == 1
+    })
+    .await;
+    until("no delivery pending", || {
+        second.stats().deliveries_pending == 0
+    })
+    .await;
+    let resumed: Vec<u32> = second
+        .deliveries()
+        .iter()
+        .filter(|d| d.acknowledged)
+        .map(|d| d.attempt)
+        .collect();
+    assert_eq!(resumed.len(), 2, "{:?}", second.deliveries());
+    assert!(
+        resumed.iter().all(|&a| a >= 3),
+        "attempts restarted: {resumed:?}"
+    );
+    // A delivered notification leaves the file too.
+    until("the deliveries table empty", || {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.query_row("SELECT COUNT(*) FROM deliveries", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
+            == 0
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn files_written_before_steps_were_columns_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.sqlite");
+    // The schema and row format of the previous simulator: the step only inside `data`.
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(
+            "CREATE TABLE orders (
+                gateway TEXT NOT NULL,
+                order_id TEXT NOT NULL,
+                gateway_id TEXT NOT NULL,
+                data TEXT NOT NULL,
+                PRIMARY KEY (gateway, order_id)
+            );
+            CREATE INDEX orders_gateway_id ON orders (gateway, gateway_id);",
+        )
+        .unwrap();
+        let data = serde_json::json!({
+            "gateway": "diamondpay", "operation": "create_payout_twd", "order_id": "OLD-1",
+            "gateway_id": "DI00000041",
+            "fields": {"amount": "50000", "payout_cl_id": "OLD-1", "platform_id": "PF0002"},
+            "path": ["0", "1", "3"], "step": 1, "notify_url": null, "notification": "payout",
+            "notify_faults": [], "created_at": 1_700_000_000u64
+        });
+        c.execute(
+            "INSERT INTO orders (gateway, order_id, gateway_id, data) VALUES (?1, ?2, ?3, ?4)",
+            ("diamondpay", "OLD-1", "DI00000041", data.to_string()),
+        )
+        .unwrap();
+    }
+    let sim = simulator(Some(db.clone()));
+    assert_eq!(status_of(&sim, "OLD-1"), "1");
+    assert_eq!(
+        query(&sim, "payout_id", "DI00000041").await,
+        Some(("DI00000041".to_owned(), "1".to_owned()))
+    );
+    // Ids go on after the file's; the old order steps on, and the step is kept.
+    assert_eq!(payout_id(&create(&sim, "NEW-1").await), "DI00000042");
+    sim.tick().await;
+    assert_eq!(status_of(&sim, "OLD-1"), "3");
+    drop(sim);
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(c);
+    let again = simulator(Some(db));
+    assert_eq!(status_of(&again, "OLD-1"), "3");
+    assert_eq!(status_of(&again, "NEW-1"), "1");
+}
