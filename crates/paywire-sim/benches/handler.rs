@@ -191,16 +191,17 @@ fn main() {
     let runs = |row: &str| only.as_deref().is_none_or(|o| o == row);
     let mut rows = Vec::new();
     rt.block_on(async {
-        let mut best = |name: &'static str, r: (f64, f64)| {
-            match rows.iter_mut().find(|(n, _, _)| *n == name) {
-                Some((_, us, allocs)) => {
-                    if r.0 < *us {
-                        *us = r.0;
-                    }
-                    *allocs = r.1;
+        let mut best = |name: &'static str, r: (f64, f64)| match rows
+            .iter_mut()
+            .find(|(n, _, _)| *n == name)
+        {
+            Some((_, us, allocs)) => {
+                if r.0 < *us {
+                    *us = r.0;
                 }
-                None => rows.push((name, r.0, r.1)),
+                *allocs = r.1;
             }
+            None => rows.push((name, r.0, r.1)),
         };
         for k in 0..ROUNDS {
             let b = bodies(n, k);
@@ -247,7 +248,9 @@ fn main() {
             );
         }
     });
-    println!("| handler ({n} requests per round, best of {ROUNDS}) | µs/request | allocations/request |");
+    println!(
+        "| handler ({n} requests per round, best of {ROUNDS}) | µs/request | allocations/request |"
+    );
     println!("|---|---|---|");
     for (name, us, allocs) in rows {
         println!("| {name} | {us:.2} | {allocs:.1} |");
