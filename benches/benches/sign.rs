@@ -522,6 +522,72 @@ fn verify_group(c: &mut Criterion, f: &Fixtures) {
     g.finish();
 }
 
+/// The payout notification with `n` extra fields (`"x000001":"v"`, unknown to the spec, so every
+/// one is parsed, checked for duplicates and signed over), correctly signed: the work an
+/// unauthenticated sender can ask of a notification endpoint grows linearly with the body.
+fn padded_notification(n: usize) -> String {
+    let base = b::PAYOUT_NOTIFICATION_UNSIGNED;
+    let mut body = String::with_capacity(base.len() + n * 14);
+    body.push_str(&base[..base.len() - 1]);
+    for i in 0..n {
+        body.push_str(&format!(",\"x{i:06}\":\"v\""));
+    }
+    body.push('}');
+    paywire_diamondpay::Profile::Md5
+        .sign_json(body.as_bytes(), &b::diamondpay_secret())
+        .expect("the padded notification is a JSON object")
+}
+
+/// Verify time against the field count (10k, 100k, 300k fields: 0.14, 1.4 and 4.3 MB), typed and
+/// interpreter, with the body limit raised to let them in (the default 1 MiB refuses the two
+/// larger ones before parsing).
+fn field_count_group(c: &mut Criterion, f: &Fixtures) {
+    let mut g = c.benchmark_group("verify_fields");
+    g.sample_size(10);
+    let options = paywire::VerifyOptions {
+        max_body: 16 << 20,
+        ..paywire::VerifyOptions::default()
+    };
+    let gateway = Gateway::from_source(b::DIAMONDPAY_SPEC, "specs/diamondpay.toml")
+        .expect("diamondpay spec")
+        .with_body_limit(16 << 20);
+    for n in [10_000usize, 100_000, 300_000] {
+        let body = padded_notification(n);
+        let typed = PayoutNotification::verify_with(
+            body.as_bytes(),
+            Some("application/json"),
+            &f.secret,
+            &options,
+        );
+        assert!(typed.is_ok(), "{n} fields: typed verify: {typed:?}");
+        let interp =
+            gateway.verify_notification("payout", body.as_bytes(), Some("application/json"), &f.secret);
+        assert!(interp.is_ok(), "{n} fields: interpreter verify: {interp:?}");
+        g.throughput(criterion::Throughput::Bytes(body.len() as u64));
+        g.bench_function(BenchmarkId::new("typed", n), |bch| {
+            bch.iter(|| {
+                PayoutNotification::verify_with(
+                    black_box(body.as_bytes()),
+                    Some("application/json"),
+                    &f.secret,
+                    &options,
+                )
+            })
+        });
+        g.bench_function(BenchmarkId::new("interpreter", n), |bch| {
+            bch.iter(|| {
+                gateway.verify_notification(
+                    "payout",
+                    black_box(body.as_bytes()),
+                    Some("application/json"),
+                    &f.secret,
+                )
+            })
+        });
+    }
+    g.finish();
+}
+
 fn main() {
     let f = fixtures();
     check_agreement(&f);
@@ -545,5 +611,6 @@ fn main() {
     sign_group(&mut c, &f);
     prepare_group(&mut c, &f);
     verify_group(&mut c, &f);
+    field_count_group(&mut c, &f);
     c.final_summary();
 }
