@@ -139,6 +139,13 @@ fn value_for(rng: &mut Rng, f: &Field) -> Value {
             json!(v)
         }
         FieldType::Boolean => json!(rng.chance(50)),
+        // Both forms of a time, and text that is neither.
+        FieldType::Time => match rng.below(5) {
+            0 | 1 => json!(*rng.pick(&[0i64, 1_700_000_000, 1_766_005_863])),
+            2 => json!("1700000000"),
+            3 => json!("2024-01-31 23:59:59"),
+            _ => json!(random_text(rng)),
+        },
         FieldType::Strings => {
             let n = rng.below(4);
             let items: Vec<String> = (0..n)

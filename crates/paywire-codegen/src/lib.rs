@@ -397,6 +397,7 @@ fn text_expr(f: &Field, nested: &Ident) -> TokenStream {
         FieldType::Object => quote!(v.to_json().as_str()),
         FieldType::Objects => quote!(#nested::list_to_json(v).as_str()),
         FieldType::Json => quote!(v.to_string().as_str()),
+        FieldType::Time => quote!(&*v.text()),
     }
 }
 
@@ -688,6 +689,7 @@ fn rust_type(f: &Field, nested: &Ident) -> TokenStream {
         FieldType::Object => quote!(#nested),
         FieldType::Objects => quote!(Vec<#nested>),
         FieldType::Json => quote!(::paywire::serde_json::Value),
+        FieldType::Time => quote!(::paywire::Time),
     }
 }
 
@@ -776,6 +778,7 @@ fn setter(f: &Field, nested: &Ident) -> (TokenStream, TokenStream) {
             quote!(impl IntoIterator<Item = impl Into<String>>),
             quote!(value.into_iter().map(Into::into).collect()),
         ),
+        FieldType::Time => (quote!(impl Into<::paywire::Time>), quote!(value.into())),
         _ => {
             let ty = rust_type(f, nested);
             (ty, quote!(value))
@@ -806,6 +809,10 @@ fn to_wire_value(f: &Field) -> TokenStream {
             v.iter().map(|x| x.to_wire())
         ))),
         FieldType::Json => quote!(::paywire::WireValue::Json(v.to_string())),
+        FieldType::Time => {
+            let as_string = f.wire == NumberWire::String;
+            quote!(v.to_wire_value(#as_string))
+        }
     }
 }
 
@@ -844,6 +851,10 @@ fn json_value(f: &Field) -> TokenStream {
             out.push(b']');
         },
         FieldType::Json => quote!(let _ = ::paywire::serde_json::to_writer(&mut *out, v);),
+        FieldType::Time => {
+            let as_string = f.wire == NumberWire::String;
+            quote!(v.write_json(out, #as_string);)
+        }
     }
 }
 
@@ -862,6 +873,7 @@ fn read_value(f: &Field) -> TokenStream {
         FieldType::Object => quote!(::paywire::read::object(obj, #name)?),
         FieldType::Objects => quote!(::paywire::read::objects(obj, #name)?),
         FieldType::Json => quote!(::paywire::read::json(obj, #name)?),
+        FieldType::Time => quote!(::paywire::read::time(obj, #name)?),
     }
 }
 
@@ -2033,6 +2045,20 @@ impl Gen<'_> {
             ));
             Self::incoming_struct(&row, &rdoc, &op.response, &mut out);
             let wdoc = format!(" The rows of a successful `{}` response.", op.name);
+            let count = match op.rows.as_ref().and_then(|r| r.count.as_deref()) {
+                Some(c) => {
+                    let cdoc = format!(
+                        " The number of rows the answer states (`{c}`, beside the rows), as \
+                         received; `None` when absent. It is not checked against `rows.len()`."
+                    );
+                    quote! {
+                        #[doc = #cdoc]
+                        #[serde(skip_serializing_if = "Option::is_none")]
+                        pub count: Option<i64>,
+                    }
+                }
+                None => quote!(),
+            };
             out.push(quote! {
                 #[doc = #wdoc]
                 #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
@@ -2040,6 +2066,7 @@ impl Gen<'_> {
                 pub struct #resp {
                     /// The rows, each verified with its own signature.
                     pub rows: Vec<#row>,
+                    #count
                 }
             });
         } else {
@@ -2235,7 +2262,13 @@ impl Gen<'_> {
     fn read_fn(&self, op: &Operation, resp: &Ident, rows_payload: bool) -> TokenStream {
         let spec = self.spec;
         let typed = if rows_payload {
-            quote!(#resp { rows: ::paywire::read::typed_rows(&payload)? })
+            match op.rows.as_ref().and_then(|r| r.count.as_deref()) {
+                Some(c) => quote!(#resp {
+                    rows: ::paywire::read::typed_rows(&payload)?,
+                    count: ::paywire::read::count(&obj, #c)?,
+                }),
+                None => quote!(#resp { rows: ::paywire::read::typed_rows(&payload)? }),
+            }
         } else {
             quote!(<#resp as ::paywire::read::FromObject>::from_object(
                 &::paywire::received::Object::from_raw(&payload).unwrap_or_default()
@@ -2406,6 +2439,14 @@ impl Gen<'_> {
             quote!(let _ = content_type;)
         };
         let declared = profile_variant(n.profile.as_deref().unwrap_or(self.default_profile()));
+        let gw_name = &self.spec.gateway.name;
+        let known_profiles = self
+            .spec
+            .profiles
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
         let allowed = allowed_names(&n.fields, None);
         let merchant = match &n.merchant_id {
             Some(f) => quote!(::paywire::exchange::check_merchant(&obj, #f, options.merchant_id)?;),
@@ -2444,8 +2485,8 @@ impl Gen<'_> {
                 }
 
                 /// As [`Self::verify`], with options: fields also allowed to hold the join
-                /// separator, and the largest body accepted (1 MiB by default; refused before
-                /// any parsing).
+                /// separator, the largest body accepted (1 MiB by default; refused before
+                /// any parsing), your merchant id, and the profile to verify with.
                 pub fn verify_with(body: &[u8], content_type: Option<&str>, secret: &::paywire::Secret, options: &::paywire::VerifyOptions<'_>) -> Result<::paywire::Verified<#name>, ::paywire::NotificationError> {
                     #ct_silence
                     ::paywire::received::check_size(body, options.max_body)?;
@@ -2459,7 +2500,15 @@ impl Gen<'_> {
                         merged = spec_allowed.iter().chain(also_allowed).copied().collect();
                         &merged
                     };
-                    Profile::for_received(&obj, Profile::#declared)
+                    let declared = match options.profile {
+                        None => Profile::#declared,
+                        Some(p) => Profile::from_name(p).ok_or_else(|| ::paywire::GatewayError::UnknownProfile {
+                            gateway: #gw_name.to_owned(),
+                            name: p.to_owned(),
+                            known: #known_profiles.to_owned(),
+                        })?,
+                    };
+                    Profile::for_received(&obj, declared)
                         .verify_received_allowing(&obj, secret, allowed)?;
                     // Verified: the fields must also keep the spec's rules.
                     let notification = <#name as ::paywire::read::FromObject>::from_object(&obj)?;

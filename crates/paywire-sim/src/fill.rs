@@ -219,6 +219,8 @@ fn from_request(f: &Field, text: &str, creator: Option<&Operation>) -> Option<Va
             serde_json::from_str(text).unwrap_or(Value::String(text.to_owned()))
         }
         FieldType::Boolean => Value::Bool(text == "true"),
+        // A time copied from a request keeps its form: digits go out as Unix seconds.
+        FieldType::Time => number_or_string(text, f.wire),
         _ => Value::String(text.to_owned()),
     })
 }
@@ -231,6 +233,11 @@ fn money_value(f: &Field, m: Money) -> Value {
 }
 
 fn default_value(f: &Field, created_at: u64, rich: bool) -> Option<Value> {
+    // Type `time`: Unix seconds as a JSON integer (a string of digits with `wire = "string"`),
+    // as diamondpay's public integrations receive create_time / update_time.
+    if f.ty == FieldType::Time {
+        return Some(number_or_string(&created_at.to_string(), f.wire));
+    }
     if is_time_name(&f.name) && matches!(f.ty, FieldType::String) {
         return Some(Value::String(datetime(created_at)));
     }
@@ -251,7 +258,7 @@ fn default_value(f: &Field, created_at: u64, rich: bool) -> Option<Value> {
         FieldType::Boolean => Value::Bool(true),
         FieldType::Money => money_value(f, Money::from_minor(if rich { 100_000_000 } else { 0 })),
         FieldType::Strings => Value::Array(Vec::new()),
-        FieldType::Json => Value::Null,
+        FieldType::Json | FieldType::Time => Value::Null,
         FieldType::Object => Value::Object(fill_fields(&f.fields, &Ctx::defaults(created_at))),
         FieldType::Objects => Value::Array(vec![Value::Object(fill_fields(
             &f.fields,
@@ -261,6 +268,7 @@ fn default_value(f: &Field, created_at: u64, rich: bool) -> Option<Value> {
 }
 
 /// What a payload is filled from.
+#[derive(Clone, Copy)]
 struct Ctx<'a> {
     order: Option<&'a dyn OrderView>,
     request: Option<&'a Object>,
@@ -300,6 +308,19 @@ fn fill_fields(fields: &[Field], ctx: &Ctx<'_>) -> Map<String, Value> {
             ))
         } else if ctx.gateway_id.is_some_and(|g| g == f.name) {
             ctx.order.map(|o| Value::String(o.gateway_id().to_owned()))
+        } else if f.ty == FieldType::Object
+            && ctx.order.is_some()
+            && f.fields
+                .iter()
+                .any(|x| ctx.gateway_id.is_some_and(|g| g == x.name))
+        {
+            // An object that names the order (diamondpay's `payment_info.payment_id`) is filled
+            // from the order too, not with defaults.
+            let inner = Ctx {
+                status: None,
+                ..*ctx
+            };
+            Some(Value::Object(fill_fields(&f.fields, &inner)))
         } else {
             let source = f.from.as_deref().unwrap_or(&f.name);
             let text: Option<std::borrow::Cow<'_, str>> = ctx
@@ -474,6 +495,7 @@ fn sign_map(sg: &SimGateway, profile: &str, map: Map<String, Value>) -> Map<Stri
 /// A success answer in the operation's envelope, signed where the gateway signs.
 pub fn ok_envelope(sg: &SimGateway, op: &Operation, payload: Payload) -> Answer {
     let gw = &sg.gateway;
+    let mut row_count = None;
     let mut payload_value = match payload {
         Payload::Object(m) => {
             // Rows inside the payload (balance channels) are signed one by one.
@@ -481,6 +503,11 @@ pub fn ok_envelope(sg: &SimGateway, op: &Operation, payload: Payload) -> Answer 
             if let Some(rows) = op.rows.as_ref().filter(|r| r.path.is_some()) {
                 let key = rows.path.clone().unwrap_or_default();
                 if let Some(Value::Array(items)) = m.get(&key).cloned() {
+                    // The row count beside the list (diamondpay's balance `total`), before the
+                    // payload is signed.
+                    if let Some(count) = &rows.count {
+                        m.insert(count.clone(), Value::from(items.len()));
+                    }
                     let signed: Vec<Value> = items
                         .into_iter()
                         .map(|v| match v {
@@ -494,6 +521,7 @@ pub fn ok_envelope(sg: &SimGateway, op: &Operation, payload: Payload) -> Answer 
             Value::Object(m)
         }
         Payload::Rows(rows) => {
+            row_count = Some(rows.len());
             let profile = op.rows.as_ref().map(|r| r.profile.clone());
             Value::Array(
                 rows.into_iter()
@@ -528,6 +556,10 @@ pub fn ok_envelope(sg: &SimGateway, op: &Operation, payload: Payload) -> Answer 
                 root.extend(m);
             }
         }
+    }
+    // The row count beside a list payload (diamondpay's query `total`).
+    if let (Some(n), Some(count)) = (row_count, op.rows.as_ref().and_then(|r| r.count.as_ref())) {
+        set_path(&mut root, count, Value::from(n));
     }
     if let Some((profile, SignatureScope::Body)) = &scope {
         root = sign_map(sg, profile, root);

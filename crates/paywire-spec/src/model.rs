@@ -435,6 +435,12 @@ pub struct RowSignature {
     pub path: Option<String>,
     /// Profile each row is verified with.
     pub profile: String,
+    /// The field that states how many rows the answer holds, beside the list: a key of the
+    /// payload when `path` is set (diamondpay's balance `total`, then a listed response field),
+    /// else a path in the body beside the payload (diamondpay's query `total`, read into the
+    /// typed answer's `count`). The simulator writes the number of rows there.
+    #[serde(default)]
+    pub count: Option<String>,
 }
 
 fn yes() -> bool {
@@ -538,6 +544,11 @@ pub enum FieldType {
     Objects,
     /// Any JSON, kept as is.
     Json,
+    /// A point in time, received as Unix seconds (a JSON integer, or a string of digits) or as
+    /// the text `YYYY-MM-DD HH:MM:SS`; held as `paywire::Time`, signed as the text received.
+    /// Sent as a number (`wire = "string"`: a string of digits) when it holds Unix seconds,
+    /// as a string when it holds the text.
+    Time,
     /// Not a type paywire knows (reported by validation, never produced by a valid spec).
     #[serde(other)]
     #[schemars(skip)]
@@ -547,7 +558,7 @@ pub enum FieldType {
 impl FieldType {
     /// The names a spec may write.
     pub const NAMES: &'static [&'static str] = &[
-        "string", "integer", "boolean", "money", "strings", "object", "objects", "json",
+        "string", "integer", "boolean", "money", "strings", "object", "objects", "json", "time",
     ];
 }
 

@@ -590,6 +590,25 @@ impl Checker<'_> {
             }
             if let Some(rows) = &op.rows {
                 self.profile_ref(p.key("rows").key("profile"), &rows.profile);
+                // With a path, the count is a key of the payload beside the list: a listed
+                // whole-number response field.
+                if let (Some(_), Some(count)) = (&rows.path, &rows.count)
+                    && !op
+                        .response
+                        .iter()
+                        .any(|f| &f.name == count && f.ty == FieldType::Integer)
+                {
+                    self.push(
+                        p.key("rows").key("count"),
+                        format!(
+                            "row count `{count}` is not an integer response field of `{}`",
+                            op.name
+                        ),
+                        Some(format!(
+                            "add a response field named `{count}` with `type = \"integer\"`"
+                        )),
+                    );
+                }
             }
             if let Some(n) = &op.notification
                 && self.spec.notification(n).is_none()

@@ -63,7 +63,7 @@ type = "strng"
     assert_eq!(d.path, "operations[0].request[0].type");
     assert_help(
         &d,
-        "write one of: string, integer, boolean, money, strings, object, objects, json",
+        "write one of: string, integer, boolean, money, strings, object, objects, json, time",
     );
 }
 
@@ -630,7 +630,7 @@ request = [{ name = "amount", type = "strng" }]
         err.to_string(),
         "1 problem in spec:\n\
          specs/demo.toml:12:38: unknown type `strng` for field `amount` (at operations[0].request[0].type)\n  \
-         help: write one of: string, integer, boolean, money, strings, object, objects, json\n"
+         help: write one of: string, integer, boolean, money, strings, object, objects, json, time\n"
     );
 }
 

@@ -249,6 +249,11 @@ pub struct VerifyOptions<'a> {
     /// Your merchant id: where the spec names the field carrying it, a notification for
     /// another merchant (signed with a shared key, or replayed) is refused.
     pub merchant_id: Option<&'a str>,
+    /// The profile to verify with, by its spec name, instead of the notification's declared one
+    /// (diamondpay: `Some("md5-bare-key")`, the recipe public integrations use). A body carrying
+    /// another profile's added fields (`sign_type=HMAC-SHA256`) is still verified with that
+    /// profile. A name the spec does not define is an error.
+    pub profile: Option<&'a str>,
 }
 
 impl Default for VerifyOptions<'_> {
@@ -257,6 +262,7 @@ impl Default for VerifyOptions<'_> {
             also_allowed: &[],
             max_body: crate::received::DEFAULT_BODY_LIMIT,
             merchant_id: None,
+            profile: None,
         }
     }
 }

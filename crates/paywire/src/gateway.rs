@@ -37,6 +37,9 @@ pub struct Accepted {
     pub payload: Raw,
     /// The order's status, read through the operation's status map, when it has one.
     pub status: Option<GatewayStatus>,
+    /// The number of rows the answer states beside a list payload (the operation's
+    /// `rows.count`, diamondpay's query `total`), as received.
+    pub count: Option<i64>,
 }
 
 impl Accepted {
@@ -305,6 +308,7 @@ impl Gateway {
                 code: String::new(),
                 status: self.status_of(op.status.as_deref(), &obj),
                 payload: Raw::from_body(body),
+                count: None,
             }));
         };
         let code = obj
@@ -390,10 +394,19 @@ impl Gateway {
         // A list payload (query rows): the status is the first row's.
         let status = crate::read::first_object(&payload)
             .and_then(|p| self.status_of(op.status.as_deref(), &p));
+        // The row count beside a list payload, read from the body.
+        let count = match &op.rows {
+            Some(rows) if rows.path.is_none() => match &rows.count {
+                Some(p) => crate::read::count(&obj, p)?,
+                None => None,
+            },
+            _ => None,
+        };
         Ok(Reply::Accepted(Accepted {
             code,
             payload,
             status,
+            count,
         }))
     }
 

@@ -61,6 +61,7 @@ pub mod secret;
 pub mod sign;
 #[cfg(feature = "dynamic")]
 pub mod signing;
+pub mod time;
 pub mod types;
 pub mod validate;
 pub mod wire;
@@ -86,6 +87,7 @@ pub use secret::{Secret, SecretError};
 pub use serde;
 pub use serde_json;
 pub use sign::{CanonicalString, Signature, VerifyError};
+pub use time::Time;
 pub use types::{CommonStatus, ErrorMeaning, GatewayStatus, Method};
 pub use validate::{ValidationError, ValidationErrors};
 pub use wire::{WireFields, WireValue};

@@ -80,6 +80,40 @@ pub fn integer(obj: &Object, key: &str) -> Result<Option<i64>, ReadError> {
         .map_err(|_| bad(key, "a whole number", raw))
 }
 
+/// A time: Unix seconds (a JSON integer or a string of digits) or the text
+/// `YYYY-MM-DD HH:MM:SS`; an empty value is absent.
+pub fn time(obj: &Object, key: &str) -> Result<Option<crate::Time>, ReadError> {
+    let Some(raw) = present(obj, key) else {
+        return Ok(None);
+    };
+    if matches!(raw, Raw::Json(r) if matches!(r.get().trim().as_bytes().first(), Some(b'[' | b'{')))
+    {
+        return Err(bad(key, crate::time::EXPECTED, raw));
+    }
+    let text = raw.sign_text().unwrap_or_default();
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    crate::Time::parse(&text)
+        .map(Some)
+        .ok_or_else(|| bad(key, crate::time::EXPECTED, raw))
+}
+
+/// The whole number at `path` of a body (a query answer's row count beside its payload).
+pub fn count(obj: &Object, path: &str) -> Result<Option<i64>, ReadError> {
+    let Some(raw) = obj.path(path).filter(|r| !r.is_null()) else {
+        return Ok(None);
+    };
+    let text = raw.sign_text().unwrap_or_default();
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse::<i64>()
+        .map(Some)
+        .map_err(|_| bad(path, "a whole number", &raw))
+}
+
 /// A boolean (`true`, `false`, `"true"`, `"false"`, `1`, `0`).
 pub fn boolean(obj: &Object, key: &str) -> Result<Option<bool>, ReadError> {
     let Some(raw) = present(obj, key) else {

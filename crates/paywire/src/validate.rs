@@ -313,7 +313,11 @@ fn check_into(
         }
         let scalar = matches!(
             f.ty,
-            FieldType::String | FieldType::Integer | FieldType::Money | FieldType::Boolean
+            FieldType::String
+                | FieldType::Integer
+                | FieldType::Money
+                | FieldType::Boolean
+                | FieldType::Time
         );
         if scalar && source.is_structured(&f.name) {
             errors.push(err(Rule::Type(
@@ -398,6 +402,12 @@ fn check_into(
                             errors.push(err(Rule::MaxAmount(Money::from_minor(max))));
                         }
                     }
+                }
+            }
+            FieldType::Time => {
+                let text = source.text(&f.name).unwrap_or_default();
+                if crate::Time::parse(&text).is_none() {
+                    errors.push(err(Rule::Type(crate::time::EXPECTED)));
                 }
             }
             FieldType::Boolean => {

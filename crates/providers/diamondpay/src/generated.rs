@@ -13,9 +13,9 @@ pub enum Profile {
     Channel,
     /// `hmac-sha256`: HMAC-SHA256 keyed with the platform key; sends `sign_type=HMAC-SHA256`. Template `{pairs}`, HmacSha256, Lower hex.
     HmacSha256,
-    /// `md5`: MD5 with `&key=<platform key>` appended (the official signature page; default). Template `{pairs}&key={secret}`, Md5, Lower hex.
+    /// `md5`: MD5 with `&key=<platform key>` appended (the official signature page; default). Public integrations use `md5-bare-key`. Template `{pairs}&key={secret}`, Md5, Lower hex.
     Md5,
-    /// `md5-bare-key`: MD5 with `&<platform key>` appended (as public integrations do). Template `{pairs}&{secret}`, Md5, Lower hex.
+    /// `md5-bare-key`: MD5 with `&<platform key>` appended: what every public integration signs with (most likely the one you need). Template `{pairs}&{secret}`, Md5, Lower hex.
     Md5BareKey,
 }
 
@@ -6897,7 +6897,7 @@ pub struct CreateDepositTwdAtmResponse {
     ///
     /// Wire name `link` (also read as `link`).
     pub link: String,
-    /// What the payer needs to pay (seed 003's example; not in its table).
+    /// What the payer needs to pay (seed 003's example; not in its table). Public integrations read its `payment_id`.
     ///
     /// Wire name `payment_info` (also read as `paymentInfo`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7441,8 +7441,1220 @@ impl CreateDepositTwdAtmResponse {
     }
 }
 
+// ==== operation `create_deposit`: POST /gateway/api/v1/payments (Json body, signed with `md5`) ====
+/// Create a deposit with any service (SVC0025 ATM needs `last_numbers`; other services do not). The result arrives at notify_url.
+///
+/// `POST /gateway/api/v1/payments`, Json body.
+/// Signed with the `md5` profile.
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
+pub struct CreateDepositRequest {
+    /// Merchant ID assigned by the platform, String(7).
+    ///
+    /// Wire name `platform_id`. Required. At most 7 characters.
+    pub platform_id: String,
+    /// Service ID, String(7), from the platform's service_id list (SVC0025 is ATM).
+    ///
+    /// Wire name `service_id`. Required. At most 7 characters.
+    pub service_id: String,
+    /// Merchant order ID, String(32).
+    ///
+    /// Wire name `payment_cl_id`. Required. At most 32 characters.
+    pub payment_cl_id: String,
+    /// Amount in cents, Integer(10); sent as a JSON string as public integrations do.
+    ///
+    /// Wire name `amount`. Required. Integer minor units on the wire. At least 1.
+    pub amount: ::paywire::Money,
+    /// ATM (SVC0025) only, and required there: the last five digits of each account the payer may transfer from, one to ten entries.
+    ///
+    /// Wire name `last_numbers`. Required when service_id is SVC0025. At least 1 items. At most 10 items. Each item matches `[0-9]{5}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_numbers: Option<Vec<String>>,
+    /// Payer's bank code, String(3).
+    ///
+    /// Wire name `bank_code`. At most 3 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_code: Option<String>,
+    /// Payer's name, String(32).
+    ///
+    /// Wire name `name`. At most 32 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Transaction result notification URL, String(256).
+    ///
+    /// Wire name `notify_url`. Required. At most 256 characters.
+    pub notify_url: String,
+    /// Request time, Unix seconds, Integer(10); sent as a JSON string as public integrations do.
+    ///
+    /// Wire name `request_time`. Required.
+    pub request_time: i64,
+}
+
+/// Builder of [`CreateDepositRequest`]; `build()` checks every rule of the spec.
+#[derive(Debug, Clone, Default)]
+pub struct CreateDepositRequestBuilder {
+    platform_id: Option<String>,
+    service_id: Option<String>,
+    payment_cl_id: Option<String>,
+    amount: Option<::paywire::Money>,
+    last_numbers: Option<Vec<String>>,
+    bank_code: Option<String>,
+    name: Option<String>,
+    notify_url: Option<String>,
+    request_time: Option<i64>,
+}
+
+impl CreateDepositRequestBuilder {
+    /// Set `platform_id`.
+    pub fn platform_id(mut self, value: impl Into<String>) -> Self {
+        self.platform_id = Some(value.into());
+        self
+    }
+
+    /// Set `service_id`.
+    pub fn service_id(mut self, value: impl Into<String>) -> Self {
+        self.service_id = Some(value.into());
+        self
+    }
+
+    /// Set `payment_cl_id`.
+    pub fn payment_cl_id(mut self, value: impl Into<String>) -> Self {
+        self.payment_cl_id = Some(value.into());
+        self
+    }
+
+    /// Set `amount`.
+    pub fn amount(mut self, value: ::paywire::Money) -> Self {
+        self.amount = Some(value);
+        self
+    }
+
+    /// Set `last_numbers`.
+    pub fn last_numbers(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.last_numbers = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Set `bank_code`.
+    pub fn bank_code(mut self, value: impl Into<String>) -> Self {
+        self.bank_code = Some(value.into());
+        self
+    }
+
+    /// Set `name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// Set `notify_url`.
+    pub fn notify_url(mut self, value: impl Into<String>) -> Self {
+        self.notify_url = Some(value.into());
+        self
+    }
+
+    /// Set `request_time`.
+    pub fn request_time(mut self, value: i64) -> Self {
+        self.request_time = Some(value);
+        self
+    }
+
+    /// Check every rule of the spec at once (missing fields included); the error
+    /// names each broken field and rule.
+    pub fn build(self) -> Result<CreateDepositRequest, ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        CreateDepositRequest::check_rules(
+            &mut errors,
+            "",
+            self.platform_id.as_ref(),
+            self.service_id.as_ref(),
+            self.payment_cl_id.as_ref(),
+            self.amount.as_ref(),
+            self.last_numbers.as_ref(),
+            self.bank_code.as_ref(),
+            self.name.as_ref(),
+            self.notify_url.as_ref(),
+            self.request_time.as_ref(),
+        );
+        if !errors.is_empty() {
+            return Err(::paywire::ValidationErrors(errors));
+        }
+        let (
+            Some(platform_id),
+            Some(service_id),
+            Some(payment_cl_id),
+            Some(amount),
+            Some(notify_url),
+            Some(request_time),
+        ) = (
+            self.platform_id,
+            self.service_id,
+            self.payment_cl_id,
+            self.amount,
+            self.notify_url,
+            self.request_time,
+        ) else {
+            return Err(::paywire::ValidationErrors(errors));
+        };
+        Ok(CreateDepositRequest {
+            platform_id,
+            service_id,
+            payment_cl_id,
+            amount,
+            notify_url,
+            request_time,
+            last_numbers: self.last_numbers,
+            bank_code: self.bank_code,
+            name: self.name,
+        })
+    }
+}
+
+impl CreateDepositRequest {
+    /// A builder.
+    pub fn builder() -> CreateDepositRequestBuilder {
+        CreateDepositRequestBuilder::default()
+    }
+
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
+            errors,
+            prefix,
+            Some(&self.platform_id),
+            Some(&self.service_id),
+            Some(&self.payment_cl_id),
+            Some(&self.amount),
+            self.last_numbers.as_ref(),
+            self.bank_code.as_ref(),
+            self.name.as_ref(),
+            Some(&self.notify_url),
+            Some(&self.request_time),
+        );
+    }
+
+    /// Check every rule of the spec on the fields of [`CreateDepositRequest`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_platform_id: Option<&String>,
+        f_service_id: Option<&String>,
+        f_payment_cl_id: Option<&String>,
+        f_amount: Option<&::paywire::Money>,
+        f_last_numbers: Option<&Vec<String>>,
+        f_bank_code: Option<&String>,
+        f_name: Option<&String>,
+        f_notify_url: Option<&String>,
+        f_request_time: Option<&i64>,
+    ) {
+        match f_platform_id {
+            Some(v) if !v.is_empty() => {
+                let n = v.chars().count();
+                if n > 7usize {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "platform_id",
+                                ::paywire::validate::Rule::MaxLength {
+                                    max: 7usize,
+                                    actual: n,
+                                },
+                            ),
+                        );
+                }
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "platform_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_service_id {
+            Some(v) if !v.is_empty() => {
+                let n = v.chars().count();
+                if n > 7usize {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "service_id",
+                                ::paywire::validate::Rule::MaxLength {
+                                    max: 7usize,
+                                    actual: n,
+                                },
+                            ),
+                        );
+                }
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "service_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_payment_cl_id {
+            Some(v) if !v.is_empty() => {
+                let n = v.chars().count();
+                if n > 32usize {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "payment_cl_id",
+                                ::paywire::validate::Rule::MaxLength {
+                                    max: 32usize,
+                                    actual: n,
+                                },
+                            ),
+                        );
+                }
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "payment_cl_id",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_amount {
+            Some(v) => {
+                if v.minor() < 1i64 {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "amount",
+                                ::paywire::validate::Rule::MinAmount(
+                                    ::paywire::Money::from_minor(1i64),
+                                ),
+                            ),
+                        );
+                }
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "amount",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_last_numbers {
+            Some(v) => {
+                if v.is_empty() {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "last_numbers",
+                                ::paywire::validate::Rule::MinItems {
+                                    min: 1usize,
+                                    actual: v.len(),
+                                },
+                            ),
+                        );
+                }
+                if v.len() > 10usize {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "last_numbers",
+                                ::paywire::validate::Rule::MaxItems {
+                                    max: 10usize,
+                                    actual: v.len(),
+                                },
+                            ),
+                        );
+                }
+                for (index, item) in v.iter().enumerate() {
+                    {
+                        static PATTERN: ::std::sync::LazyLock<
+                            ::paywire::validate::Pattern,
+                        > = ::std::sync::LazyLock::new(|| ::paywire::validate::Pattern::new(
+                            "[0-9]{5}",
+                        ));
+                        if !PATTERN.is_match(item) {
+                            errors
+                                .push(
+                                    ::paywire::validate::error(
+                                        prefix,
+                                        "last_numbers",
+                                        ::paywire::validate::Rule::ItemPattern {
+                                            index,
+                                            pattern: "[0-9]{5}".to_owned(),
+                                        },
+                                    ),
+                                );
+                        }
+                    }
+                }
+            }
+            _ => {
+                if ::paywire::validate::holds(
+                    f_service_id.map(|v| v.as_str()),
+                    &["SVC0025"],
+                    &[],
+                ) {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "last_numbers",
+                                ::paywire::validate::Rule::RequiredWhen(
+                                    "service_id is SVC0025".to_owned(),
+                                ),
+                            ),
+                        );
+                }
+            }
+        }
+        match f_bank_code {
+            Some(v) if !v.is_empty() => {
+                let n = v.chars().count();
+                if n > 3usize {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "bank_code",
+                                ::paywire::validate::Rule::MaxLength {
+                                    max: 3usize,
+                                    actual: n,
+                                },
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
+        match f_name {
+            Some(v) if !v.is_empty() => {
+                let n = v.chars().count();
+                if n > 32usize {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "name",
+                                ::paywire::validate::Rule::MaxLength {
+                                    max: 32usize,
+                                    actual: n,
+                                },
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
+        match f_notify_url {
+            Some(v) if !v.is_empty() => {
+                let n = v.chars().count();
+                if n > 256usize {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "notify_url",
+                                ::paywire::validate::Rule::MaxLength {
+                                    max: 256usize,
+                                    actual: n,
+                                },
+                            ),
+                        );
+                }
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "notify_url",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+        match f_request_time {
+            Some(v) => {
+                let _ = v;
+            }
+            _ => {
+                errors
+                    .push(
+                        ::paywire::validate::error(
+                            prefix,
+                            "request_time",
+                            ::paywire::validate::Rule::Required,
+                        ),
+                    );
+            }
+        }
+    }
+
+    /// The fields as they go on the wire, in spec order (before signing).
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        {
+            let v = &self.platform_id;
+            wire.push("platform_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        {
+            let v = &self.service_id;
+            wire.push("service_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        {
+            let v = &self.payment_cl_id;
+            wire.push("payment_cl_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        {
+            let v = &self.amount;
+            wire.push("amount", ::paywire::WireValue::Str(v.minor().to_string()));
+        }
+        if let Some(v) = &self.last_numbers {
+            wire.push("last_numbers", ::paywire::WireValue::Strings(v.clone()));
+        }
+        if let Some(v) = &self.bank_code {
+            wire.push("bank_code", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.name {
+            wire.push("name", ::paywire::WireValue::Str(v.clone()));
+        }
+        {
+            let v = &self.notify_url;
+            wire.push("notify_url", ::paywire::WireValue::Str(v.clone()));
+        }
+        {
+            let v = &self.request_time;
+            wire.push("request_time", ::paywire::WireValue::Str(v.to_string()));
+        }
+        wire
+    }
+
+    /// Append the fields as a JSON object, in spec order (before signing).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        {
+            let v = &self.platform_id;
+            ::paywire::wire::push_json_key(out, "platform_id");
+            ::paywire::wire::push_json_str(out, v);
+        }
+        {
+            let v = &self.service_id;
+            ::paywire::wire::push_json_key(out, "service_id");
+            ::paywire::wire::push_json_str(out, v);
+        }
+        {
+            let v = &self.payment_cl_id;
+            ::paywire::wire::push_json_key(out, "payment_cl_id");
+            ::paywire::wire::push_json_str(out, v);
+        }
+        {
+            let v = &self.amount;
+            ::paywire::wire::push_json_key(out, "amount");
+            out.push(b'"');
+            out.extend_from_slice(
+                ::paywire::__private::itoa::Buffer::new().format(v.minor()).as_bytes(),
+            );
+            out.push(b'"');
+        }
+        if let Some(v) = &self.last_numbers {
+            ::paywire::wire::push_json_key(out, "last_numbers");
+            out.extend_from_slice(::paywire::wire::json_strings(v).as_bytes());
+        }
+        if let Some(v) = &self.bank_code {
+            ::paywire::wire::push_json_key(out, "bank_code");
+            ::paywire::wire::push_json_str(out, v);
+        }
+        if let Some(v) = &self.name {
+            ::paywire::wire::push_json_key(out, "name");
+            ::paywire::wire::push_json_str(out, v);
+        }
+        {
+            let v = &self.notify_url;
+            ::paywire::wire::push_json_key(out, "notify_url");
+            ::paywire::wire::push_json_str(out, v);
+        }
+        {
+            let v = &self.request_time;
+            ::paywire::wire::push_json_key(out, "request_time");
+            out.push(b'"');
+            out.extend_from_slice(
+                ::paywire::__private::itoa::Buffer::new().format(*v).as_bytes(),
+            );
+            out.push(b'"');
+        }
+        out.push(b'}');
+    }
+
+    /// The fields as compact JSON, in spec order.
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::with_capacity(128);
+        self.write_json(&mut out);
+        ::paywire::wire::json_text(out)
+    }
+
+    /// A list of these as compact JSON.
+    pub fn list_to_json(items: &[Self]) -> String {
+        let mut out = Vec::with_capacity(128 * items.len() + 2);
+        out.push(b'[');
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            x.write_json(&mut out);
+        }
+        out.push(b']');
+        ::paywire::wire::json_text(out)
+    }
+}
+
+/// The `payment_info` object of [`CreateDepositResponse`].
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
+pub struct CreateDepositResponsePaymentInfo {
+    /// Order amount in cents.
+    ///
+    /// Wire name `amount` (also read as `amount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<::paywire::Money>,
+    /// Merchant order ID.
+    ///
+    /// Wire name `payment_cl_id` (also read as `paymentClId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_cl_id: Option<String>,
+    /// Platform order ID.
+    ///
+    /// Wire name `payment_id` (also read as `paymentId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
+    /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
+}
+
+impl ::paywire::read::FromObject for CreateDepositResponsePaymentInfo {
+    fn from_object(
+        obj: &::paywire::received::Object,
+    ) -> Result<Self, ::paywire::read::ReadError> {
+        Ok(Self {
+            amount: ::paywire::read::money_minor(obj, "amount")?,
+            payment_cl_id: ::paywire::read::string(obj, "payment_cl_id")?,
+            payment_id: ::paywire::read::string(obj, "payment_id")?,
+            extra: ::paywire::read::extra(
+                obj,
+                &["amount", "payment_cl_id", "payment_id"],
+            ),
+        })
+    }
+}
+
+impl CreateDepositResponsePaymentInfo {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`CreateDepositResponsePaymentInfo`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
+    }
+}
+
+/// The payload of a successful `create_deposit` response.
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
+pub struct CreateDepositResponse {
+    /// Payment page URL for the payer.
+    ///
+    /// Wire name `link` (also read as `link`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// What the payer needs to pay; public integrations read its `payment_id`.
+    ///
+    /// Wire name `payment_info` (also read as `paymentInfo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_info: Option<CreateDepositResponsePaymentInfo>,
+    /// Platform order ID, when the payload carries it at the top level.
+    ///
+    /// Wire name `payment_id` (also read as `paymentId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
+    /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
+}
+
+impl ::paywire::read::FromObject for CreateDepositResponse {
+    fn from_object(
+        obj: &::paywire::received::Object,
+    ) -> Result<Self, ::paywire::read::ReadError> {
+        Ok(Self {
+            link: ::paywire::read::string(obj, "link")?,
+            payment_info: ::paywire::read::object(obj, "payment_info")?,
+            payment_id: ::paywire::read::string(obj, "payment_id")?,
+            extra: ::paywire::read::extra(obj, &["link", "payment_info", "payment_id"]),
+        })
+    }
+}
+
+impl CreateDepositResponse {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`CreateDepositResponse`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
+    }
+}
+
+impl CreateDepositRequest {
+    /// The operation's name in the spec.
+    pub const OPERATION: &'static str = "create_deposit";
+
+    /// The profile this operation signs with.
+    pub const PROFILE: Profile = Profile::Md5;
+
+    /// The canonical string's pieces under `profile`, written into any
+    /// [`Canon`](::paywire::sign::Canon) (a digest, or a writer for display). The signed
+    /// field order was decided by the generator:
+    ///
+    /// - `balance`: `[platform_id=…]&request_time=…&key={secret}`
+    /// - `channel`: `&key={secret}`
+    /// - `hmac-sha256`: `amount=…[&bank_code=…][&last_numbers=…][&name=…][&notify_url=…][&payment_cl_id=…][&platform_id=…]&request_time=…[&service_id=…]`
+    /// - `md5`: `amount=…[&bank_code=…][&last_numbers=…][&name=…][&notify_url=…][&payment_cl_id=…][&platform_id=…]&request_time=…[&service_id=…]&key={secret}`
+    /// - `md5-bare-key`: `amount=…[&bank_code=…][&last_numbers=…][&name=…][&notify_url=…][&payment_cl_id=…][&platform_id=…]&request_time=…[&service_id=…]&{secret}`
+    pub fn write_canonical<C: ::paywire::sign::Canon>(
+        &self,
+        profile: Profile,
+        secret: &::paywire::Secret,
+        c: &mut C,
+    ) {
+        match profile {
+            Profile::Balance => {
+                {
+                    let mut sep = false;
+                    if !self.platform_id.is_empty() {
+                        let v = &self.platform_id;
+                        c.kept("platform_id");
+                        c.text("platform_id=");
+                        c.text(v.as_str());
+                        sep = true;
+                    }
+                    {
+                        let v = &self.request_time;
+                        if sep {
+                            c.text("&");
+                        }
+                        c.kept("request_time");
+                        c.text("request_time=");
+                        c.text(::paywire::__private::itoa::Buffer::new().format(*v));
+                    }
+                }
+                c.text("&key=");
+                c.secret(secret);
+            }
+            Profile::Channel => {
+                {}
+                c.text("&key=");
+                c.secret(secret);
+            }
+            Profile::HmacSha256 => {
+                {
+                    let v = &self.amount;
+                    c.kept("amount");
+                    c.text("amount=");
+                    c.text(::paywire::__private::itoa::Buffer::new().format(v.minor()));
+                }
+                if let Some(v) = self.bank_code.as_ref().filter(|v| !v.is_empty()) {
+                    c.kept("bank_code");
+                    c.text("&bank_code=");
+                    c.text(v.as_str());
+                }
+                if let Some(v) = &self.last_numbers {
+                    c.kept("last_numbers");
+                    c.text("&last_numbers=");
+                    c.text(::paywire::wire::json_strings(v).as_str());
+                }
+                if let Some(v) = self.name.as_ref().filter(|v| !v.is_empty()) {
+                    c.kept("name");
+                    c.text("&name=");
+                    c.text(v.as_str());
+                }
+                if !self.notify_url.is_empty() {
+                    let v = &self.notify_url;
+                    c.kept("notify_url");
+                    c.text("&notify_url=");
+                    c.text(v.as_str());
+                }
+                if !self.payment_cl_id.is_empty() {
+                    let v = &self.payment_cl_id;
+                    c.kept("payment_cl_id");
+                    c.text("&payment_cl_id=");
+                    c.text(v.as_str());
+                }
+                if !self.platform_id.is_empty() {
+                    let v = &self.platform_id;
+                    c.kept("platform_id");
+                    c.text("&platform_id=");
+                    c.text(v.as_str());
+                }
+                {
+                    let v = &self.request_time;
+                    c.kept("request_time");
+                    c.text("&request_time=");
+                    c.text(::paywire::__private::itoa::Buffer::new().format(*v));
+                }
+                if !self.service_id.is_empty() {
+                    let v = &self.service_id;
+                    c.kept("service_id");
+                    c.text("&service_id=");
+                    c.text(v.as_str());
+                }
+            }
+            Profile::Md5 => {
+                {
+                    {
+                        let v = &self.amount;
+                        c.kept("amount");
+                        c.text("amount=");
+                        c.text(
+                            ::paywire::__private::itoa::Buffer::new().format(v.minor()),
+                        );
+                    }
+                    if let Some(v) = self.bank_code.as_ref().filter(|v| !v.is_empty()) {
+                        c.kept("bank_code");
+                        c.text("&bank_code=");
+                        c.text(v.as_str());
+                    }
+                    if let Some(v) = &self.last_numbers {
+                        c.kept("last_numbers");
+                        c.text("&last_numbers=");
+                        c.text(::paywire::wire::json_strings(v).as_str());
+                    }
+                    if let Some(v) = self.name.as_ref().filter(|v| !v.is_empty()) {
+                        c.kept("name");
+                        c.text("&name=");
+                        c.text(v.as_str());
+                    }
+                    if !self.notify_url.is_empty() {
+                        let v = &self.notify_url;
+                        c.kept("notify_url");
+                        c.text("&notify_url=");
+                        c.text(v.as_str());
+                    }
+                    if !self.payment_cl_id.is_empty() {
+                        let v = &self.payment_cl_id;
+                        c.kept("payment_cl_id");
+                        c.text("&payment_cl_id=");
+                        c.text(v.as_str());
+                    }
+                    if !self.platform_id.is_empty() {
+                        let v = &self.platform_id;
+                        c.kept("platform_id");
+                        c.text("&platform_id=");
+                        c.text(v.as_str());
+                    }
+                    {
+                        let v = &self.request_time;
+                        c.kept("request_time");
+                        c.text("&request_time=");
+                        c.text(::paywire::__private::itoa::Buffer::new().format(*v));
+                    }
+                    if !self.service_id.is_empty() {
+                        let v = &self.service_id;
+                        c.kept("service_id");
+                        c.text("&service_id=");
+                        c.text(v.as_str());
+                    }
+                }
+                c.text("&key=");
+                c.secret(secret);
+            }
+            Profile::Md5BareKey => {
+                {
+                    {
+                        let v = &self.amount;
+                        c.kept("amount");
+                        c.text("amount=");
+                        c.text(
+                            ::paywire::__private::itoa::Buffer::new().format(v.minor()),
+                        );
+                    }
+                    if let Some(v) = self.bank_code.as_ref().filter(|v| !v.is_empty()) {
+                        c.kept("bank_code");
+                        c.text("&bank_code=");
+                        c.text(v.as_str());
+                    }
+                    if let Some(v) = &self.last_numbers {
+                        c.kept("last_numbers");
+                        c.text("&last_numbers=");
+                        c.text(::paywire::wire::json_strings(v).as_str());
+                    }
+                    if let Some(v) = self.name.as_ref().filter(|v| !v.is_empty()) {
+                        c.kept("name");
+                        c.text("&name=");
+                        c.text(v.as_str());
+                    }
+                    if !self.notify_url.is_empty() {
+                        let v = &self.notify_url;
+                        c.kept("notify_url");
+                        c.text("&notify_url=");
+                        c.text(v.as_str());
+                    }
+                    if !self.payment_cl_id.is_empty() {
+                        let v = &self.payment_cl_id;
+                        c.kept("payment_cl_id");
+                        c.text("&payment_cl_id=");
+                        c.text(v.as_str());
+                    }
+                    if !self.platform_id.is_empty() {
+                        let v = &self.platform_id;
+                        c.kept("platform_id");
+                        c.text("&platform_id=");
+                        c.text(v.as_str());
+                    }
+                    {
+                        let v = &self.request_time;
+                        c.kept("request_time");
+                        c.text("&request_time=");
+                        c.text(::paywire::__private::itoa::Buffer::new().format(*v));
+                    }
+                    if !self.service_id.is_empty() {
+                        let v = &self.service_id;
+                        c.kept("service_id");
+                        c.text("&service_id=");
+                        c.text(v.as_str());
+                    }
+                }
+                c.text("&");
+                c.secret(secret);
+            }
+        }
+    }
+
+    /// The signature under the operation's profile, streamed into the digest.
+    pub fn signature(&self, secret: &::paywire::Secret) -> ::paywire::Signature {
+        self.signature_with(Self::PROFILE, secret)
+    }
+
+    /// The signature under another profile of this gateway.
+    pub fn signature_with(
+        &self,
+        profile: Profile,
+        secret: &::paywire::Secret,
+    ) -> ::paywire::Signature {
+        let mut d = profile.digester(secret);
+        self.write_canonical(profile, secret, &mut d);
+        profile.finish(d)
+    }
+
+    /// The canonical string under the operation's profile. `Display` and `Debug`
+    /// mask the secret; `expose()` gives the exact string.
+    pub fn canonical_string(
+        &self,
+        secret: &::paywire::Secret,
+    ) -> ::paywire::CanonicalString {
+        self.canonical_string_with(Self::PROFILE, secret)
+    }
+
+    /// The canonical string under another profile of this gateway.
+    pub fn canonical_string_with(
+        &self,
+        profile: Profile,
+        secret: &::paywire::Secret,
+    ) -> ::paywire::CanonicalString {
+        let mut w = ::paywire::sign::CanonicalWriter::new();
+        self.write_canonical(profile, secret, &mut w);
+        w.finish()
+    }
+
+    /// Validate, sign and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        self.prepare_with(Self::PROFILE, credentials)
+    }
+
+    /// As [`Self::prepare`], with another profile.
+    pub fn prepare_with(
+        &self,
+        profile: Profile,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        self.validate()?;
+        let signature = self.signature_with(profile, &credentials.secret);
+        let mut buf = Vec::with_capacity(384);
+        {
+            let out = &mut buf;
+            out.push(b'{');
+            {
+                let v = &self.platform_id;
+                ::paywire::wire::push_json_key(out, "platform_id");
+                ::paywire::wire::push_json_str(out, v);
+            }
+            {
+                let v = &self.service_id;
+                ::paywire::wire::push_json_key(out, "service_id");
+                ::paywire::wire::push_json_str(out, v);
+            }
+            {
+                let v = &self.payment_cl_id;
+                ::paywire::wire::push_json_key(out, "payment_cl_id");
+                ::paywire::wire::push_json_str(out, v);
+            }
+            {
+                let v = &self.amount;
+                ::paywire::wire::push_json_key(out, "amount");
+                out.push(b'"');
+                out.extend_from_slice(
+                    ::paywire::__private::itoa::Buffer::new()
+                        .format(v.minor())
+                        .as_bytes(),
+                );
+                out.push(b'"');
+            }
+            if let Some(v) = &self.last_numbers {
+                ::paywire::wire::push_json_key(out, "last_numbers");
+                out.extend_from_slice(::paywire::wire::json_strings(v).as_bytes());
+            }
+            if let Some(v) = &self.bank_code {
+                ::paywire::wire::push_json_key(out, "bank_code");
+                ::paywire::wire::push_json_str(out, v);
+            }
+            if let Some(v) = &self.name {
+                ::paywire::wire::push_json_key(out, "name");
+                ::paywire::wire::push_json_str(out, v);
+            }
+            {
+                let v = &self.notify_url;
+                ::paywire::wire::push_json_key(out, "notify_url");
+                ::paywire::wire::push_json_str(out, v);
+            }
+            {
+                let v = &self.request_time;
+                ::paywire::wire::push_json_key(out, "request_time");
+                out.push(b'"');
+                out.extend_from_slice(
+                    ::paywire::__private::itoa::Buffer::new().format(*v).as_bytes(),
+                );
+                out.push(b'"');
+            }
+            match profile {
+                Profile::Balance
+                | Profile::Channel
+                | Profile::Md5
+                | Profile::Md5BareKey => {
+                    ::paywire::wire::push_json_key(out, "sign");
+                    ::paywire::wire::push_json_str(out, signature.as_str());
+                }
+                Profile::HmacSha256 => {
+                    ::paywire::wire::push_json_key(out, "sign_type");
+                    ::paywire::wire::push_json_str(out, "HMAC-SHA256");
+                    ::paywire::wire::push_json_key(out, "sign");
+                    ::paywire::wire::push_json_str(out, signature.as_str());
+                }
+            }
+            out.push(b'}');
+        }
+        Ok(::paywire::PreparedRequest {
+            operation: "create_deposit".to_owned(),
+            method: ::paywire::Method::Post,
+            path: "/gateway/api/v1/payments".to_owned(),
+            query: None,
+            body: Some(::paywire::wire::json_text(buf)),
+            content_type: Some("application/json"),
+            headers: Vec::new(),
+            signature: Some(signature),
+            order_id: {
+                let v = &self.payment_cl_id;
+                Some(v.as_str().to_owned())
+            },
+        })
+    }
+}
+
+impl ::paywire::Request for CreateDepositRequest {
+    type Payload = CreateDepositResponse;
+
+    type Error = ErrorCode;
+
+    type Profile = Profile;
+
+    const OPERATION: &'static str = "create_deposit";
+
+    const MAPS_STATUS: bool = false;
+
+    fn prepare_request(
+        &self,
+        credentials: &::paywire::Credentials,
+        profile: Option<Profile>,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        self.prepare_with(profile.unwrap_or(Self::PROFILE), credentials)
+    }
+
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<CreateDepositResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        CreateDepositResponse::read(body, secret)
+    }
+
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
+    }
+
+    fn meaning(code: &str) -> Option<::paywire::ErrorMeaning> {
+        ErrorCode::meaning(code)
+    }
+
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &CreateDepositResponse,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
+    fn order_id(&self) -> Option<String> {
+        {
+            let v = &self.payment_cl_id;
+            Some(v.as_str().to_owned())
+        }
+    }
+}
+
+impl CreateDepositResponse {
+    /// Read a response body: the envelope, its signature where the spec says it is
+    /// signed, then the typed payload.
+    pub fn read(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<CreateDepositResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = secret;
+        let obj = ::paywire::received::Object::from_json(body)?;
+        let code = obj
+            .path("error_code")
+            .and_then(|r| r.sign_text())
+            .ok_or_else(|| ::paywire::ResponseError::NoCode("error_code".to_owned()))?;
+        let success = matches!(code.as_str(), "0000");
+        let payload = obj.path("data").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
+        if !success {
+            return Ok(::paywire::Response::Rejected {
+                code: ErrorCode::from_code(&code),
+                raw_code: code,
+                message: obj.path("error_msg").and_then(|r| r.sign_text()),
+                unsigned,
+            });
+        }
+        let status = None;
+        let payload = <CreateDepositResponse as ::paywire::read::FromObject>::from_object(
+            &::paywire::received::Object::from_raw(&payload).unwrap_or_default(),
+        )?;
+        Ok(::paywire::Response::Accepted {
+            payload,
+            status,
+        })
+    }
+}
+
 // ==== operation `query_payouts`: GET /gateway/api/v2/payouts (Query body, not signed) ====
-/// List payouts (newest API version; an older v1 path exists). Each row is verified with its own sign.
+/// List payouts (GET /gateway/api/v2/payouts, the newest API version). Each row is verified with its own sign.
 ///
 /// `GET /gateway/api/v2/payouts`, Query body.
 /// Not signed.
@@ -7478,13 +8690,13 @@ pub struct QueryPayoutsRequest {
     /// Wire name `payout_cl_id`. At most 32 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout_cl_id: Option<String>,
-    /// Created at or after this time (format of create_time).
+    /// Created at or after this time (the format of create_time: Unix seconds, as public integrations send it).
     ///
     /// Wire name `create_time__gte`.
     #[serde(rename = "create_time__gte")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time_gte: Option<String>,
-    /// Created at or before this time (format of create_time).
+    /// Created at or before this time (the format of create_time: Unix seconds, as public integrations send it).
     ///
     /// Wire name `create_time__lte`.
     #[serde(rename = "create_time__lte")]
@@ -7772,7 +8984,7 @@ pub struct QueryPayoutsRow {
     /// Wire name `amount` (also read as `amount`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<::paywire::Money>,
-    /// Amount actually paid out, in cents.
+    /// Amount actually paid out, in cents (absent in public integrations' payout rows).
     ///
     /// Wire name `real_amount` (also read as `realAmount`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7787,16 +8999,26 @@ pub struct QueryPayoutsRow {
     /// Wire name `status` (also read as `status`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
-    /// Creation time (format not documented).
+    /// Creation time: Unix seconds (public integrations), or `YYYY-MM-DD HH:MM:SS`.
     ///
     /// Wire name `create_time` (also read as `createTime`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub create_time: Option<String>,
-    /// Last update time (format not documented).
+    pub create_time: Option<::paywire::Time>,
+    /// Last update time: Unix seconds (public integrations), or `YYYY-MM-DD HH:MM:SS`.
     ///
     /// Wire name `update_time` (also read as `updateTime`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub update_time: Option<String>,
+    pub update_time: Option<::paywire::Time>,
+    /// Platform channel ID the order went through.
+    ///
+    /// Wire name `platform_channel_id` (also read as `platformChannelId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_channel_id: Option<String>,
+    /// Remark on the order (such as a rejection reason), as the gateway wrote it.
+    ///
+    /// Wire name `memo` (also read as `memo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memo: Option<String>,
     /// The row's signature (verified before the row is trusted).
     ///
     /// Wire name `sign` (also read as `sign`).
@@ -7819,8 +9041,10 @@ impl ::paywire::read::FromObject for QueryPayoutsRow {
             real_amount: ::paywire::read::money_minor(obj, "real_amount")?,
             fee: ::paywire::read::money_minor(obj, "fee")?,
             status: ::paywire::read::integer(obj, "status")?,
-            create_time: ::paywire::read::string(obj, "create_time")?,
-            update_time: ::paywire::read::string(obj, "update_time")?,
+            create_time: ::paywire::read::time(obj, "create_time")?,
+            update_time: ::paywire::read::time(obj, "update_time")?,
+            platform_channel_id: ::paywire::read::string(obj, "platform_channel_id")?,
+            memo: ::paywire::read::string(obj, "memo")?,
             sign: ::paywire::read::string(obj, "sign")?,
             extra: ::paywire::read::extra(
                 obj,
@@ -7834,6 +9058,8 @@ impl ::paywire::read::FromObject for QueryPayoutsRow {
                     "status",
                     "create_time",
                     "update_time",
+                    "platform_channel_id",
+                    "memo",
                     "sign",
                 ],
             ),
@@ -7876,6 +9102,9 @@ impl QueryPayoutsRow {
 pub struct QueryPayoutsResponse {
     /// The rows, each verified with its own signature.
     pub rows: Vec<QueryPayoutsRow>,
+    /// The number of rows the answer states (`total`, beside the rows), as received; `None` when absent. It is not checked against `rows.len()`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
 }
 
 impl QueryPayoutsRequest {
@@ -8020,6 +9249,615 @@ impl QueryPayoutsResponse {
             .and_then(|p| status_payout(&p));
         let payload = QueryPayoutsResponse {
             rows: ::paywire::read::typed_rows(&payload)?,
+            count: ::paywire::read::count(&obj, "total")?,
+        };
+        for row in &payload.rows {
+            row.validate()?;
+        }
+        Ok(::paywire::Response::Accepted {
+            payload,
+            status,
+        })
+    }
+}
+
+// ==== operation `query_payouts_v1`: GET /gateway/api/v1/payouts (Query body, not signed) ====
+/// List payouts at the older path GET /gateway/api/v1/payouts (same parameters and rows as query_payouts). Each row is verified with its own sign.
+///
+/// `GET /gateway/api/v1/payouts`, Query body.
+/// Not signed.
+///
+/// Serde uses the wire names (to store a request and resend it with the same order id);
+/// the exact signed body comes from `prepare`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::paywire::serde::Serialize,
+    ::paywire::serde::Deserialize
+)]
+#[serde(crate = "::paywire::serde")]
+pub struct QueryPayoutsV1Request {
+    /// Rows to skip.
+    ///
+    /// Wire name `offset`. At least 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// Rows to return: at most 500, default 25.
+    ///
+    /// Wire name `limit`. At least 1. At most 500.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Platform order ID.
+    ///
+    /// Wire name `payout_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payout_id: Option<String>,
+    /// Merchant order ID.
+    ///
+    /// Wire name `payout_cl_id`. At most 32 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payout_cl_id: Option<String>,
+    /// Created at or after this time (the format of create_time: Unix seconds, as public integrations send it).
+    ///
+    /// Wire name `create_time__gte`.
+    #[serde(rename = "create_time__gte")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time_gte: Option<String>,
+    /// Created at or before this time (the format of create_time: Unix seconds, as public integrations send it).
+    ///
+    /// Wire name `create_time__lte`.
+    #[serde(rename = "create_time__lte")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time_lte: Option<String>,
+}
+
+/// Builder of [`QueryPayoutsV1Request`]; `build()` checks every rule of the spec.
+#[derive(Debug, Clone, Default)]
+pub struct QueryPayoutsV1RequestBuilder {
+    offset: Option<i64>,
+    limit: Option<i64>,
+    payout_id: Option<String>,
+    payout_cl_id: Option<String>,
+    create_time_gte: Option<String>,
+    create_time_lte: Option<String>,
+}
+
+impl QueryPayoutsV1RequestBuilder {
+    /// Set `offset`.
+    pub fn offset(mut self, value: i64) -> Self {
+        self.offset = Some(value);
+        self
+    }
+
+    /// Set `limit`.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.limit = Some(value);
+        self
+    }
+
+    /// Set `payout_id`.
+    pub fn payout_id(mut self, value: impl Into<String>) -> Self {
+        self.payout_id = Some(value.into());
+        self
+    }
+
+    /// Set `payout_cl_id`.
+    pub fn payout_cl_id(mut self, value: impl Into<String>) -> Self {
+        self.payout_cl_id = Some(value.into());
+        self
+    }
+
+    /// Set `create_time__gte`.
+    pub fn create_time_gte(mut self, value: impl Into<String>) -> Self {
+        self.create_time_gte = Some(value.into());
+        self
+    }
+
+    /// Set `create_time__lte`.
+    pub fn create_time_lte(mut self, value: impl Into<String>) -> Self {
+        self.create_time_lte = Some(value.into());
+        self
+    }
+
+    /// Check every rule of the spec at once (missing fields included); the error
+    /// names each broken field and rule.
+    pub fn build(self) -> Result<QueryPayoutsV1Request, ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        QueryPayoutsV1Request::check_rules(
+            &mut errors,
+            "",
+            self.offset.as_ref(),
+            self.limit.as_ref(),
+            self.payout_cl_id.as_ref(),
+        );
+        if !errors.is_empty() {
+            return Err(::paywire::ValidationErrors(errors));
+        }
+        Ok(QueryPayoutsV1Request {
+            offset: self.offset,
+            limit: self.limit,
+            payout_id: self.payout_id,
+            payout_cl_id: self.payout_cl_id,
+            create_time_gte: self.create_time_gte,
+            create_time_lte: self.create_time_lte,
+        })
+    }
+}
+
+impl QueryPayoutsV1Request {
+    /// A builder.
+    pub fn builder() -> QueryPayoutsV1RequestBuilder {
+        QueryPayoutsV1RequestBuilder::default()
+    }
+
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(
+            errors,
+            prefix,
+            self.offset.as_ref(),
+            self.limit.as_ref(),
+            self.payout_cl_id.as_ref(),
+        );
+    }
+
+    /// Check every rule of the spec on the fields of [`QueryPayoutsV1Request`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_offset: Option<&i64>,
+        f_limit: Option<&i64>,
+        f_payout_cl_id: Option<&String>,
+    ) {
+        match f_offset {
+            Some(v) => {
+                if *v < 0i64 {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "offset",
+                                ::paywire::validate::Rule::Min(0i64),
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
+        match f_limit {
+            Some(v) => {
+                if *v < 1i64 {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "limit",
+                                ::paywire::validate::Rule::Min(1i64),
+                            ),
+                        );
+                }
+                if *v > 500i64 {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "limit",
+                                ::paywire::validate::Rule::Max(500i64),
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
+        match f_payout_cl_id {
+            Some(v) if !v.is_empty() => {
+                let n = v.chars().count();
+                if n > 32usize {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "payout_cl_id",
+                                ::paywire::validate::Rule::MaxLength {
+                                    max: 32usize,
+                                    actual: n,
+                                },
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The fields as they go on the wire, in spec order (before signing).
+    pub fn to_wire(&self) -> ::paywire::WireFields {
+        let mut wire = ::paywire::WireFields::new();
+        if let Some(v) = &self.offset {
+            wire.push("offset", ::paywire::WireValue::Num(v.to_string()));
+        }
+        if let Some(v) = &self.limit {
+            wire.push("limit", ::paywire::WireValue::Num(v.to_string()));
+        }
+        if let Some(v) = &self.payout_id {
+            wire.push("payout_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.payout_cl_id {
+            wire.push("payout_cl_id", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.create_time_gte {
+            wire.push("create_time__gte", ::paywire::WireValue::Str(v.clone()));
+        }
+        if let Some(v) = &self.create_time_lte {
+            wire.push("create_time__lte", ::paywire::WireValue::Str(v.clone()));
+        }
+        wire
+    }
+
+    /// Append the fields as a JSON object, in spec order (before signing).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        if let Some(v) = &self.offset {
+            ::paywire::wire::push_json_key(out, "offset");
+            out.extend_from_slice(
+                ::paywire::__private::itoa::Buffer::new().format(*v).as_bytes(),
+            );
+        }
+        if let Some(v) = &self.limit {
+            ::paywire::wire::push_json_key(out, "limit");
+            out.extend_from_slice(
+                ::paywire::__private::itoa::Buffer::new().format(*v).as_bytes(),
+            );
+        }
+        if let Some(v) = &self.payout_id {
+            ::paywire::wire::push_json_key(out, "payout_id");
+            ::paywire::wire::push_json_str(out, v);
+        }
+        if let Some(v) = &self.payout_cl_id {
+            ::paywire::wire::push_json_key(out, "payout_cl_id");
+            ::paywire::wire::push_json_str(out, v);
+        }
+        if let Some(v) = &self.create_time_gte {
+            ::paywire::wire::push_json_key(out, "create_time__gte");
+            ::paywire::wire::push_json_str(out, v);
+        }
+        if let Some(v) = &self.create_time_lte {
+            ::paywire::wire::push_json_key(out, "create_time__lte");
+            ::paywire::wire::push_json_str(out, v);
+        }
+        out.push(b'}');
+    }
+
+    /// The fields as compact JSON, in spec order.
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::with_capacity(128);
+        self.write_json(&mut out);
+        ::paywire::wire::json_text(out)
+    }
+
+    /// A list of these as compact JSON.
+    pub fn list_to_json(items: &[Self]) -> String {
+        let mut out = Vec::with_capacity(128 * items.len() + 2);
+        out.push(b'[');
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            x.write_json(&mut out);
+        }
+        out.push(b']');
+        ::paywire::wire::json_text(out)
+    }
+}
+
+/// One row of a successful `query_payouts_v1` response (each row is signed and verified).
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
+pub struct QueryPayoutsV1Row {
+    /// Platform order ID.
+    ///
+    /// Wire name `payout_id` (also read as `payoutId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payout_id: Option<String>,
+    /// Merchant order ID.
+    ///
+    /// Wire name `payout_cl_id` (also read as `payoutClId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payout_cl_id: Option<String>,
+    /// Merchant ID.
+    ///
+    /// Wire name `platform_id` (also read as `platformId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_id: Option<String>,
+    /// Order amount in cents.
+    ///
+    /// Wire name `amount` (also read as `amount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<::paywire::Money>,
+    /// Amount actually paid out, in cents (absent in public integrations' payout rows).
+    ///
+    /// Wire name `real_amount` (also read as `realAmount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_amount: Option<::paywire::Money>,
+    /// Fee in cents.
+    ///
+    /// Wire name `fee` (also read as `fee`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<::paywire::Money>,
+    /// Payout status: 0 created, 1 pending, 2 waiting, 3 completed, 4 rejected, 5 cancelled.
+    ///
+    /// Wire name `status` (also read as `status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<i64>,
+    /// Creation time: Unix seconds (public integrations), or `YYYY-MM-DD HH:MM:SS`.
+    ///
+    /// Wire name `create_time` (also read as `createTime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<::paywire::Time>,
+    /// Last update time: Unix seconds (public integrations), or `YYYY-MM-DD HH:MM:SS`.
+    ///
+    /// Wire name `update_time` (also read as `updateTime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<::paywire::Time>,
+    /// Platform channel ID the order went through.
+    ///
+    /// Wire name `platform_channel_id` (also read as `platformChannelId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_channel_id: Option<String>,
+    /// Remark on the order (such as a rejection reason), as the gateway wrote it.
+    ///
+    /// Wire name `memo` (also read as `memo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memo: Option<String>,
+    /// The row's signature (verified before the row is trusted).
+    ///
+    /// Wire name `sign` (also read as `sign`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign: Option<String>,
+    /// Every received field the spec does not name, kept as received.
+    #[serde(flatten)]
+    pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
+}
+
+impl ::paywire::read::FromObject for QueryPayoutsV1Row {
+    fn from_object(
+        obj: &::paywire::received::Object,
+    ) -> Result<Self, ::paywire::read::ReadError> {
+        Ok(Self {
+            payout_id: ::paywire::read::string(obj, "payout_id")?,
+            payout_cl_id: ::paywire::read::string(obj, "payout_cl_id")?,
+            platform_id: ::paywire::read::string(obj, "platform_id")?,
+            amount: ::paywire::read::money_minor(obj, "amount")?,
+            real_amount: ::paywire::read::money_minor(obj, "real_amount")?,
+            fee: ::paywire::read::money_minor(obj, "fee")?,
+            status: ::paywire::read::integer(obj, "status")?,
+            create_time: ::paywire::read::time(obj, "create_time")?,
+            update_time: ::paywire::read::time(obj, "update_time")?,
+            platform_channel_id: ::paywire::read::string(obj, "platform_channel_id")?,
+            memo: ::paywire::read::string(obj, "memo")?,
+            sign: ::paywire::read::string(obj, "sign")?,
+            extra: ::paywire::read::extra(
+                obj,
+                &[
+                    "payout_id",
+                    "payout_cl_id",
+                    "platform_id",
+                    "amount",
+                    "real_amount",
+                    "fee",
+                    "status",
+                    "create_time",
+                    "update_time",
+                    "platform_channel_id",
+                    "memo",
+                    "sign",
+                ],
+            ),
+        })
+    }
+}
+
+impl QueryPayoutsV1Row {
+    /// Check every rule of the spec (a builder or a reader already did; call this after
+    /// editing fields).
+    pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
+        let mut errors = Vec::new();
+        self.check_rules_into(&mut errors, "");
+        if errors.is_empty() { Ok(()) } else { Err(::paywire::ValidationErrors(errors)) }
+    }
+
+    fn check_rules_into(
+        &self,
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+    ) {
+        Self::check_rules(errors, prefix);
+    }
+
+    /// Check every rule of the spec on the fields of [`QueryPayoutsV1Row`], in spec order.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        clippy::single_match
+    )]
+    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
+        let _ = (errors, prefix);
+    }
+}
+
+/// The rows of a successful `query_payouts_v1` response.
+#[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
+#[serde(crate = "::paywire::serde")]
+pub struct QueryPayoutsV1Response {
+    /// The rows, each verified with its own signature.
+    pub rows: Vec<QueryPayoutsV1Row>,
+    /// The number of rows the answer states (`total`, beside the rows), as received; `None` when absent. It is not checked against `rows.len()`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+}
+
+impl QueryPayoutsV1Request {
+    /// The operation's name in the spec.
+    pub const OPERATION: &'static str = "query_payouts_v1";
+
+    /// Validate and encode: the request exactly as it will be sent.
+    pub fn prepare(
+        &self,
+        credentials: &::paywire::Credentials,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        self.validate()?;
+        let mut form = ::paywire::wire::FormWriter::new();
+        if let Some(v) = &self.offset {
+            form.pair("offset", ::paywire::__private::itoa::Buffer::new().format(*v));
+        }
+        if let Some(v) = &self.limit {
+            form.pair("limit", ::paywire::__private::itoa::Buffer::new().format(*v));
+        }
+        if let Some(v) = &self.payout_id {
+            form.pair("payout_id", v.as_str());
+        }
+        if let Some(v) = &self.payout_cl_id {
+            form.pair("payout_cl_id", v.as_str());
+        }
+        if let Some(v) = &self.create_time_gte {
+            form.pair("create_time__gte", v.as_str());
+        }
+        if let Some(v) = &self.create_time_lte {
+            form.pair("create_time__lte", v.as_str());
+        }
+        Ok(::paywire::PreparedRequest {
+            operation: "query_payouts_v1".to_owned(),
+            method: ::paywire::Method::Get,
+            path: "/gateway/api/v1/payouts".to_owned(),
+            query: Some(form.finish()),
+            body: None,
+            content_type: None,
+            headers: vec![
+                ("Authorization".to_owned(), { let mut v = String::new(); v
+                .push_str(credentials.for_header("Authorization", "authorization") ?
+                .expose()); ::paywire::Secret::new(v) })
+            ],
+            signature: None,
+            order_id: self.payout_cl_id.as_ref().map(|v| v.as_str().to_owned()),
+        })
+    }
+}
+
+impl ::paywire::Request for QueryPayoutsV1Request {
+    type Payload = QueryPayoutsV1Response;
+
+    type Error = ErrorCode;
+
+    type Profile = Profile;
+
+    const OPERATION: &'static str = "query_payouts_v1";
+
+    const MAPS_STATUS: bool = true;
+
+    fn prepare_request(
+        &self,
+        credentials: &::paywire::Credentials,
+        profile: Option<Profile>,
+    ) -> Result<::paywire::PreparedRequest, ::paywire::GatewayError> {
+        let _ = profile;
+        self.prepare(credentials)
+    }
+
+    fn read_body(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<QueryPayoutsV1Response, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        QueryPayoutsV1Response::read(body, secret)
+    }
+
+    fn error_code(code: &str) -> ErrorCode {
+        ErrorCode::from_code(code)
+    }
+
+    fn meaning(code: &str) -> Option<::paywire::ErrorMeaning> {
+        ErrorCode::meaning(code)
+    }
+
+    fn documented(code: &str) -> bool {
+        ErrorCode::documented(code)
+    }
+
+    fn answer_mismatch(
+        &self,
+        payload: &QueryPayoutsV1Response,
+    ) -> Option<(String, String, String)> {
+        let _ = payload;
+        None
+    }
+
+    fn order_id(&self) -> Option<String> {
+        self.payout_cl_id.as_ref().map(|v| v.as_str().to_owned())
+    }
+}
+
+impl QueryPayoutsV1Response {
+    /// Read a response body: the envelope, its signature where the spec says it is
+    /// signed, then the typed payload.
+    pub fn read(
+        body: &[u8],
+        secret: &::paywire::Secret,
+    ) -> Result<
+        ::paywire::Response<QueryPayoutsV1Response, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let obj = ::paywire::received::Object::from_json(body)?;
+        let code = obj
+            .path("error_code")
+            .and_then(|r| r.sign_text())
+            .ok_or_else(|| ::paywire::ResponseError::NoCode("error_code".to_owned()))?;
+        let success = matches!(code.as_str(), "0000");
+        let payload = obj.path("data").unwrap_or_else(::paywire::received::Raw::null);
+        let unsigned = false;
+        if !success {
+            return Ok(::paywire::Response::Rejected {
+                code: ErrorCode::from_code(&code),
+                raw_code: code,
+                message: obj.path("error_msg").and_then(|r| r.sign_text()),
+                unsigned,
+            });
+        }
+        if let Some(list) = Some(payload.clone()) {
+            for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
+                Profile::Md5
+                    .verify_received_allowing(row, secret, &[])
+                    .map_err(|source| ::paywire::ResponseError::Row {
+                        index,
+                        source,
+                    })?;
+            }
+        }
+        let status = ::paywire::read::first_object(&payload)
+            .and_then(|p| status_payout(&p));
+        let payload = QueryPayoutsV1Response {
+            rows: ::paywire::read::typed_rows(&payload)?,
+            count: ::paywire::read::count(&obj, "total")?,
         };
         for row in &payload.rows {
             row.validate()?;
@@ -8068,13 +9906,13 @@ pub struct QueryDepositsRequest {
     /// Wire name `payment_cl_id`. At most 32 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_cl_id: Option<String>,
-    /// Created at or after this time (format of create_time).
+    /// Created at or after this time (the format of create_time: Unix seconds, as public integrations send it).
     ///
     /// Wire name `create_time__gte`.
     #[serde(rename = "create_time__gte")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time_gte: Option<String>,
-    /// Created at or before this time (format of create_time).
+    /// Created at or before this time (the format of create_time: Unix seconds, as public integrations send it).
     ///
     /// Wire name `create_time__lte`.
     #[serde(rename = "create_time__lte")]
@@ -8382,16 +10220,26 @@ pub struct QueryDepositsRow {
     /// Wire name `status` (also read as `status`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
-    /// Creation time (format not documented).
+    /// Creation time: Unix seconds (public integrations), or `YYYY-MM-DD HH:MM:SS`.
     ///
     /// Wire name `create_time` (also read as `createTime`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub create_time: Option<String>,
-    /// Last update time (format not documented).
+    pub create_time: Option<::paywire::Time>,
+    /// Last update time: Unix seconds (public integrations), or `YYYY-MM-DD HH:MM:SS`.
     ///
     /// Wire name `update_time` (also read as `updateTime`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub update_time: Option<String>,
+    pub update_time: Option<::paywire::Time>,
+    /// Platform channel ID the order went through.
+    ///
+    /// Wire name `platform_channel_id` (also read as `platformChannelId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_channel_id: Option<String>,
+    /// Remark on the order (such as a rejection reason), as the gateway wrote it.
+    ///
+    /// Wire name `memo` (also read as `memo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memo: Option<String>,
     /// The row's signature (verified before the row is trusted).
     ///
     /// Wire name `sign` (also read as `sign`).
@@ -8415,8 +10263,10 @@ impl ::paywire::read::FromObject for QueryDepositsRow {
             real_amount: ::paywire::read::money_minor(obj, "real_amount")?,
             fee: ::paywire::read::money_minor(obj, "fee")?,
             status: ::paywire::read::integer(obj, "status")?,
-            create_time: ::paywire::read::string(obj, "create_time")?,
-            update_time: ::paywire::read::string(obj, "update_time")?,
+            create_time: ::paywire::read::time(obj, "create_time")?,
+            update_time: ::paywire::read::time(obj, "update_time")?,
+            platform_channel_id: ::paywire::read::string(obj, "platform_channel_id")?,
+            memo: ::paywire::read::string(obj, "memo")?,
             sign: ::paywire::read::string(obj, "sign")?,
             extra: ::paywire::read::extra(
                 obj,
@@ -8431,6 +10281,8 @@ impl ::paywire::read::FromObject for QueryDepositsRow {
                     "status",
                     "create_time",
                     "update_time",
+                    "platform_channel_id",
+                    "memo",
                     "sign",
                 ],
             ),
@@ -8473,6 +10325,9 @@ impl QueryDepositsRow {
 pub struct QueryDepositsResponse {
     /// The rows, each verified with its own signature.
     pub rows: Vec<QueryDepositsRow>,
+    /// The number of rows the answer states (`total`, beside the rows), as received; `None` when absent. It is not checked against `rows.len()`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
 }
 
 impl QueryDepositsRequest {
@@ -8617,6 +10472,7 @@ impl QueryDepositsResponse {
             .and_then(|p| status_deposit(&p));
         let payload = QueryDepositsResponse {
             rows: ::paywire::read::typed_rows(&payload)?,
+            count: ::paywire::read::count(&obj, "total")?,
         };
         for row in &payload.rows {
             row.validate()?;
@@ -8728,10 +10584,10 @@ impl BalanceRequest {
     }
 }
 
-/// The `channels` object of [`BalanceResponse`].
+/// The `platform_channels` object of [`BalanceResponse`].
 #[derive(Debug, Clone, PartialEq, ::paywire::serde::Serialize)]
 #[serde(crate = "::paywire::serde")]
-pub struct BalanceResponseChannels {
+pub struct BalanceResponsePlatformChannels {
     /// Platform channel ID.
     ///
     /// Wire name `platform_channel_id` (also read as `platformChannelId`).
@@ -8757,7 +10613,7 @@ pub struct BalanceResponseChannels {
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
 }
 
-impl ::paywire::read::FromObject for BalanceResponseChannels {
+impl ::paywire::read::FromObject for BalanceResponsePlatformChannels {
     fn from_object(
         obj: &::paywire::received::Object,
     ) -> Result<Self, ::paywire::read::ReadError> {
@@ -8774,7 +10630,7 @@ impl ::paywire::read::FromObject for BalanceResponseChannels {
     }
 }
 
-impl BalanceResponseChannels {
+impl BalanceResponsePlatformChannels {
     /// Check every rule of the spec (a builder or a reader already did; call this after
     /// editing fields).
     pub fn validate(&self) -> Result<(), ::paywire::ValidationErrors> {
@@ -8791,7 +10647,7 @@ impl BalanceResponseChannels {
         Self::check_rules(errors, prefix);
     }
 
-    /// Check every rule of the spec on the fields of [`BalanceResponseChannels`], in spec order.
+    /// Check every rule of the spec on the fields of [`BalanceResponsePlatformChannels`], in spec order.
     #[allow(
         clippy::too_many_arguments,
         clippy::collapsible_if,
@@ -8811,7 +10667,7 @@ pub struct BalanceResponse {
     ///
     /// Wire name `platform_id` (also read as `platformId`).
     pub platform_id: String,
-    /// Total (meaning not documented: an amount in cents or a count).
+    /// The number of channel rows in `platform_channels` (public integrations).
     ///
     /// Wire name `total` (also read as `total`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8831,11 +10687,11 @@ pub struct BalanceResponse {
     /// Wire name `sign` (also read as `sign`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign: Option<String>,
-    /// Balance of each channel (key name assumed), each row signed.
+    /// Balance of each channel (the key public integrations read), each row signed.
     ///
-    /// Wire name `channels` (also read as `channels`).
+    /// Wire name `platform_channels` (also read as `platformChannels`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channels: Option<Vec<BalanceResponseChannels>>,
+    pub platform_channels: Option<Vec<BalanceResponsePlatformChannels>>,
     /// Every received field the spec does not name, kept as received.
     #[serde(flatten)]
     pub extra: ::std::collections::BTreeMap<String, ::paywire::serde_json::Value>,
@@ -8854,7 +10710,7 @@ impl ::paywire::read::FromObject for BalanceResponse {
             total_balance: ::paywire::read::money_minor(obj, "total_balance")?,
             request_time: ::paywire::read::integer(obj, "request_time")?,
             sign: ::paywire::read::string(obj, "sign")?,
-            channels: ::paywire::read::objects(obj, "channels")?,
+            platform_channels: ::paywire::read::objects(obj, "platform_channels")?,
             extra: ::paywire::read::extra(
                 obj,
                 &[
@@ -8863,7 +10719,7 @@ impl ::paywire::read::FromObject for BalanceResponse {
                     "total_balance",
                     "request_time",
                     "sign",
-                    "channels",
+                    "platform_channels",
                 ],
             ),
         })
@@ -9035,7 +10891,7 @@ impl BalanceResponse {
         }
         if let Some(list) = ::paywire::received::Object::from_raw(&payload)
             .ok()
-            .and_then(|o| o.path("channels"))
+            .and_then(|o| o.path("platform_channels"))
         {
             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                 Profile::Channel
@@ -9097,14 +10953,14 @@ pub struct DepositNotification {
     ///
     /// Wire name `status` (also read as `status`).
     pub status: i64,
-    /// Creation time (format not documented).
+    /// Creation time: Unix seconds (public integrations), or `YYYY-MM-DD HH:MM:SS`.
     ///
     /// Wire name `create_time` (also read as `createTime`).
-    pub create_time: String,
-    /// Last update time (format not documented).
+    pub create_time: ::paywire::Time,
+    /// Last update time: Unix seconds (public integrations), or `YYYY-MM-DD HH:MM:SS`.
     ///
     /// Wire name `update_time` (also read as `updateTime`).
-    pub update_time: String,
+    pub update_time: ::paywire::Time,
     /// Error message (sister sites).
     ///
     /// Wire name `error_msg` (also read as `errorMsg`).
@@ -9159,11 +11015,11 @@ impl ::paywire::read::FromObject for DepositNotification {
                 "status",
             )?,
             create_time: ::paywire::read::required(
-                ::paywire::read::string(obj, "create_time")?,
+                ::paywire::read::time(obj, "create_time")?,
                 "create_time",
             )?,
             update_time: ::paywire::read::required(
-                ::paywire::read::string(obj, "update_time")?,
+                ::paywire::read::time(obj, "update_time")?,
                 "update_time",
             )?,
             error_msg: ::paywire::read::string(obj, "error_msg")?,
@@ -9241,8 +11097,8 @@ impl DepositNotification {
         f_real_amount: Option<&::paywire::Money>,
         f_fee: Option<&::paywire::Money>,
         f_status: Option<&i64>,
-        f_create_time: Option<&String>,
-        f_update_time: Option<&String>,
+        f_create_time: Option<&::paywire::Time>,
+        f_update_time: Option<&::paywire::Time>,
         f_sign: Option<&String>,
     ) {
         match f_payment_id {
@@ -9351,7 +11207,7 @@ impl DepositNotification {
             }
         }
         match f_create_time {
-            Some(v) if !v.is_empty() => {
+            Some(v) => {
                 let _ = v;
             }
             _ => {
@@ -9366,7 +11222,7 @@ impl DepositNotification {
             }
         }
         match f_update_time {
-            Some(v) if !v.is_empty() => {
+            Some(v) => {
                 let _ = v;
             }
             _ => {
@@ -9440,8 +11296,8 @@ impl DepositNotification {
     }
 
     /// As [`Self::verify`], with options: fields also allowed to hold the join
-    /// separator, and the largest body accepted (1 MiB by default; refused before
-    /// any parsing).
+    /// separator, the largest body accepted (1 MiB by default; refused before
+    /// any parsing), your merchant id, and the profile to verify with.
     pub fn verify_with(
         body: &[u8],
         content_type: Option<&str>,
@@ -9459,7 +11315,19 @@ impl DepositNotification {
             merged = spec_allowed.iter().chain(also_allowed).copied().collect();
             &merged
         };
-        Profile::for_received(&obj, Profile::Md5)
+        let declared = match options.profile {
+            None => Profile::Md5,
+            Some(p) => {
+                Profile::from_name(p)
+                    .ok_or_else(|| ::paywire::GatewayError::UnknownProfile {
+                        gateway: "diamondpay".to_owned(),
+                        name: p.to_owned(),
+                        known: "balance, channel, hmac-sha256, md5, md5-bare-key"
+                            .to_owned(),
+                    })?
+            }
+        };
+        Profile::for_received(&obj, declared)
             .verify_received_allowing(&obj, secret, allowed)?;
         let notification = <DepositNotification as ::paywire::read::FromObject>::from_object(
             &obj,
@@ -9505,10 +11373,11 @@ pub struct PayoutNotification {
     ///
     /// Wire name `amount` (also read as `amount`).
     pub amount: ::paywire::Money,
-    /// Amount actually paid out, in cents.
+    /// Amount actually paid out, in cents (absent in public integrations' payout notifications).
     ///
     /// Wire name `real_amount` (also read as `realAmount`).
-    pub real_amount: ::paywire::Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_amount: Option<::paywire::Money>,
     /// Fee in cents.
     ///
     /// Wire name `fee` (also read as `fee`).
@@ -9517,14 +11386,14 @@ pub struct PayoutNotification {
     ///
     /// Wire name `status` (also read as `status`).
     pub status: i64,
-    /// Creation time (format not documented).
+    /// Creation time: Unix seconds (public integrations), or `YYYY-MM-DD HH:MM:SS`.
     ///
     /// Wire name `create_time` (also read as `createTime`).
-    pub create_time: String,
-    /// Last update time (format not documented).
+    pub create_time: ::paywire::Time,
+    /// Last update time: Unix seconds (public integrations), or `YYYY-MM-DD HH:MM:SS`.
     ///
     /// Wire name `update_time` (also read as `updateTime`).
-    pub update_time: String,
+    pub update_time: ::paywire::Time,
     /// Error message, such as a rejection reason (sister sites).
     ///
     /// Wire name `error_msg` (also read as `errorMsg`).
@@ -9565,10 +11434,7 @@ impl ::paywire::read::FromObject for PayoutNotification {
                 ::paywire::read::money_minor(obj, "amount")?,
                 "amount",
             )?,
-            real_amount: ::paywire::read::required(
-                ::paywire::read::money_minor(obj, "real_amount")?,
-                "real_amount",
-            )?,
+            real_amount: ::paywire::read::money_minor(obj, "real_amount")?,
             fee: ::paywire::read::required(
                 ::paywire::read::money_minor(obj, "fee")?,
                 "fee",
@@ -9578,11 +11444,11 @@ impl ::paywire::read::FromObject for PayoutNotification {
                 "status",
             )?,
             create_time: ::paywire::read::required(
-                ::paywire::read::string(obj, "create_time")?,
+                ::paywire::read::time(obj, "create_time")?,
                 "create_time",
             )?,
             update_time: ::paywire::read::required(
-                ::paywire::read::string(obj, "update_time")?,
+                ::paywire::read::time(obj, "update_time")?,
                 "update_time",
             )?,
             error_msg: ::paywire::read::string(obj, "error_msg")?,
@@ -9633,7 +11499,6 @@ impl PayoutNotification {
             Some(&self.payout_cl_id),
             Some(&self.platform_id),
             Some(&self.amount),
-            Some(&self.real_amount),
             Some(&self.fee),
             Some(&self.status),
             Some(&self.create_time),
@@ -9656,11 +11521,10 @@ impl PayoutNotification {
         f_payout_cl_id: Option<&String>,
         f_platform_id: Option<&String>,
         f_amount: Option<&::paywire::Money>,
-        f_real_amount: Option<&::paywire::Money>,
         f_fee: Option<&::paywire::Money>,
         f_status: Option<&i64>,
-        f_create_time: Option<&String>,
-        f_update_time: Option<&String>,
+        f_create_time: Option<&::paywire::Time>,
+        f_update_time: Option<&::paywire::Time>,
         f_sign: Option<&String>,
     ) {
         match f_payout_id {
@@ -9723,21 +11587,6 @@ impl PayoutNotification {
                     );
             }
         }
-        match f_real_amount {
-            Some(v) => {
-                let _ = v;
-            }
-            _ => {
-                errors
-                    .push(
-                        ::paywire::validate::error(
-                            prefix,
-                            "real_amount",
-                            ::paywire::validate::Rule::Required,
-                        ),
-                    );
-            }
-        }
         match f_fee {
             Some(v) => {
                 let _ = v;
@@ -9769,7 +11618,7 @@ impl PayoutNotification {
             }
         }
         match f_create_time {
-            Some(v) if !v.is_empty() => {
+            Some(v) => {
                 let _ = v;
             }
             _ => {
@@ -9784,7 +11633,7 @@ impl PayoutNotification {
             }
         }
         match f_update_time {
-            Some(v) if !v.is_empty() => {
+            Some(v) => {
                 let _ = v;
             }
             _ => {
@@ -9858,8 +11707,8 @@ impl PayoutNotification {
     }
 
     /// As [`Self::verify`], with options: fields also allowed to hold the join
-    /// separator, and the largest body accepted (1 MiB by default; refused before
-    /// any parsing).
+    /// separator, the largest body accepted (1 MiB by default; refused before
+    /// any parsing), your merchant id, and the profile to verify with.
     pub fn verify_with(
         body: &[u8],
         content_type: Option<&str>,
@@ -9877,7 +11726,19 @@ impl PayoutNotification {
             merged = spec_allowed.iter().chain(also_allowed).copied().collect();
             &merged
         };
-        Profile::for_received(&obj, Profile::Md5)
+        let declared = match options.profile {
+            None => Profile::Md5,
+            Some(p) => {
+                Profile::from_name(p)
+                    .ok_or_else(|| ::paywire::GatewayError::UnknownProfile {
+                        gateway: "diamondpay".to_owned(),
+                        name: p.to_owned(),
+                        known: "balance, channel, hmac-sha256, md5, md5-bare-key"
+                            .to_owned(),
+                    })?
+            }
+        };
+        Profile::for_received(&obj, declared)
             .verify_received_allowing(&obj, secret, allowed)?;
         let notification = <PayoutNotification as ::paywire::read::FromObject>::from_object(
             &obj,
@@ -9917,8 +11778,12 @@ pub enum AnyRequest {
     CreatePayoutCnyUnionpay(CreatePayoutCnyUnionpayRequest),
     #[doc = concat!(" `", "create_deposit_twd_atm", "`.")]
     CreateDepositTwdAtm(CreateDepositTwdAtmRequest),
+    #[doc = concat!(" `", "create_deposit", "`.")]
+    CreateDeposit(CreateDepositRequest),
     #[doc = concat!(" `", "query_payouts", "`.")]
     QueryPayouts(QueryPayoutsRequest),
+    #[doc = concat!(" `", "query_payouts_v1", "`.")]
+    QueryPayoutsV1(QueryPayoutsV1Request),
     #[doc = concat!(" `", "query_deposits", "`.")]
     QueryDeposits(QueryDepositsRequest),
     #[doc = concat!(" `", "balance", "`.")]
@@ -9934,7 +11799,9 @@ impl AnyRequest {
         "create_payout_cny_alipay",
         "create_payout_cny_unionpay",
         "create_deposit_twd_atm",
+        "create_deposit",
         "query_payouts",
+        "query_payouts_v1",
         "query_deposits",
         "balance",
     ];
@@ -9993,11 +11860,27 @@ impl AnyRequest {
                         message: e.to_string(),
                     })
             }
+            "create_deposit" => {
+                ::paywire::serde_json::from_str::<CreateDepositRequest>(json)
+                    .map(AnyRequest::CreateDeposit)
+                    .map_err(|e| ::paywire::StoredRequestError::Invalid {
+                        operation: "create_deposit",
+                        message: e.to_string(),
+                    })
+            }
             "query_payouts" => {
                 ::paywire::serde_json::from_str::<QueryPayoutsRequest>(json)
                     .map(AnyRequest::QueryPayouts)
                     .map_err(|e| ::paywire::StoredRequestError::Invalid {
                         operation: "query_payouts",
+                        message: e.to_string(),
+                    })
+            }
+            "query_payouts_v1" => {
+                ::paywire::serde_json::from_str::<QueryPayoutsV1Request>(json)
+                    .map(AnyRequest::QueryPayoutsV1)
+                    .map_err(|e| ::paywire::StoredRequestError::Invalid {
+                        operation: "query_payouts_v1",
                         message: e.to_string(),
                     })
             }
@@ -10021,7 +11904,7 @@ impl AnyRequest {
                 Err(::paywire::StoredRequestError::UnknownOperation {
                     gateway: "diamondpay",
                     name: other.to_owned(),
-                    known: "create_payout_twd, create_payout_cny_bank, create_payout_inr, create_payout_cny_alipay, create_payout_cny_unionpay, create_deposit_twd_atm, query_payouts, query_deposits, balance",
+                    known: "create_payout_twd, create_payout_cny_bank, create_payout_inr, create_payout_cny_alipay, create_payout_cny_unionpay, create_deposit_twd_atm, create_deposit, query_payouts, query_payouts_v1, query_deposits, balance",
                 })
             }
         }
@@ -10036,7 +11919,9 @@ impl AnyRequest {
             AnyRequest::CreatePayoutCnyAlipay(_) => "create_payout_cny_alipay",
             AnyRequest::CreatePayoutCnyUnionpay(_) => "create_payout_cny_unionpay",
             AnyRequest::CreateDepositTwdAtm(_) => "create_deposit_twd_atm",
+            AnyRequest::CreateDeposit(_) => "create_deposit",
             AnyRequest::QueryPayouts(_) => "query_payouts",
+            AnyRequest::QueryPayoutsV1(_) => "query_payouts_v1",
             AnyRequest::QueryDeposits(_) => "query_deposits",
             AnyRequest::Balance(_) => "balance",
         }
@@ -10063,7 +11948,13 @@ impl AnyRequest {
             AnyRequest::CreateDepositTwdAtm(r) => {
                 ::paywire::serde_json::to_string(r).unwrap_or_default()
             }
+            AnyRequest::CreateDeposit(r) => {
+                ::paywire::serde_json::to_string(r).unwrap_or_default()
+            }
             AnyRequest::QueryPayouts(r) => {
+                ::paywire::serde_json::to_string(r).unwrap_or_default()
+            }
+            AnyRequest::QueryPayoutsV1(r) => {
                 ::paywire::serde_json::to_string(r).unwrap_or_default()
             }
             AnyRequest::QueryDeposits(r) => {
@@ -10084,7 +11975,9 @@ impl AnyRequest {
             AnyRequest::CreatePayoutCnyAlipay(r) => r.to_wire(),
             AnyRequest::CreatePayoutCnyUnionpay(r) => r.to_wire(),
             AnyRequest::CreateDepositTwdAtm(r) => r.to_wire(),
+            AnyRequest::CreateDeposit(r) => r.to_wire(),
             AnyRequest::QueryPayouts(r) => r.to_wire(),
+            AnyRequest::QueryPayoutsV1(r) => r.to_wire(),
             AnyRequest::QueryDeposits(r) => r.to_wire(),
             AnyRequest::Balance(r) => r.to_wire(),
         }
@@ -10099,7 +11992,9 @@ impl AnyRequest {
             AnyRequest::CreatePayoutCnyAlipay(r) => r.validate(),
             AnyRequest::CreatePayoutCnyUnionpay(r) => r.validate(),
             AnyRequest::CreateDepositTwdAtm(r) => r.validate(),
+            AnyRequest::CreateDeposit(r) => r.validate(),
             AnyRequest::QueryPayouts(r) => r.validate(),
+            AnyRequest::QueryPayoutsV1(r) => r.validate(),
             AnyRequest::QueryDeposits(r) => r.validate(),
             AnyRequest::Balance(r) => r.validate(),
         }
@@ -10130,7 +12025,13 @@ impl AnyRequest {
             AnyRequest::CreateDepositTwdAtm(r) => {
                 ::paywire::Request::prepare_request(r, credentials, profile)
             }
+            AnyRequest::CreateDeposit(r) => {
+                ::paywire::Request::prepare_request(r, credentials, profile)
+            }
             AnyRequest::QueryPayouts(r) => {
+                ::paywire::Request::prepare_request(r, credentials, profile)
+            }
+            AnyRequest::QueryPayoutsV1(r) => {
                 ::paywire::Request::prepare_request(r, credentials, profile)
             }
             AnyRequest::QueryDeposits(r) => {
@@ -10168,7 +12069,11 @@ impl AnyRequest {
             AnyRequest::CreateDepositTwdAtm(r) => {
                 Some(r.canonical_string_with(profile, secret))
             }
+            AnyRequest::CreateDeposit(r) => {
+                Some(r.canonical_string_with(profile, secret))
+            }
             AnyRequest::QueryPayouts(_) => None,
+            AnyRequest::QueryPayoutsV1(_) => None,
             AnyRequest::QueryDeposits(_) => None,
             AnyRequest::Balance(_) => None,
         }
@@ -10192,7 +12097,9 @@ impl AnyRequest {
                 Some(r.signature_with(profile, secret))
             }
             AnyRequest::CreateDepositTwdAtm(r) => Some(r.signature_with(profile, secret)),
+            AnyRequest::CreateDeposit(r) => Some(r.signature_with(profile, secret)),
             AnyRequest::QueryPayouts(_) => None,
+            AnyRequest::QueryPayoutsV1(_) => None,
             AnyRequest::QueryDeposits(_) => None,
             AnyRequest::Balance(_) => None,
         }

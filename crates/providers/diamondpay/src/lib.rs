@@ -21,7 +21,9 @@
 //! | payout | CNY Alipay (SVC0033) | [`CreatePayoutCnyAlipayRequest`] | same |
 //! | payout | CNY UnionPay (SVC0062) | [`CreatePayoutCnyUnionpayRequest`] | same |
 //! | deposit | TWD ATM (seed 003, SVC0025) | [`CreateDepositTwdAtmRequest`] | `POST /gateway/api/v1/payments`, JSON, signed |
-//! | query | payouts | [`QueryPayoutsRequest`] | `GET /gateway/api/v2/payouts?…`, header `Authorization`, each row signed |
+//! | deposit | any service (`last_numbers` only for SVC0025) | [`CreateDepositRequest`] | same |
+//! | query | payouts | [`QueryPayoutsRequest`] | `GET /gateway/api/v2/payouts?…`, header `Authorization`, each row signed; `total` in [`QueryPayoutsResponse::count`] |
+//! | query | payouts, older path | [`QueryPayoutsV1Request`] | `GET /gateway/api/v1/payouts?…`, same |
 //! | query | deposits | [`QueryDepositsRequest`] | `GET /gateway/api/v1/payments?…`, header `Authorization`, each row signed |
 //! | balance | platform and channels | [`BalanceRequest`] | `GET /gateway/api/v1/platforms/balance`, header `Authorization`, answer signed |
 //! | notification | deposit / payout result | [`DepositNotification`], [`PayoutNotification`] | `POST` to `notify_url`, JSON or form, signed; reply `{"error_code":"0000"}` |
@@ -38,8 +40,10 @@
 //! the signature page were published and integrations disagree on how the key is appended, so
 //! the spec offers three [`Profile`]s:
 //!
-//! - [`Profile::Md5`] (`md5`, the default): `…&key=<platform key>`, MD5, lowercase hex.
-//! - [`Profile::Md5BareKey`] (`md5-bare-key`): `…&<platform key>` as public integrations do.
+//! - [`Profile::Md5`] (`md5`, the default): `…&key=<platform key>`, MD5, lowercase hex, as the
+//!   official signature page shows it.
+//! - [`Profile::Md5BareKey`] (`md5-bare-key`): `…&<platform key>`, what every public integration
+//!   signs with, and **the one a merchant most likely needs** (see the first example below).
 //! - [`Profile::HmacSha256`] (`hmac-sha256`): the same string with no key appended,
 //!   HMAC-SHA256 keyed with the platform key (64 hex characters); the request also carries
 //!   `sign_type=HMAC-SHA256`.
@@ -67,6 +71,55 @@
 //!   A notification that fails verification is not trusted: query the order instead.
 //!
 //! # Examples
+//!
+//! ## Pick the signing profile first
+//!
+//! The official signature page appends `&key=<platform key>` ([`Profile::Md5`], the default),
+//! but every public integration of this API that was found (six, in PHP, Go, TypeScript and
+//! Java, running in production) appends the key bare, `&<platform key>`
+//! ([`Profile::Md5BareKey`]), and verifies the gateway's notifications that way. **Start with
+//! `md5-bare-key`**; if the gateway answers `0004` ("Signature verification failed!") to a
+//! correct request, switch to `md5` (or let `paywire verify --detect` name the recipe of a body
+//! the gateway signed). The default stays `md5` because it is the only published recipe and
+//! because changing it would silently change what every existing `prepare()` call signs.
+//!
+//! ```
+//! use paywire::{Credentials, Money, Secret};
+//! use paywire_diamondpay::{CreatePayoutTwdRequest, Profile};
+//!
+//! let key = Secret::new("diamondpay-test-key");
+//! let credentials = Credentials::new(key.clone());
+//! let request = CreatePayoutTwdRequest::builder()
+//!     .platform_id("PF0002")
+//!     .service_id("SVC0004")
+//!     .payout_cl_id("DEVPOT00143538")
+//!     .amount(Money::from_minor(50000))
+//!     .notify_url("https://xxx.xx/notification")
+//!     .bank_code("812")
+//!     .number("4088748280272397")
+//!     .name("test_name")
+//!     .currency("twd")
+//!     .request_time(1595504997)
+//!     .build()?;
+//!
+//! // What public integrations sign: the key appended bare (most likely what you need).
+//! let bare = request.prepare_with(Profile::Md5BareKey, &credentials)?;
+//! let canonical = request.canonical_string_with(Profile::Md5BareKey, &key);
+//! assert!(canonical.expose().ends_with("&service_id=SVC0004&diamondpay-test-key"));
+//! assert_eq!(bare.signature.as_ref().map(|s| s.to_string()).as_deref(),
+//!            Some("a40f3abf17235a9978ec6279562f6541"));
+//!
+//! // What the signature page shows (the default profile): `&key=<platform key>`.
+//! let documented = request.prepare(&credentials)?; // = prepare_with(Profile::Md5, …)
+//! assert!(request.canonical_string(&key).expose().ends_with("&service_id=SVC0004&key=diamondpay-test-key"));
+//! assert_eq!(documented.signature.as_ref().map(|s| s.to_string()).as_deref(),
+//!            Some("db37b1c90256e089794204f9363f3c57"));
+//!
+//! // The profile can come from configuration by its spec name.
+//! assert_eq!(Profile::from_name("md5-bare-key"), Some(Profile::Md5BareKey));
+//! assert_eq!(Profile::Md5BareKey.name(), "md5-bare-key");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ## Create a payout (TWD) with `prepare()`
 //!

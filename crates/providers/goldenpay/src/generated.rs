@@ -6233,8 +6233,8 @@ impl PayoutNotification {
     }
 
     /// As [`Self::verify`], with options: fields also allowed to hold the join
-    /// separator, and the largest body accepted (1 MiB by default; refused before
-    /// any parsing).
+    /// separator, the largest body accepted (1 MiB by default; refused before
+    /// any parsing), your merchant id, and the profile to verify with.
     pub fn verify_with(
         body: &[u8],
         content_type: Option<&str>,
@@ -6253,7 +6253,18 @@ impl PayoutNotification {
             merged = spec_allowed.iter().chain(also_allowed).copied().collect();
             &merged
         };
-        Profile::for_received(&obj, Profile::Md5)
+        let declared = match options.profile {
+            None => Profile::Md5,
+            Some(p) => {
+                Profile::from_name(p)
+                    .ok_or_else(|| ::paywire::GatewayError::UnknownProfile {
+                        gateway: "goldenpay".to_owned(),
+                        name: p.to_owned(),
+                        known: "md5".to_owned(),
+                    })?
+            }
+        };
+        Profile::for_received(&obj, declared)
             .verify_received_allowing(&obj, secret, allowed)?;
         let notification = <PayoutNotification as ::paywire::read::FromObject>::from_object(
             &obj,
@@ -6585,8 +6596,8 @@ impl CollectNotification {
     }
 
     /// As [`Self::verify`], with options: fields also allowed to hold the join
-    /// separator, and the largest body accepted (1 MiB by default; refused before
-    /// any parsing).
+    /// separator, the largest body accepted (1 MiB by default; refused before
+    /// any parsing), your merchant id, and the profile to verify with.
     pub fn verify_with(
         body: &[u8],
         content_type: Option<&str>,
@@ -6605,7 +6616,18 @@ impl CollectNotification {
             merged = spec_allowed.iter().chain(also_allowed).copied().collect();
             &merged
         };
-        Profile::for_received(&obj, Profile::Md5)
+        let declared = match options.profile {
+            None => Profile::Md5,
+            Some(p) => {
+                Profile::from_name(p)
+                    .ok_or_else(|| ::paywire::GatewayError::UnknownProfile {
+                        gateway: "goldenpay".to_owned(),
+                        name: p.to_owned(),
+                        known: "md5".to_owned(),
+                    })?
+            }
+        };
+        Profile::for_received(&obj, declared)
             .verify_received_allowing(&obj, secret, allowed)?;
         let notification = <CollectNotification as ::paywire::read::FromObject>::from_object(
             &obj,
