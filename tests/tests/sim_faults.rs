@@ -92,7 +92,7 @@ async fn send_with_headers<R: Request>(
     classify(
         exchange,
         evidence,
-        |body| R::read_body(body, secret),
+        |body| R::read_body(body, secret, None),
         R::error_code,
         R::meaning,
         R::documented,

@@ -466,7 +466,7 @@ mod simulator {
         let outcome = classify(
             wx.exchange(&prepared).await,
             Evidence::default(),
-            |b| wechatpay::UnifiedOrderRequest::read_body(b, &key()),
+            |b| wechatpay::UnifiedOrderRequest::read_body(b, &key(), None),
             wechatpay::UnifiedOrderRequest::error_code,
             wechatpay::ErrorCode::meaning,
             wechatpay::ErrorCode::documented,

@@ -1300,6 +1300,10 @@ impl Gen<'_> {
             let pairs = r.adds.iter().map(|(k, v)| quote!((#k, #v)));
             quote!(&[#(#pairs),*])
         });
+        let offered = arms(&|_, r| {
+            let general = r.fields.is_none();
+            quote!(#general)
+        });
         // A received message carrying a profile's `adds` values is verified with that profile.
         let markers: Vec<TokenStream> = spec
             .profiles
@@ -1382,6 +1386,44 @@ impl Gen<'_> {
                 /// The fields this profile adds to an outgoing message before signing.
                 pub fn adds(self) -> &'static [(&'static str, &'static str)] {
                     match self { #(#adds)* }
+                }
+
+                /// Whether a merchant may sign requests with this profile: it signs every sent
+                /// field (one of the spec's readings of the gateway's recipe), unlike a profile
+                /// over a listed set of fields (an answer's rows, a balance).
+                pub fn offered(self) -> bool {
+                    match self { #(#offered)* }
+                }
+
+                /// The profile an answer signed with this one (the spec's) is verified with,
+                /// for a request that was signed with `sent`: the merchant's own reading of the
+                /// recipe where both are offered ones (the gateway answers in the recipe it
+                /// was addressed in; the simulator does), this one otherwise.
+                pub fn answering(self, sent: Option<Profile>) -> Profile {
+                    match sent {
+                        Some(s) if self.offered() && s.offered() => s,
+                        _ => self,
+                    }
+                }
+
+                /// Verify an answer the spec signs with this profile, for a request signed
+                /// with `sent`: with [`Profile::answering`] first, then with this one (a
+                /// gateway that refuses a request signed in another reading answers in its
+                /// own). Either proves the secret's holder made it; the first error is kept.
+                pub fn verify_answer(
+                    self,
+                    sent: Option<Profile>,
+                    obj: &::paywire::received::Object,
+                    secret: &::paywire::Secret,
+                    allowed: &[&str],
+                ) -> Result<(), ::paywire::VerifyError> {
+                    let first = self.answering(sent);
+                    match first.verify_received_allowing(obj, secret, allowed) {
+                        Err(e) if first != self => self
+                            .verify_received_allowing(obj, secret, allowed)
+                            .map_err(|_| e),
+                        other => other,
+                    }
                 }
 
                 /// The fields of a received object this profile signs, in the string's order:
@@ -2222,8 +2264,8 @@ impl Gen<'_> {
                     #prepare_request
                 }
 
-                fn read_body(body: &[u8], secret: &::paywire::Secret) -> Result<::paywire::Response<#resp, ErrorCode>, ::paywire::ResponseError> {
-                    #resp::read(body, secret)
+                fn read_body(body: &[u8], secret: &::paywire::Secret, profile: Option<Profile>) -> Result<::paywire::Response<#resp, ErrorCode>, ::paywire::ResponseError> {
+                    #resp::read_as(body, secret, profile)
                 }
 
                 fn error_code(code: &str) -> ErrorCode {
@@ -2251,6 +2293,13 @@ impl Gen<'_> {
                 /// Read a response body: the envelope, its signature where the spec says it is
                 /// signed, then the typed payload.
                 pub fn read(body: &[u8], secret: &::paywire::Secret) -> Result<::paywire::Response<#resp, ErrorCode>, ::paywire::ResponseError> {
+                    Self::read_as(body, secret, None)
+                }
+
+                /// As [`Self::read`], for a request signed with profile `sent`: signatures
+                /// the spec makes with one of the offered profiles are verified with `sent`
+                /// (see [`Profile::answering`]).
+                pub fn read_as(body: &[u8], secret: &::paywire::Secret, sent: Option<Profile>) -> Result<::paywire::Response<#resp, ErrorCode>, ::paywire::ResponseError> {
                     #read_body
                 }
             }
@@ -2277,7 +2326,7 @@ impl Gen<'_> {
         let Some(env) = spec.envelope_for(op) else {
             let status = self.status_call(op.status.as_deref(), quote!(&obj));
             return quote! {
-                let _ = secret;
+                let _ = (secret, sent);
                 let obj = ::paywire::received::Object::from_json(body)?;
                 let status = #status;
                 let payload = ::paywire::received::Raw::from_body(body);
@@ -2310,7 +2359,7 @@ impl Gen<'_> {
                     };
                     let allowed = allowed_names(&op.response, container);
                     let verify = quote! {
-                        Profile::#v.verify_received_allowing(signed, secret, &[#(#allowed),*])?;
+                        Profile::#v.verify_answer(sent, signed, secret, &[#(#allowed),*])?;
                     };
                     if sig.required_on_error {
                         quote! {
@@ -2363,7 +2412,7 @@ impl Gen<'_> {
                         if let Some(list) = #list {
                             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                                 Profile::#v
-                                    .verify_received_allowing(row, secret, &[#(#allowed),*])
+                                    .verify_answer(sent, row, secret, &[#(#allowed),*])
                                     .map_err(|source| ::paywire::ResponseError::Row { index, source })?;
                             }
                         }
@@ -2387,7 +2436,7 @@ impl Gen<'_> {
         let silence = if uses_secret {
             quote!()
         } else {
-            quote!(let _ = secret;)
+            quote!(let _ = (secret, sent);)
         };
         quote! {
             #silence

@@ -193,7 +193,7 @@ impl Client {
             .execute(
                 request.prepare_request(&self.credentials, profile),
                 evidence,
-                |body| R::read_body(body, secret),
+                |body| R::read_body(body, secret, profile),
                 R::error_code,
                 R::meaning,
                 R::documented,

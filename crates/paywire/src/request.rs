@@ -27,10 +27,13 @@ pub trait Request {
         profile: Option<Self::Profile>,
     ) -> Result<PreparedRequest, GatewayError>;
 
-    /// Read a response body into the typed payload or the typed rejection.
+    /// Read a response body into the typed payload or the typed rejection; `profile` is the
+    /// one the request was sent with (`None`: the operation's own), which answers signed with
+    /// one of the spec's offered profiles are verified with.
     fn read_body(
         body: &[u8],
         secret: &Secret,
+        profile: Option<Self::Profile>,
     ) -> Result<Response<Self::Payload, Self::Error>, ResponseError>;
 
     /// The provider's error code for a code written as text.

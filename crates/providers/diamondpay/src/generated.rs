@@ -131,6 +131,27 @@ impl Profile {
         }
     }
 
+    /// Whether a merchant may sign requests with this profile: it signs every sent
+    /// field (one of the spec's readings of the gateway's recipe), unlike a profile
+    /// over a listed set of fields (an answer's rows, a balance).
+    pub fn offered(self) -> bool {
+        match self {
+            Profile::Balance | Profile::Channel => false,
+            Profile::HmacSha256 | Profile::Md5 | Profile::Md5BareKey => true,
+        }
+    }
+
+    /// The profile an answer signed with this one (the spec's) is verified with,
+    /// for a request that was signed with `sent`: the merchant's own reading of the
+    /// recipe where both are offered ones (the gateway answers in the recipe it
+    /// was addressed in; the simulator does), this one otherwise.
+    pub fn answering(self, sent: Option<Profile>) -> Profile {
+        match sent {
+            Some(s) if self.offered() && s.offered() => s,
+            _ => self,
+        }
+    }
+
     /// The fields of a received object this profile signs, in the string's order:
     /// every field as received (unknown ones included, each number's text
     /// unchanged) but the signature and the profile's exclusions.
@@ -1473,11 +1494,12 @@ impl ::paywire::Request for CreatePayoutTwdRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<CreatePayoutTwdResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        CreatePayoutTwdResponse::read(body, secret)
+        CreatePayoutTwdResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -1518,7 +1540,21 @@ impl CreatePayoutTwdResponse {
         ::paywire::Response<CreatePayoutTwdResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutTwdResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("error_code")
@@ -2684,11 +2720,12 @@ impl ::paywire::Request for CreatePayoutCnyBankRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<CreatePayoutCnyBankResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        CreatePayoutCnyBankResponse::read(body, secret)
+        CreatePayoutCnyBankResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -2729,7 +2766,21 @@ impl CreatePayoutCnyBankResponse {
         ::paywire::Response<CreatePayoutCnyBankResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutCnyBankResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("error_code")
@@ -3938,11 +3989,12 @@ impl ::paywire::Request for CreatePayoutInrRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<CreatePayoutInrResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        CreatePayoutInrResponse::read(body, secret)
+        CreatePayoutInrResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -3983,7 +4035,21 @@ impl CreatePayoutInrResponse {
         ::paywire::Response<CreatePayoutInrResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutInrResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("error_code")
@@ -4993,11 +5059,12 @@ impl ::paywire::Request for CreatePayoutCnyAlipayRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<CreatePayoutCnyAlipayResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        CreatePayoutCnyAlipayResponse::read(body, secret)
+        CreatePayoutCnyAlipayResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -5038,7 +5105,21 @@ impl CreatePayoutCnyAlipayResponse {
         ::paywire::Response<CreatePayoutCnyAlipayResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutCnyAlipayResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("error_code")
@@ -6021,11 +6102,12 @@ impl ::paywire::Request for CreatePayoutCnyUnionpayRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<CreatePayoutCnyUnionpayResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        CreatePayoutCnyUnionpayResponse::read(body, secret)
+        CreatePayoutCnyUnionpayResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -6066,7 +6148,21 @@ impl CreatePayoutCnyUnionpayResponse {
         ::paywire::Response<CreatePayoutCnyUnionpayResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutCnyUnionpayResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("error_code")
@@ -7368,11 +7464,12 @@ impl ::paywire::Request for CreateDepositTwdAtmRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<CreateDepositTwdAtmResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        CreateDepositTwdAtmResponse::read(body, secret)
+        CreateDepositTwdAtmResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -7413,7 +7510,21 @@ impl CreateDepositTwdAtmResponse {
         ::paywire::Response<CreateDepositTwdAtmResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<CreateDepositTwdAtmResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("error_code")
@@ -9177,11 +9288,12 @@ impl ::paywire::Request for QueryPayoutsRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<QueryPayoutsResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        QueryPayoutsResponse::read(body, secret)
+        QueryPayoutsResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -9219,6 +9331,20 @@ impl QueryPayoutsResponse {
         ::paywire::Response<QueryPayoutsResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<QueryPayoutsResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("error_code")
@@ -9238,6 +9364,7 @@ impl QueryPayoutsResponse {
         if let Some(list) = Some(payload.clone()) {
             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                 Profile::Md5
+                    .answering(sent)
                     .verify_received_allowing(row, secret, &[])
                     .map_err(|source| ::paywire::ResponseError::Row {
                         index,
@@ -10400,11 +10527,12 @@ impl ::paywire::Request for QueryDepositsRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<QueryDepositsResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        QueryDepositsResponse::read(body, secret)
+        QueryDepositsResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -10442,6 +10570,20 @@ impl QueryDepositsResponse {
         ::paywire::Response<QueryDepositsResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<QueryDepositsResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("error_code")
@@ -10461,6 +10603,7 @@ impl QueryDepositsResponse {
         if let Some(list) = Some(payload.clone()) {
             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                 Profile::Md5
+                    .answering(sent)
                     .verify_received_allowing(row, secret, &[])
                     .map_err(|source| ::paywire::ResponseError::Row {
                         index,
@@ -10825,11 +10968,12 @@ impl ::paywire::Request for BalanceRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<BalanceResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        BalanceResponse::read(body, secret)
+        BalanceResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -10867,6 +11011,20 @@ impl BalanceResponse {
         ::paywire::Response<BalanceResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<BalanceResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("error_code")
@@ -10879,7 +11037,9 @@ impl BalanceResponse {
         let signed = &signed_payload;
         let unsigned = !(success || signed.text("sign").is_some_and(|s| !s.is_empty()));
         if !unsigned {
-            Profile::Balance.verify_received_allowing(signed, secret, &[])?;
+            Profile::Balance
+                .answering(sent)
+                .verify_received_allowing(signed, secret, &[])?;
         }
         if !success {
             return Ok(::paywire::Response::Rejected {
@@ -10895,6 +11055,7 @@ impl BalanceResponse {
         {
             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                 Profile::Channel
+                    .answering(sent)
                     .verify_received_allowing(row, secret, &[])
                     .map_err(|source| ::paywire::ResponseError::Row {
                         index,

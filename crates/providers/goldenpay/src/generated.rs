@@ -85,6 +85,26 @@ impl Profile {
         }
     }
 
+    /// Whether a merchant may sign requests with this profile: it signs every sent
+    /// field (one of the spec's readings of the gateway's recipe), unlike a profile
+    /// over a listed set of fields (an answer's rows, a balance).
+    pub fn offered(self) -> bool {
+        match self {
+            Profile::Md5 => true,
+        }
+    }
+
+    /// The profile an answer signed with this one (the spec's) is verified with,
+    /// for a request that was signed with `sent`: the merchant's own reading of the
+    /// recipe where both are offered ones (the gateway answers in the recipe it
+    /// was addressed in; the simulator does), this one otherwise.
+    pub fn answering(self, sent: Option<Profile>) -> Profile {
+        match sent {
+            Some(s) if self.offered() && s.offered() => s,
+            _ => self,
+        }
+    }
+
     /// The fields of a received object this profile signs, in the string's order:
     /// every field as received (unknown ones included, each number's text
     /// unchanged) but the signature and the profile's exclusions.
@@ -1828,11 +1848,12 @@ impl ::paywire::Request for CreatePayoutRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<CreatePayoutResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        CreatePayoutResponse::read(body, secret)
+        CreatePayoutResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -1877,7 +1898,21 @@ impl CreatePayoutResponse {
         ::paywire::Response<CreatePayoutResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<CreatePayoutResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("code")
@@ -2589,11 +2624,12 @@ impl ::paywire::Request for QueryPayoutRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<QueryPayoutResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        QueryPayoutResponse::read(body, secret)
+        QueryPayoutResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -2634,7 +2670,21 @@ impl QueryPayoutResponse {
         ::paywire::Response<QueryPayoutResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<QueryPayoutResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("code")
@@ -3978,11 +4028,12 @@ impl ::paywire::Request for CreateCollectRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<CreateCollectResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        CreateCollectResponse::read(body, secret)
+        CreateCollectResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -4024,6 +4075,20 @@ impl CreateCollectResponse {
         ::paywire::Response<CreateCollectResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<CreateCollectResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("code")
@@ -4036,7 +4101,9 @@ impl CreateCollectResponse {
         let signed = &signed_payload;
         let unsigned = !(success || signed.text("sign").is_some_and(|s| !s.is_empty()));
         if !unsigned {
-            Profile::Md5.verify_received_allowing(signed, secret, &["url"])?;
+            Profile::Md5
+                .answering(sent)
+                .verify_received_allowing(signed, secret, &["url"])?;
         }
         if !success {
             return Ok(::paywire::Response::Rejected {
@@ -4693,11 +4760,12 @@ impl ::paywire::Request for QueryCollectRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<QueryCollectResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        QueryCollectResponse::read(body, secret)
+        QueryCollectResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -4738,7 +4806,21 @@ impl QueryCollectResponse {
         ::paywire::Response<QueryCollectResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<QueryCollectResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("code")
@@ -5315,11 +5397,12 @@ impl ::paywire::Request for BalanceRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<BalanceResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        BalanceResponse::read(body, secret)
+        BalanceResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -5357,7 +5440,21 @@ impl BalanceResponse {
         ::paywire::Response<BalanceResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<BalanceResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("code")
@@ -5887,11 +5984,12 @@ impl ::paywire::Request for MerchantInfoRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<MerchantInfoResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        MerchantInfoResponse::read(body, secret)
+        MerchantInfoResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -5929,7 +6027,21 @@ impl MerchantInfoResponse {
         ::paywire::Response<MerchantInfoResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<MerchantInfoResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("code")

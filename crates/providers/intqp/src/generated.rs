@@ -90,6 +90,26 @@ impl Profile {
         }
     }
 
+    /// Whether a merchant may sign requests with this profile: it signs every sent
+    /// field (one of the spec's readings of the gateway's recipe), unlike a profile
+    /// over a listed set of fields (an answer's rows, a balance).
+    pub fn offered(self) -> bool {
+        match self {
+            Profile::Md5 | Profile::Md5Key => true,
+        }
+    }
+
+    /// The profile an answer signed with this one (the spec's) is verified with,
+    /// for a request that was signed with `sent`: the merchant's own reading of the
+    /// recipe where both are offered ones (the gateway answers in the recipe it
+    /// was addressed in; the simulator does), this one otherwise.
+    pub fn answering(self, sent: Option<Profile>) -> Profile {
+        match sent {
+            Some(s) if self.offered() && s.offered() => s,
+            _ => self,
+        }
+    }
+
     /// The fields of a received object this profile signs, in the string's order:
     /// every field as received (unknown ones included, each number's text
     /// unchanged) but the signature and the profile's exclusions.
@@ -1480,11 +1500,12 @@ impl ::paywire::Request for WithdrawRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<WithdrawResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        WithdrawResponse::read(body, secret)
+        WithdrawResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -1525,6 +1546,20 @@ impl WithdrawResponse {
         ::paywire::Response<WithdrawResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<WithdrawResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("status")
@@ -1535,7 +1570,7 @@ impl WithdrawResponse {
         let signed = &obj;
         let unsigned = !(success || signed.text("sign").is_some_and(|s| !s.is_empty()));
         if !unsigned {
-            Profile::Md5.verify_received_allowing(signed, secret, &[])?;
+            Profile::Md5.answering(sent).verify_received_allowing(signed, secret, &[])?;
         }
         if !success {
             return Ok(::paywire::Response::Rejected {
@@ -2589,11 +2624,12 @@ impl ::paywire::Request for DepositRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<DepositResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        DepositResponse::read(body, secret)
+        DepositResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -2634,6 +2670,20 @@ impl DepositResponse {
         ::paywire::Response<DepositResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<DepositResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("status")
@@ -2645,6 +2695,7 @@ impl DepositResponse {
         let unsigned = !(success || signed.text("sign").is_some_and(|s| !s.is_empty()));
         if !unsigned {
             Profile::Md5
+                .answering(sent)
                 .verify_received_allowing(signed, secret, &["payurl", "result"])?;
         }
         if !success {
@@ -3463,11 +3514,12 @@ impl ::paywire::Request for FormRuleRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<FormRuleResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        FormRuleResponse::read(body, secret)
+        FormRuleResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -3505,6 +3557,20 @@ impl FormRuleResponse {
         ::paywire::Response<FormRuleResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<FormRuleResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("status")
@@ -3515,7 +3581,7 @@ impl FormRuleResponse {
         let signed = &obj;
         let unsigned = !(success || signed.text("sign").is_some_and(|s| !s.is_empty()));
         if !unsigned {
-            Profile::Md5.verify_received_allowing(signed, secret, &[])?;
+            Profile::Md5.answering(sent).verify_received_allowing(signed, secret, &[])?;
         }
         if !success {
             return Ok(::paywire::Response::Rejected {
