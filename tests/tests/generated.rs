@@ -170,3 +170,69 @@ fn responses_serialize_with_unknown_fields_kept() {
         serde_json::json!({"order_id": "A1", "state": 1, "new": true})
     );
 }
+
+#[test]
+fn time_fields_send_read_and_check_both_forms() {
+    use paywire::Time;
+    let secret = Secret::new("k");
+    // Unix seconds go out as a number (a string of digits with `wire = "string"`), text as text.
+    let req = order()
+        .not_before(1_700_000_000)
+        .not_after("2024-01-31 23:59:59")
+        .build()
+        .unwrap();
+    let body = req
+        .prepare(&Credentials::new(secret.clone()))
+        .unwrap()
+        .body
+        .unwrap();
+    assert!(
+        body.contains(r#""not_before":1700000000,"not_after":"2024-01-31 23:59:59""#),
+        "{body}"
+    );
+    let canonical = req.canonical_string(&secret);
+    assert!(
+        canonical
+            .expose()
+            .contains("&not_after=2024-01-31 23:59:59&not_before=1700000000&"),
+        "{}",
+        canonical.expose()
+    );
+    let req = order().not_after(Time::Unix(5)).build().unwrap();
+    let body = req
+        .prepare(&Credentials::new(secret.clone()))
+        .unwrap()
+        .body
+        .unwrap();
+    assert!(body.contains(r#""not_after":"5""#), "{body}");
+    // Text that is neither form is refused before anything is signed.
+    let err = order().not_before("31/01/2024").build().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid request: `not_before` must be Unix seconds or a time written YYYY-MM-DD HH:MM:SS"
+    );
+    // Received: a JSON integer, a string of digits or the text; anything else names the field.
+    for (created, expected) in [
+        ("1700000000", Some(Time::Unix(1_700_000_000))),
+        ("\"1700000000\"", Some(Time::Unix(1_700_000_000))),
+        (
+            "\"2024-01-31 23:59:59\"",
+            Some(Time::Text("2024-01-31 23:59:59".into())),
+        ),
+        ("null", None),
+    ] {
+        let body = format!(r#"{{"code":0,"data":{{"order_id":"A1","created":{created}}}}}"#);
+        let Response::Accepted { payload, .. } =
+            CreateOrderResponse::read(body.as_bytes(), &secret).unwrap()
+        else {
+            panic!("accepted")
+        };
+        assert_eq!(payload.created, expected, "{created}");
+    }
+    let err = CreateOrderResponse::read(
+        br#"{"code":0,"data":{"order_id":"A1","created":"yesterday"}}"#,
+        &secret,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("`created`"), "{err}");
+}

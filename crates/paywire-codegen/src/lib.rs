@@ -401,9 +401,12 @@ fn text_expr(f: &Field, nested: &Ident) -> TokenStream {
     }
 }
 
-/// Whether a present value of this type can be empty text (only strings can).
+/// Whether a present value of this type can be empty text (strings, and a time's text).
 fn can_be_empty(f: &Field) -> bool {
-    matches!(f.ty, FieldType::String | FieldType::Unknown)
+    matches!(
+        f.ty,
+        FieldType::String | FieldType::Unknown | FieldType::Time
+    )
 }
 
 /// The canonical-string writer of one profile over outgoing fields (the body of a match arm).
@@ -896,6 +899,7 @@ fn has_rules(f: &Field, sep: Option<&str>) -> bool {
         || f.min_items.is_some()
         || f.max_items.is_some()
         || f.item_pattern.is_some()
+        || f.ty == FieldType::Time
         || (f.min.is_some() && matches!(f.ty, FieldType::Integer | FieldType::Money))
         || (f.max.is_some() && matches!(f.ty, FieldType::Integer | FieldType::Money))
         || (matches!(f.ty, FieldType::Object | FieldType::Objects)
@@ -1019,6 +1023,10 @@ fn field_rules(f: &Field, sep: Option<&str>) -> Vec<TokenStream> {
                     }
                 });
             }
+        }
+        FieldType::Time => {
+            let e = push_error(name, quote!(#rule::Type(::paywire::time::EXPECTED)));
+            out.push(quote!(if !v.is_valid() { #e }));
         }
         FieldType::Object | FieldType::Objects => {
             let many = f.ty == FieldType::Objects;

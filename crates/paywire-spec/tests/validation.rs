@@ -726,3 +726,80 @@ fn many_duplicate_operations_are_all_located() {
     let last = err.0.last().unwrap();
     assert_eq!(last.line, 7 + 4 * 9_999, "{last:?}");
 }
+
+#[test]
+fn row_count_inside_the_payload_names_an_integer_response_field() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "balance"
+method = "GET"
+path = "/balance"
+rows = { path = "channels", profile = "md5", count = "total" }
+
+[[operations.response]]
+name = "total"
+type = "string"
+
+[[operations.response]]
+name = "channels"
+type = "objects"
+"#;
+    let d = only(src);
+    assert_message(
+        &d,
+        "row count `total` is not an integer response field of `balance`",
+    );
+    assert_eq!(d.path, "operations[0].rows.count");
+    assert_help(&d, "type = \"integer\"");
+    // An integer field, or a count beside a list payload (a path in the body), is fine.
+    assert!(
+        parse_str(
+            &src.replace(r#"type = "string""#, r#"type = "integer""#),
+            "demo.toml"
+        )
+        .is_ok()
+    );
+    let beside = src.replace(r#"path = "channels", "#, "");
+    assert!(parse_str(&beside, "demo.toml").is_ok());
+}
+
+#[test]
+fn time_fields_are_valid_everywhere() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+
+[[operations.request]]
+name = "request_time"
+type = "time"
+wire = "string"
+required = true
+
+[[operations.response]]
+name = "create_time"
+type = "time"
+
+[[notifications]]
+name = "paid"
+reply = { content_type = "text/plain", body = "ok" }
+fields = [{ name = "create_time", type = "time", required = true }]
+"#;
+    assert!(parse_str(src, "demo.toml").is_ok());
+    // Bounds are for integers and amounts only.
+    let d = only(&src.replace("wire = \"string\"", "min = 1"));
+    assert_eq!(d.path, "operations[0].request[0].min");
+}

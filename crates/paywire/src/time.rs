@@ -36,6 +36,21 @@ impl Time {
         is_datetime(text).then(|| Time::Text(text.to_owned()))
     }
 
+    /// Whether the value is one a `time` field accepts: any Unix seconds, or text that
+    /// [`Time::parse`] reads (`YYYY-MM-DD HH:MM:SS`, or the seconds written as digits, which
+    /// are then sent as that text). A builder given other text refuses it, naming the field.
+    pub fn is_valid(&self) -> bool {
+        match self {
+            Time::Unix(_) => true,
+            Time::Text(t) => Time::parse(t).is_some(),
+        }
+    }
+
+    /// Whether the value is empty text (treated as absent, like an empty string).
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Time::Text(t) if t.is_empty())
+    }
+
     /// The Unix seconds, when that is what the value holds.
     pub fn unix(&self) -> Option<i64> {
         match self {

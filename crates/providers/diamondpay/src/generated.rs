@@ -152,6 +152,26 @@ impl Profile {
         }
     }
 
+    /// Verify an answer the spec signs with this profile, for a request signed
+    /// with `sent`: with [`Profile::answering`] first, then with this one (a
+    /// gateway that refuses a request signed in another reading answers in its
+    /// own). Either proves the secret's holder made it; the first error is kept.
+    pub fn verify_answer(
+        self,
+        sent: Option<Profile>,
+        obj: &::paywire::received::Object,
+        secret: &::paywire::Secret,
+        allowed: &[&str],
+    ) -> Result<(), ::paywire::VerifyError> {
+        let first = self.answering(sent);
+        match first.verify_received_allowing(obj, secret, allowed) {
+            Err(e) if first != self => {
+                self.verify_received_allowing(obj, secret, allowed).map_err(|_| e)
+            }
+            other => other,
+        }
+    }
+
     /// The fields of a received object this profile signs, in the string's order:
     /// every field as received (unknown ones included, each number's text
     /// unchanged) but the signature and the profile's exclusions.
@@ -8691,11 +8711,12 @@ impl ::paywire::Request for CreateDepositRequest {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<CreateDepositResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        CreateDepositResponse::read(body, secret)
+        CreateDepositResponse::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -8736,7 +8757,21 @@ impl CreateDepositResponse {
         ::paywire::Response<CreateDepositResponse, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        let _ = secret;
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<CreateDepositResponse, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
+        let _ = (secret, sent);
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("error_code")
@@ -9192,7 +9227,12 @@ impl QueryPayoutsRow {
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
     ) {
-        Self::check_rules(errors, prefix);
+        Self::check_rules(
+            errors,
+            prefix,
+            self.create_time.as_ref(),
+            self.update_time.as_ref(),
+        );
     }
 
     /// Check every rule of the spec on the fields of [`QueryPayoutsRow`], in spec order.
@@ -9202,8 +9242,42 @@ impl QueryPayoutsRow {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        let _ = (errors, prefix);
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_create_time: Option<&::paywire::Time>,
+        f_update_time: Option<&::paywire::Time>,
+    ) {
+        match f_create_time {
+            Some(v) if !v.is_empty() => {
+                if !v.is_valid() {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "create_time",
+                                ::paywire::validate::Rule::Type(::paywire::time::EXPECTED),
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
+        match f_update_time {
+            Some(v) if !v.is_empty() => {
+                if !v.is_valid() {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "update_time",
+                                ::paywire::validate::Rule::Type(::paywire::time::EXPECTED),
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -9364,8 +9438,7 @@ impl QueryPayoutsResponse {
         if let Some(list) = Some(payload.clone()) {
             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                 Profile::Md5
-                    .answering(sent)
-                    .verify_received_allowing(row, secret, &[])
+                    .verify_answer(sent, row, secret, &[])
                     .map_err(|source| ::paywire::ResponseError::Row {
                         index,
                         source,
@@ -9816,7 +9889,12 @@ impl QueryPayoutsV1Row {
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
     ) {
-        Self::check_rules(errors, prefix);
+        Self::check_rules(
+            errors,
+            prefix,
+            self.create_time.as_ref(),
+            self.update_time.as_ref(),
+        );
     }
 
     /// Check every rule of the spec on the fields of [`QueryPayoutsV1Row`], in spec order.
@@ -9826,8 +9904,42 @@ impl QueryPayoutsV1Row {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        let _ = (errors, prefix);
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_create_time: Option<&::paywire::Time>,
+        f_update_time: Option<&::paywire::Time>,
+    ) {
+        match f_create_time {
+            Some(v) if !v.is_empty() => {
+                if !v.is_valid() {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "create_time",
+                                ::paywire::validate::Rule::Type(::paywire::time::EXPECTED),
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
+        match f_update_time {
+            Some(v) if !v.is_empty() => {
+                if !v.is_valid() {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "update_time",
+                                ::paywire::validate::Rule::Type(::paywire::time::EXPECTED),
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -9912,11 +10024,12 @@ impl ::paywire::Request for QueryPayoutsV1Request {
     fn read_body(
         body: &[u8],
         secret: &::paywire::Secret,
+        profile: Option<Profile>,
     ) -> Result<
         ::paywire::Response<QueryPayoutsV1Response, ErrorCode>,
         ::paywire::ResponseError,
     > {
-        QueryPayoutsV1Response::read(body, secret)
+        QueryPayoutsV1Response::read_as(body, secret, profile)
     }
 
     fn error_code(code: &str) -> ErrorCode {
@@ -9954,6 +10067,20 @@ impl QueryPayoutsV1Response {
         ::paywire::Response<QueryPayoutsV1Response, ErrorCode>,
         ::paywire::ResponseError,
     > {
+        Self::read_as(body, secret, None)
+    }
+
+    /// As [`Self::read`], for a request signed with profile `sent`: signatures
+    /// the spec makes with one of the offered profiles are verified with `sent`
+    /// (see [`Profile::answering`]).
+    pub fn read_as(
+        body: &[u8],
+        secret: &::paywire::Secret,
+        sent: Option<Profile>,
+    ) -> Result<
+        ::paywire::Response<QueryPayoutsV1Response, ErrorCode>,
+        ::paywire::ResponseError,
+    > {
         let obj = ::paywire::received::Object::from_json(body)?;
         let code = obj
             .path("error_code")
@@ -9973,7 +10100,7 @@ impl QueryPayoutsV1Response {
         if let Some(list) = Some(payload.clone()) {
             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                 Profile::Md5
-                    .verify_received_allowing(row, secret, &[])
+                    .verify_answer(sent, row, secret, &[])
                     .map_err(|source| ::paywire::ResponseError::Row {
                         index,
                         source,
@@ -10431,7 +10558,12 @@ impl QueryDepositsRow {
         errors: &mut Vec<::paywire::ValidationError>,
         prefix: &str,
     ) {
-        Self::check_rules(errors, prefix);
+        Self::check_rules(
+            errors,
+            prefix,
+            self.create_time.as_ref(),
+            self.update_time.as_ref(),
+        );
     }
 
     /// Check every rule of the spec on the fields of [`QueryDepositsRow`], in spec order.
@@ -10441,8 +10573,42 @@ impl QueryDepositsRow {
         clippy::collapsible_match,
         clippy::single_match
     )]
-    fn check_rules(errors: &mut Vec<::paywire::ValidationError>, prefix: &str) {
-        let _ = (errors, prefix);
+    fn check_rules(
+        errors: &mut Vec<::paywire::ValidationError>,
+        prefix: &str,
+        f_create_time: Option<&::paywire::Time>,
+        f_update_time: Option<&::paywire::Time>,
+    ) {
+        match f_create_time {
+            Some(v) if !v.is_empty() => {
+                if !v.is_valid() {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "create_time",
+                                ::paywire::validate::Rule::Type(::paywire::time::EXPECTED),
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
+        match f_update_time {
+            Some(v) if !v.is_empty() => {
+                if !v.is_valid() {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "update_time",
+                                ::paywire::validate::Rule::Type(::paywire::time::EXPECTED),
+                            ),
+                        );
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -10603,8 +10769,7 @@ impl QueryDepositsResponse {
         if let Some(list) = Some(payload.clone()) {
             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                 Profile::Md5
-                    .answering(sent)
-                    .verify_received_allowing(row, secret, &[])
+                    .verify_answer(sent, row, secret, &[])
                     .map_err(|source| ::paywire::ResponseError::Row {
                         index,
                         source,
@@ -11037,9 +11202,7 @@ impl BalanceResponse {
         let signed = &signed_payload;
         let unsigned = !(success || signed.text("sign").is_some_and(|s| !s.is_empty()));
         if !unsigned {
-            Profile::Balance
-                .answering(sent)
-                .verify_received_allowing(signed, secret, &[])?;
+            Profile::Balance.verify_answer(sent, signed, secret, &[])?;
         }
         if !success {
             return Ok(::paywire::Response::Rejected {
@@ -11055,8 +11218,7 @@ impl BalanceResponse {
         {
             for (index, row) in ::paywire::read::row_objects(&list)?.iter().enumerate() {
                 Profile::Channel
-                    .answering(sent)
-                    .verify_received_allowing(row, secret, &[])
+                    .verify_answer(sent, row, secret, &[])
                     .map_err(|source| ::paywire::ResponseError::Row {
                         index,
                         source,
@@ -11368,8 +11530,17 @@ impl DepositNotification {
             }
         }
         match f_create_time {
-            Some(v) => {
-                let _ = v;
+            Some(v) if !v.is_empty() => {
+                if !v.is_valid() {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "create_time",
+                                ::paywire::validate::Rule::Type(::paywire::time::EXPECTED),
+                            ),
+                        );
+                }
             }
             _ => {
                 errors
@@ -11383,8 +11554,17 @@ impl DepositNotification {
             }
         }
         match f_update_time {
-            Some(v) => {
-                let _ = v;
+            Some(v) if !v.is_empty() => {
+                if !v.is_valid() {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "update_time",
+                                ::paywire::validate::Rule::Type(::paywire::time::EXPECTED),
+                            ),
+                        );
+                }
             }
             _ => {
                 errors
@@ -11779,8 +11959,17 @@ impl PayoutNotification {
             }
         }
         match f_create_time {
-            Some(v) => {
-                let _ = v;
+            Some(v) if !v.is_empty() => {
+                if !v.is_valid() {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "create_time",
+                                ::paywire::validate::Rule::Type(::paywire::time::EXPECTED),
+                            ),
+                        );
+                }
             }
             _ => {
                 errors
@@ -11794,8 +11983,17 @@ impl PayoutNotification {
             }
         }
         match f_update_time {
-            Some(v) => {
-                let _ = v;
+            Some(v) if !v.is_empty() => {
+                if !v.is_valid() {
+                    errors
+                        .push(
+                            ::paywire::validate::error(
+                                prefix,
+                                "update_time",
+                                ::paywire::validate::Rule::Type(::paywire::time::EXPECTED),
+                            ),
+                        );
+                }
             }
             _ => {
                 errors
