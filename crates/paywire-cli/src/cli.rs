@@ -177,6 +177,44 @@ pub struct SimArgs {
     /// How long a `timeout` fault holds the connection, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 30_000)]
     pub hold_ms: u64,
+    /// Hold a gateway to one signing profile (`--profile diamondpay=md5-bare-key`; repeat for
+    /// several gateways). Without it, a request signed with any profile the spec offers for
+    /// it is accepted, and answers and notifications are signed with the merchant's profile.
+    #[arg(long, value_name = "GATEWAY=PROFILE", value_parser = gateway_profile)]
+    pub profile: Vec<(String, String)>,
+    /// What is logged to stderr: `info` (default: every request and notification delivery,
+    /// with the reason of each refusal), `warn`, `debug`, or `off`. PAYWIRE_LOG sets it too.
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        env = "PAYWIRE_LOG",
+        default_value = "info"
+    )]
+    pub log: LogLevel,
+}
+
+/// How much `paywire sim` logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogLevel {
+    /// Nothing.
+    Off,
+    /// Problems only.
+    Warn,
+    /// Every request and delivery.
+    Info,
+    /// More detail.
+    Debug,
+}
+
+fn gateway_profile(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((g, p)) if !g.trim().is_empty() && !p.trim().is_empty() => {
+            Ok((g.trim().to_owned(), p.trim().to_owned()))
+        }
+        _ => Err(format!(
+            "`{text}`: expected GATEWAY=PROFILE, e.g. diamondpay=md5-bare-key"
+        )),
+    }
 }
 
 /// `paywire demo` (no options: it needs nothing but free loopback ports).

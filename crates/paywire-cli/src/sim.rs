@@ -7,7 +7,7 @@ use std::time::Duration;
 use paywire::{Gateway, Secret};
 use paywire_sim::{SimConfig, SimGateway, Simulator};
 
-use crate::cli::SimArgs;
+use crate::cli::{LogLevel, SimArgs};
 use crate::error::CliError;
 
 /// The variable the merchant secret is read from when `--secret-env` is not given.
@@ -98,7 +98,9 @@ pub fn run(args: &SimArgs) -> Result<u8, CliError> {
     config.db.clone_from(&args.db);
     config.step = Duration::from_millis(args.step_ms.max(1));
     config.hold = Duration::from_millis(args.hold_ms);
+    config.profiles = args.profile.iter().cloned().collect();
     let sim = Simulator::new(config)?;
+    init_log(args.log);
 
     let runtime = crate::runtime()?;
     runtime.block_on(async {
@@ -126,6 +128,25 @@ pub fn run(args: &SimArgs) -> Result<u8, CliError> {
     })
 }
 
+/// Log to stderr at `level` (paywire-sim's events only: one line per request and per
+/// notification delivery attempt).
+fn init_log(level: LogLevel) {
+    let max = match level {
+        LogLevel::Off => return,
+        LogLevel::Warn => tracing::Level::WARN,
+        LogLevel::Info => tracing::Level::INFO,
+        LogLevel::Debug => tracing::Level::DEBUG,
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(max)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .finish();
+    // Only fails when a subscriber is already set (nothing to do then).
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
 fn banner(base: &str, gateways: &[(PathBuf, Gateway)], args: &SimArgs) -> String {
     let width = gateways
         .iter()
@@ -145,6 +166,23 @@ fn banner(base: &str, gateways: &[(PathBuf, Gateway)], args: &SimArgs) -> String
             g.name(),
             g.name(),
             path.display()
+        ));
+        let accepted = match args.profile.iter().find(|(name, _)| name == g.name()) {
+            Some((_, p)) => format!("{p} only (--profile)"),
+            None => {
+                let offered: Vec<&str> = g
+                    .spec()
+                    .profiles
+                    .iter()
+                    .filter(|(_, r)| r.fields.is_none())
+                    .map(|(k, _)| k.as_str())
+                    .collect();
+                format!("any of {}", offered.join(", "))
+            }
+        };
+        s.push_str(&format!(
+            "  {:width$}  requests signed with {accepted}\n",
+            ""
         ));
     }
     s.push_str(&format!(

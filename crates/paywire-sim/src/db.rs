@@ -64,6 +64,8 @@ pub(crate) struct OrderRow {
     pub gateway: Arc<str>,
     pub operation: Arc<str>,
     pub notification: Option<Arc<str>>,
+    /// The profile the request verified under (None: the spec's own).
+    pub profile: Option<Arc<str>>,
     pub rec: Rec,
     /// Unix milliseconds of its first step (None: created final).
     pub due_ms: Option<i64>,
@@ -410,6 +412,7 @@ fn apply(conn: &Connection, batch: &[Write]) -> Result<Vec<bool>, StoreError> {
                         gateway: &row.gateway,
                         operation: &row.operation,
                         notification: row.notification.as_deref(),
+                        profile: row.profile.as_deref(),
                     })?;
                     let n = insert.execute(params![
                         &*row.gateway,

@@ -50,6 +50,7 @@
 
 mod db;
 pub mod fill;
+mod reply;
 pub mod store;
 mod verify;
 
@@ -110,6 +111,10 @@ pub struct SimConfig {
     pub delivery_log: usize,
     /// Notification requests in flight at most.
     pub max_in_flight: usize,
+    /// Gateways held to one signing profile (`paywire sim --profile gateway=profile`): their
+    /// requests must be signed with it. A gateway not named here accepts a request signed with
+    /// any profile its spec offers for it (see [`Simulator`]).
+    pub profiles: HashMap<String, String>,
 }
 
 impl SimConfig {
@@ -125,6 +130,7 @@ impl SimConfig {
             max_body: 64 * 1024,
             delivery_log: 100_000,
             max_in_flight: 256,
+            profiles: HashMap::new(),
         }
     }
 }
@@ -141,6 +147,19 @@ pub enum SimError {
     /// More gateways than one simulator plays (65,535).
     #[error("{0} gateways: a simulator plays 65,535 at most")]
     TooManyGateways(usize),
+    /// [`SimConfig::profiles`] names a gateway or a profile that is not there.
+    #[error("--profile {gateway}={profile}: {why}")]
+    UnknownProfile {
+        /// The gateway named.
+        gateway: String,
+        /// The profile named.
+        profile: String,
+        /// What is wrong, with the names that exist.
+        why: String,
+    },
+    /// A spec with more signing profiles than a simulator records per order (254).
+    #[error("gateway `{0}` has more than 254 signing profiles")]
+    TooManyProfiles(String),
 }
 
 /// A notification delivery attempt, for tests and the demo.
@@ -214,11 +233,55 @@ struct Entry {
     shared_name: Arc<str>,
     op_names: Vec<Arc<str>>,
     op_notifications: Vec<Option<Arc<str>>>,
+    /// Every profile of the spec, by name order: an order records the one its request verified
+    /// under as an index into this list.
+    profiles: Vec<Arc<str>>,
+    /// The profiles a merchant may sign requests with: those signing every sent field (the
+    /// spec's alternatives for one recipe, such as diamondpay's `md5`, `md5-bare-key` and
+    /// `hmac-sha256`), not those over a listed set of fields (answer rows, balance).
+    offered: Vec<u8>,
+    /// The one profile requests must use (`--profile`).
+    pinned: Option<u8>,
+    /// Per offered profile (by index), the gateway as it answers a merchant signing with it:
+    /// the spec with that profile in place of the offered one in every answer signature and
+    /// signed row (None where nothing changes).
+    answering: Vec<Option<SimGateway>>,
 }
 
 impl Entry {
-    fn new(sg: SimGateway) -> Self {
+    fn new(sg: SimGateway, pinned: Option<&str>) -> Result<Self, SimError> {
         let spec = sg.gateway.spec();
+        if spec.profiles.len() >= usize::from(store::NO_PROFILE) {
+            return Err(SimError::TooManyProfiles(sg.gateway.name().to_owned()));
+        }
+        let profiles: Vec<Arc<str>> = spec
+            .profiles
+            .keys()
+            .map(|k| Arc::from(k.as_str()))
+            .collect();
+        let offered: Vec<u8> = spec
+            .profiles
+            .values()
+            .enumerate()
+            .filter(|(_, r)| r.fields.is_none())
+            .filter_map(|(i, _)| u8::try_from(i).ok())
+            .collect();
+        let pinned = match pinned {
+            None => None,
+            Some(name) => match spec.profiles.keys().position(|k| k == name) {
+                Some(i) => u8::try_from(i).ok(),
+                None => {
+                    return Err(SimError::UnknownProfile {
+                        gateway: sg.gateway.name().to_owned(),
+                        profile: name.to_owned(),
+                        why: format!(
+                            "no such profile; the spec has {}",
+                            spec.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    });
+                }
+            },
+        };
         let (mut get, mut post) = (HashMap::new(), HashMap::new());
         for (i, op) in spec.operations.iter().enumerate() {
             let routes: &mut HashMap<String, Vec<usize>> = match op.method {
@@ -301,7 +364,14 @@ impl Entry {
             .iter()
             .map(|o| o.notification.as_deref().map(Arc::from))
             .collect();
-        Self {
+        let answering = (0..profiles.len())
+            .map(|i| {
+                let index = u8::try_from(i).ok()?;
+                answering_as(&sg, &offered, index)
+            })
+            .collect();
+        Ok(Self {
+            answering,
             shared_name: Arc::from(sg.gateway.name()),
             sg,
             prefix,
@@ -313,6 +383,54 @@ impl Entry {
             paths,
             op_names,
             op_notifications,
+            profiles,
+            offered,
+            pinned,
+        })
+    }
+
+    /// The gateway and operation `op_index` as they answer a merchant whose request verified
+    /// under profile `merchant`.
+    fn answering(&self, merchant: u8, op_index: usize) -> Option<(&SimGateway, &Operation)> {
+        let sg = self
+            .answering
+            .get(usize::from(merchant))
+            .and_then(Option::as_ref)
+            .unwrap_or(&self.sg);
+        Some((sg, sg.gateway.spec().operations.get(op_index)?))
+    }
+
+    /// The index of profile `name` (None: the spec's default) in [`Entry::profiles`].
+    fn profile_index(&self, name: Option<&str>) -> u8 {
+        let name = name.unwrap_or(&self.sg.gateway.spec().gateway.default_profile);
+        self.profiles
+            .iter()
+            .position(|p| &**p == name)
+            .and_then(|i| u8::try_from(i).ok())
+            .unwrap_or(store::NO_PROFILE)
+    }
+
+    /// The name of profile `index` (None for [`store::NO_PROFILE`]).
+    fn profile_name(&self, index: u8) -> Option<&str> {
+        self.profiles.get(usize::from(index)).map(|p| &**p)
+    }
+
+    /// The profile to sign something with whose spec profile is `spec_profile` (None: the
+    /// default), for an order or request that verified under `merchant`: the merchant's own
+    /// profile where the spec's is one of the offered alternatives (it signs every field), so
+    /// that a merchant verifying with the recipe it signs with accepts what comes back; the
+    /// spec's profile otherwise (listed-field profiles such as answer rows stay as they are).
+    fn signing_profile<'a>(
+        &'a self,
+        spec_profile: Option<&'a str>,
+        merchant: u8,
+    ) -> Option<&'a str> {
+        let spec_index = self.profile_index(spec_profile);
+        match self.profile_name(merchant) {
+            Some(m) if self.offered.contains(&spec_index) && self.offered.contains(&merchant) => {
+                Some(m)
+            }
+            _ => spec_profile,
         }
     }
 
@@ -332,14 +450,58 @@ impl Entry {
             gateway: self.name(),
             operation: op.map_or("", |o| o.name.as_str()),
             notification: op.and_then(|o| o.notification.as_deref()),
+            profile: self.profile_name(rec.profile),
         }
     }
 
     /// The public view of a record of this gateway.
     fn order(&self, rec: &Rec) -> Order {
-        let v = self.view(rec);
-        rec.to_order(v.gateway, v.operation, v.notification)
+        rec.to_order(&self.view(rec))
     }
+}
+
+/// `sg` answering a merchant that signs with profile `merchant` (an offered one): every answer
+/// signature and row signature under an offered profile uses the merchant's instead. None when
+/// `merchant` is not offered or nothing would change.
+fn answering_as(sg: &SimGateway, offered: &[u8], merchant: u8) -> Option<SimGateway> {
+    let spec = sg.gateway.spec();
+    let names: Vec<&String> = spec.profiles.keys().collect();
+    let name = (*names.get(usize::from(merchant))?).clone();
+    if !offered.contains(&merchant) {
+        return None;
+    }
+    let is_offered = |p: &str| {
+        names
+            .iter()
+            .position(|n| *n == p)
+            .and_then(|i| u8::try_from(i).ok())
+            .is_some_and(|i| offered.contains(&i))
+    };
+    let mut changed = spec.clone();
+    let mut any = false;
+    for env in changed.envelopes.values_mut() {
+        if let Some(sig) = env.signature.as_mut()
+            && is_offered(&sig.profile)
+            && sig.profile != name
+        {
+            sig.profile.clone_from(&name);
+            any = true;
+        }
+    }
+    for op in &mut changed.operations {
+        if let Some(rows) = op.rows.as_mut()
+            && is_offered(&rows.profile)
+            && rows.profile != name
+        {
+            rows.profile.clone_from(&name);
+            any = true;
+        }
+    }
+    any.then(|| SimGateway {
+        gateway: Gateway::new(changed),
+        secret: sg.secret.clone(),
+        authorization: sg.authorization.clone(),
+    })
 }
 
 /// Non-final orders, by the monotonic millisecond their next step is due. Every order waits
@@ -523,7 +685,19 @@ impl Simulator {
             if by_name.insert(name.clone(), index).is_some() {
                 return Err(SimError::DuplicateGateway(name));
             }
-            entries.push(Entry::new(g));
+            let pinned = config.profiles.get(&name).map(String::as_str);
+            entries.push(Entry::new(g, pinned)?);
+        }
+        if let Some((gateway, profile)) = config
+            .profiles
+            .iter()
+            .find(|(g, _)| !by_name.contains_key(*g))
+        {
+            return Err(SimError::UnknownProfile {
+                gateway: gateway.clone(),
+                profile: profile.clone(),
+                why: "no gateway of that name is simulated".to_owned(),
+            });
         }
         // Keep the gateways in the config too (SimConfig is public and cloned by callers).
         config.gateways = entries.iter().map(|e| e.sg.clone()).collect();
@@ -780,7 +954,11 @@ impl Inner {
             // a restart must not get the id of an older one.
             issued = issued.max(id_number(&order.gateway_id).unwrap_or(0));
             let path = book.intern(order.path.clone());
-            let rec = Rec::new(gw, op, &order, path);
+            let profile = match order.profile.as_deref() {
+                Some(name) => self.entries[usize::from(gw)].profile_index(Some(name)),
+                None => store::NO_PROFILE,
+            };
+            let rec = Rec::new(gw, op, &order, path).with_profile(profile);
             let fin = rec.is_final();
             if let Some(slot) = book.insert(rec)
                 && !fin
@@ -991,23 +1169,28 @@ impl Inner {
                 .post(&job.url)
                 .header("content-type", "application/json")
                 .body(copy.body.clone());
-            let reply = n.reply.body.trim().to_owned();
+            let reply = n.reply.clone();
             let weak = weak.clone();
             tokio::spawn(async move {
-                let acknowledged = match request.send().await {
-                    Ok(r) => r.text().await.is_ok_and(|t| t.trim() == reply),
-                    Err(_) => false,
+                let verdict = match request.send().await {
+                    Ok(r) => match read_reply(r).await {
+                        Ok(body) => reply::acknowledges(&reply, &body),
+                        Err(why) => Err(why),
+                    },
+                    Err(e) => Err(format!("not delivered: {}", error_chain(&e))),
                 };
                 drop(permit);
                 if let Some(inner) = weak.upgrade() {
-                    inner.attempted(id, acknowledged).await;
+                    inner.attempted(id, verdict).await;
                 }
             });
         }
     }
 
-    /// Record an attempt's result and decide what comes next for its delivery.
-    async fn attempted(&self, id: u64, acknowledged: bool) {
+    /// Record an attempt's result (`Err`: why it was not acknowledged) and decide what comes
+    /// next for its delivery.
+    async fn attempted(&self, id: u64, verdict: Result<(), String>) {
+        let acknowledged = verdict.is_ok();
         let write = {
             let mut out = lock(&self.outbox);
             let Some(job) = out.jobs.get_mut(&id) else {
@@ -1040,6 +1223,27 @@ impl Inner {
             };
             // A tampered copy is refused by a correct merchant: send it once only.
             let next_copy = acknowledged || copy.tampered || job.attempt >= n.retry.attempts.max(1);
+            match &verdict {
+                Ok(()) => tracing::info!(
+                    gateway = %delivery.gateway,
+                    notification = %delivery.notification,
+                    order_id = %delivery.order_id,
+                    status = %delivery.status,
+                    attempt = delivery.attempt,
+                    tampered = delivery.tampered,
+                    "notification acknowledged"
+                ),
+                Err(why) => tracing::info!(
+                    gateway = %delivery.gateway,
+                    notification = %delivery.notification,
+                    order_id = %delivery.order_id,
+                    status = %delivery.status,
+                    attempt = delivery.attempt,
+                    tampered = delivery.tampered,
+                    last = next_copy && !copy.tampered,
+                    "notification not acknowledged: {why}"
+                ),
+            }
             let now = self.mono();
             let write = if next_copy {
                 job.copy += 1;
@@ -1115,7 +1319,8 @@ fn notification_job(entry: &Entry, gw: u16, rec: &Rec) -> Option<Job> {
     let mut signed = Vec::with_capacity(copies.len());
     for (status, tampered) in copies {
         let fields = fill::notification_fields(gateway, &n.name, &view, &status, status_field);
-        let Ok(wire) = gateway.sign_wire(n.profile.as_deref(), fields, &entry.sg.secret) else {
+        let profile = entry.signing_profile(n.profile.as_deref(), rec.profile);
+        let Ok(wire) = gateway.sign_wire(profile, fields, &entry.sg.secret) else {
             return None;
         };
         let mut body = wire.to_json();
@@ -1169,6 +1374,43 @@ async fn add_fault(State(sim): State<Simulator>, body: Bytes) -> Response {
         )
             .into_response(),
     }
+}
+
+/// The largest reply to a notification that is read (the documented replies are a few bytes).
+const MAX_REPLY: usize = 64 * 1024;
+
+/// A merchant's reply to a notification, read up to [`MAX_REPLY`] bytes; `Err` says why it
+/// cannot acknowledge (a status other than 2xx, a cut body, too long a body).
+async fn read_reply(mut r: reqwest::Response) -> Result<Vec<u8>, String> {
+    let status = r.status();
+    if !status.is_success() {
+        return Err(format!("the merchant answered HTTP {status}"));
+    }
+    let mut body = Vec::new();
+    loop {
+        match r.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_REPLY {
+                    return Err(format!("the reply is over {MAX_REPLY} bytes"));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => return Err(format!("the reply was cut: {}", error_chain(&e))),
+        }
+    }
+}
+
+/// An error and its sources on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// A gateway's answer before faults are applied.
@@ -1236,9 +1478,11 @@ async fn handle(State(sim): State<Simulator>, request: axum::extract::Request) -
             .into_response()
     };
     if declared.is_some_and(|n| n > limit as u64) {
+        tracing::info!(path = %parts.uri.path(), "refused: the body is over {limit} bytes");
         return too_large();
     }
     let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        tracing::info!(path = %parts.uri.path(), "refused: the body is over {limit} bytes");
         return too_large();
     };
     let method = parts.method;
@@ -1287,6 +1531,7 @@ async fn handle(State(sim): State<Simulator>, request: axum::extract::Request) -
     };
     let content_type = header(&headers, "content-type");
     let Some(call) = pick_operation(gw, entry, path, want, query, content_type, &body) else {
+        tracing::info!(gateway = %gateway, "refused: no operation at {method} {path}");
         return (
             StatusCode::NOT_FOUND,
             format!("`{gateway}` has no {method} {path}\n"),
@@ -1294,7 +1539,14 @@ async fn handle(State(sim): State<Simulator>, request: axum::extract::Request) -
             .into_response();
     };
     let op = call.op;
-    let (answer, magic) = process(&sim, call, &headers).await;
+    let span = tracing::info_span!(
+        "request",
+        gateway = %gateway,
+        operation = %op.name,
+        order_id = tracing::field::Empty
+    );
+    let (answer, magic) =
+        tracing::Instrument::instrument(process(&sim, call, &headers), span).await;
     let fault = header(&headers, "x-paywire-fault")
         .map(str::to_owned)
         .or_else(|| sim.take_fault(gateway, &op.name))
@@ -1454,7 +1706,10 @@ fn receive(
     }
 }
 
+/// A refusal in the gateway's own envelope, logged with its reason (the request's span names
+/// the gateway, operation and order).
 fn error_answer(sg: &SimGateway, meaning: ErrorMeaning, message: &str) -> Answer {
+    tracing::info!(meaning = ?meaning, "refused: {message}");
     fill::error_envelope(sg, meaning, message)
 }
 
@@ -1490,32 +1745,11 @@ async fn process(sim: &Simulator, call: Call<'_>, headers: &HeaderMap) -> (Answe
             }
         }
     }
+    let mut profile = store::NO_PROFILE;
     if op.signed {
-        let profile = gw.received_profile(op.profile.as_deref(), &obj);
-        let Ok(recipe) = gw.profile(profile) else {
-            return (
-                error_answer(sg, ErrorMeaning::Signature, "unknown signing profile"),
-                None,
-            );
-        };
-        // The streamed check decides; a refused signature goes to the reference, which says
-        // why (and has the last word).
-        if !verify::signature_holds(recipe, &obj, &sg.secret)
-            && let Err(e) = paywire::signing::verify(
-                recipe,
-                &gw.profile_label(profile),
-                &obj.sign_fields(),
-                &sg.secret,
-            )
-        {
-            return (
-                error_answer(
-                    sg,
-                    ErrorMeaning::Signature,
-                    &format!("Signature verification failed! ({e})"),
-                ),
-                None,
-            );
+        match verify_request(call.entry, op, &obj) {
+            Ok(p) => profile = p,
+            Err(why) => return (error_answer(sg, ErrorMeaning::Signature, &why), None),
         }
     }
     let verdict = call
@@ -1529,29 +1763,127 @@ async fn process(sim: &Simulator, call: Call<'_>, headers: &HeaderMap) -> (Answe
     }
     match op.kind {
         OperationKind::Create => {
-            create(sim, call.gw, call.entry, call.op_index, op, &obj, headers).await
+            let at = Placed {
+                gw: call.gw,
+                entry: call.entry,
+                op_index: call.op_index,
+                op,
+                profile,
+            };
+            create(sim, at, &obj, headers).await
         }
-        OperationKind::Query => query_order(sim, call.gw, call.entry, call.op_index, op, &obj),
-        OperationKind::Balance | OperationKind::Other => (
-            fill::ok_envelope(sg, op, fill::defaults(gw, op, &obj)),
-            None,
-        ),
+        OperationKind::Query => {
+            query_order(sim, call.gw, call.entry, call.op_index, op, &obj, profile)
+        }
+        OperationKind::Balance | OperationKind::Other => {
+            let (asg, aop) = call
+                .entry
+                .answering(profile, call.op_index)
+                .unwrap_or((sg, op));
+            (
+                fill::ok_envelope(asg, aop, fill::defaults(gw, op, &obj)),
+                None,
+            )
+        }
+    }
+}
+
+/// Where a create request lands: its gateway, operation, and the profile it verified under.
+struct Placed<'a> {
+    gw: u16,
+    entry: &'a Entry,
+    op_index: usize,
+    op: &'a Operation,
+    profile: u8,
+}
+
+/// The profile a signed request verified under, as an index into [`Entry::profiles`], or why
+/// none did (one line, the gateway's message first).
+///
+/// The profile the spec names for the request (or the one its `adds` values point to, such as
+/// diamondpay's `sign_type=HMAC-SHA256`) is tried first, then every other profile the spec
+/// offers for requests: public integrations of one gateway sign with different readings of
+/// its recipe (diamondpay's `&key=` and bare key), and the gateway accepts what it accepts.
+/// With `--profile` only the pinned one is tried.
+fn verify_request(entry: &Entry, op: &Operation, obj: &Object) -> Result<u8, String> {
+    let gw = &entry.sg.gateway;
+    let first = match entry.pinned {
+        Some(p) => p,
+        None => entry.profile_index(gw.received_profile(op.profile.as_deref(), obj)),
+    };
+    let recipe_of = |i: u8| gw.profile(entry.profile_name(i)).ok();
+    let Some(first_recipe) = recipe_of(first) else {
+        return Err("unknown signing profile".to_owned());
+    };
+    // The streamed check decides; a signature it refuses goes to the reference, which says
+    // why (and has the last word).
+    if verify::signature_holds(first_recipe, obj, &entry.sg.secret) {
+        return Ok(first);
+    }
+    let alternatives: Vec<u8> = if entry.pinned.is_none() && entry.offered.contains(&first) {
+        entry
+            .offered
+            .iter()
+            .copied()
+            .filter(|&i| i != first)
+            .filter(|&i| {
+                recipe_of(i).is_some_and(|r| r.signature_field == first_recipe.signature_field)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for &i in &alternatives {
+        if let Some(r) = recipe_of(i)
+            && verify::signature_holds(r, obj, &entry.sg.secret)
+        {
+            return Ok(i);
+        }
+    }
+    let name = entry.profile_name(first);
+    match paywire::signing::verify(
+        first_recipe,
+        &gw.profile_label(name),
+        &obj.sign_fields(),
+        &entry.sg.secret,
+    ) {
+        Ok(()) => Ok(first),
+        Err(e) => {
+            let tried = if alternatives.is_empty() {
+                match entry.pinned {
+                    Some(_) => " (the simulator is held to this profile by --profile)".to_owned(),
+                    None => String::new(),
+                }
+            } else {
+                let names: Vec<&str> = alternatives
+                    .iter()
+                    .filter_map(|&i| entry.profile_name(i))
+                    .collect();
+                format!("; profiles {} do not match either", names.join(", "))
+            };
+            Err(format!("Signature verification failed! ({e}){tried}"))
+        }
     }
 }
 
 async fn create(
     sim: &Simulator,
-    gw_index: u16,
-    entry: &Entry,
-    op_index: usize,
-    op: &Operation,
+    at: Placed<'_>,
     obj: &Object,
     headers: &HeaderMap,
 ) -> (Answer, Option<String>) {
+    let Placed {
+        gw: gw_index,
+        entry,
+        op_index,
+        op,
+        profile,
+    } = at;
     let sg = &entry.sg;
     let gw = &sg.gateway;
     let text = |k: &str| obj.get(k).and_then(paywire::received::Raw::sign_str);
     let order_id = op.order_id.as_deref().and_then(text).unwrap_or_default();
+    tracing::Span::current().record("order_id", &*order_id);
     let mut final_status = header(headers, "x-paywire-final")
         .and_then(|f| match f {
             "failed" => Some(CommonStatus::Failed),
@@ -1596,14 +1928,16 @@ async fn create(
         path,
         faults,
         now(),
-    );
+    )
+    .with_profile(profile);
     // The answer is made before the record moves into the book (it is discarded for a
     // duplicate).
     let (answer, magic) = {
         let view = entry.view(&rec);
         let payload = fill::order_payload(gw, op, &view);
+        let (asg, aop) = entry.answering(profile, op_index).unwrap_or((sg, op));
         (
-            fill::ok_envelope(sg, op, payload),
+            fill::ok_envelope(asg, aop, payload),
             fill::magic_fault(gw, op, &view),
         )
     };
@@ -1639,6 +1973,7 @@ async fn create(
                     .cloned()
                     .unwrap_or_else(|| Arc::from("")),
                 notification: entry.op_notifications.get(op_index).cloned().flatten(),
+                profile: entry.profiles.get(usize::from(profile)).cloned(),
                 rec,
                 due_ms: due,
                 slot,
@@ -1660,6 +1995,11 @@ async fn create(
             }
         }
     }
+    tracing::info!(
+        gateway_id = %gateway_id,
+        profile = entry.profile_name(profile).unwrap_or("(spec)"),
+        "order created"
+    );
     (answer, magic)
 }
 
@@ -1692,9 +2032,11 @@ fn query_order(
     op_index: usize,
     op: &Operation,
     obj: &Object,
+    profile: u8,
 ) -> (Answer, Option<String>) {
     let sg = &entry.sg;
     let gw = &sg.gateway;
+    let (asg, aop) = entry.answering(profile, op_index).unwrap_or((sg, op));
     let mut found = None;
     for &i in entry.id_fields.get(op_index).map_or(&[][..], Vec::as_slice) {
         let Some(f) = op.request.get(i) else { continue };
@@ -1710,7 +2052,7 @@ fn query_order(
         if op.rows.as_ref().is_some_and(|r| r.path.is_none()) {
             // A list query that matches nothing answers an empty list.
             return (
-                fill::ok_envelope(sg, op, fill::Payload::Rows(Vec::new())),
+                fill::ok_envelope(asg, aop, fill::Payload::Rows(Vec::new())),
                 None,
             );
         }
@@ -1719,10 +2061,17 @@ fn query_order(
             None,
         );
     };
+    // An unsigned query (diamondpay's) says nothing of the merchant's profile: the order's
+    // own (the one its create request verified under) signs the rows.
+    let (asg, aop) = if profile == store::NO_PROFILE {
+        entry.answering(rec.profile, op_index).unwrap_or((sg, op))
+    } else {
+        (asg, aop)
+    };
     let view = entry.view(&rec);
     let payload = fill::order_payload(gw, op, &view);
     (
-        fill::ok_envelope(sg, op, payload),
+        fill::ok_envelope(asg, aop, payload),
         fill::magic_fault(gw, op, &view),
     )
 }

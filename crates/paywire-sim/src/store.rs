@@ -43,6 +43,11 @@ pub struct Order {
     pub notify_faults: Vec<String>,
     /// Unix seconds of creation.
     pub created_at: u64,
+    /// The signing profile the merchant's request verified under, which the simulator also
+    /// signs this order's notifications with (absent in files written before profiles were
+    /// recorded: the spec's own profile then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 impl Order {
@@ -87,6 +92,9 @@ pub(crate) fn fault_bits<S: AsRef<str>>(names: &[S]) -> u8 {
     })
 }
 
+/// [`Rec::profile`] of an order signed under the spec's own profile (or not signed).
+pub(crate) const NO_PROFILE: u8 = u8::MAX;
+
 /// One order, compactly.
 #[derive(Clone)]
 pub(crate) struct Rec {
@@ -100,6 +108,9 @@ pub(crate) struct Rec {
     pub faults: u8,
     /// Whether the record was withdrawn (its durable write failed): skipped everywhere.
     pub dead: bool,
+    /// Index of the profile the request verified under in the gateway's profile list
+    /// ([`NO_PROFILE`]: the spec's own choice).
+    pub profile: u8,
     /// Unix seconds of creation.
     pub created_at: u64,
     /// The status path (shared between orders).
@@ -183,6 +194,12 @@ impl Rec {
         .with_step(order.step)
     }
 
+    /// The same record, signed under profile `index` of its gateway's list.
+    pub fn with_profile(mut self, index: u8) -> Self {
+        self.profile = index;
+        self
+    }
+
     /// A new record (at its first status) from its ids and the request's fields.
     pub fn build<'a>(
         gw: u16,
@@ -215,6 +232,7 @@ impl Rec {
             step: 0,
             faults,
             dead: false,
+            profile: NO_PROFILE,
             created_at,
             path,
             data: data.into_boxed_slice(),
@@ -283,8 +301,15 @@ impl Rec {
         usize::from(self.step) + 1 >= self.path.len()
     }
 
-    /// The public view; `gateway`, `operation` and `notification` name what the indexes mean.
-    pub fn to_order(&self, gateway: &str, operation: &str, notification: Option<&str>) -> Order {
+    /// The public view; the names say what the indexes mean.
+    pub fn to_order(&self, names: &RecView<'_>) -> Order {
+        let RecView {
+            gateway,
+            operation,
+            notification,
+            profile,
+            ..
+        } = *names;
         Order {
             gateway: gateway.to_owned(),
             operation: operation.to_owned(),
@@ -300,6 +325,7 @@ impl Rec {
             notification: notification.map(str::to_owned),
             notify_faults: self.fault_names().map(str::to_owned).collect(),
             created_at: self.created_at,
+            profile: profile.map(str::to_owned),
         }
     }
 
@@ -316,6 +342,7 @@ pub(crate) struct RecView<'a> {
     pub gateway: &'a str,
     pub operation: &'a str,
     pub notification: Option<&'a str>,
+    pub profile: Option<&'a str>,
 }
 
 impl crate::fill::OrderView for RecView<'_> {
@@ -355,7 +382,7 @@ impl Serialize for RecView<'_> {
             }
         }
         let r = self.rec;
-        let mut st = s.serialize_struct("Order", 11)?;
+        let mut st = s.serialize_struct("Order", 12)?;
         st.serialize_field("gateway", self.gateway)?;
         st.serialize_field("operation", self.operation)?;
         st.serialize_field("order_id", r.order_id())?;
@@ -367,6 +394,11 @@ impl Serialize for RecView<'_> {
         st.serialize_field("notification", &self.notification)?;
         st.serialize_field("notify_faults", &Faults(r))?;
         st.serialize_field("created_at", &r.created_at)?;
+        if let Some(p) = self.profile {
+            st.serialize_field("profile", p)?;
+        } else {
+            st.skip_field("profile")?;
+        }
         st.end()
     }
 }
@@ -562,6 +594,7 @@ mod tests {
                 "bad_signature".into(),
             ],
             created_at: 1_700_000_000,
+            profile: None,
         }
     }
 
@@ -571,17 +604,19 @@ mod tests {
         let o = order(&"x".repeat(300), "GI00000001");
         let path = book.intern(o.path.clone());
         let rec = Rec::new(0, 0, &o, path);
-        let back = rec.to_order("g", "op", Some("payout"));
-        let mut expected = o.clone();
-        expected.notify_faults = vec!["duplicate".into(), "bad_signature".into()];
-        assert_eq!(back, expected);
-        assert_eq!(back.status(), "1");
         let view = RecView {
             rec: &rec,
             gateway: "g",
             operation: "op",
             notification: Some("payout"),
+            profile: Some("md5-bare-key"),
         };
+        let back = rec.to_order(&view);
+        let mut expected = o.clone();
+        expected.notify_faults = vec!["duplicate".into(), "bad_signature".into()];
+        expected.profile = Some("md5-bare-key".into());
+        assert_eq!(back, expected);
+        assert_eq!(back.status(), "1");
         let json = serde_json::to_string(&view).unwrap();
         assert_eq!(serde_json::from_str::<Order>(&json).unwrap(), expected);
         assert_eq!(json, serde_json::to_string(&expected).unwrap());

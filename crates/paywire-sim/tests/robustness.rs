@@ -506,7 +506,9 @@ fn bad_signature(rng: &mut Lcg, t: &Target, id: &str) -> Case {
             ])
             .clone(),
         ),
-        // Signed under another profile of the same gateway.
+        // Signed under another profile of the same gateway, with another key: the simulator
+        // accepts any offered profile (merchants sign with different readings of one recipe),
+        // so only the key makes this one bad.
         5 => {
             let other: Vec<&String> = t
                 .gateway
@@ -525,7 +527,7 @@ fn bad_signature(rng: &mut Lcg, t: &Target, id: &str) -> Case {
                 [] => w.set(&sign_field, s("0".repeat(sign.len()).as_str())),
                 list => {
                     let p = (*rng.pick(list)).clone();
-                    w = t.sign_with(Some(&p), (t.base)(id), &t.key);
+                    w = t.sign_with(Some(&p), (t.base)(id), &Secret::new("not-the-key"));
                 }
             }
         }
