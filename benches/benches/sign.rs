@@ -560,8 +560,12 @@ fn field_count_group(c: &mut Criterion, f: &Fixtures) {
             &options,
         );
         assert!(typed.is_ok(), "{n} fields: typed verify: {typed:?}");
-        let interp =
-            gateway.verify_notification("payout", body.as_bytes(), Some("application/json"), &f.secret);
+        let interp = gateway.verify_notification(
+            "payout",
+            body.as_bytes(),
+            Some("application/json"),
+            &f.secret,
+        );
         assert!(interp.is_ok(), "{n} fields: interpreter verify: {interp:?}");
         g.throughput(criterion::Throughput::Bytes(body.len() as u64));
         g.bench_function(BenchmarkId::new("typed", n), |bch| {
