@@ -88,7 +88,9 @@
 //! `http://127.0.0.1:8080/<gateway>` with fault injection (printed at start) until Ctrl-C.
 //! `--db state.sqlite` keeps orders across restarts; `--secret-env` (default
 //! `PAYWIRE_SIM_SECRET`, else the public `sandbox-secret`) and `--authorization-env` set the
-//! merchant credentials it accepts; `--step-ms` and `--hold-ms` its pace.
+//! merchant credentials it accepts; `--step-ms` and `--hold-ms` its pace. A request signed with
+//! any profile the spec offers is accepted and answered in it (`--profile gateway=profile`
+//! holds a gateway to one); each request and delivery is logged to stderr (`--log`).
 //!
 //! # Demo
 //!

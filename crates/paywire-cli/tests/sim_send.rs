@@ -4,6 +4,7 @@
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 
 const BIN: &str = env!("CARGO_BIN_EXE_paywire");
 /// The variables the tests pass credentials in.
@@ -28,6 +29,27 @@ struct Sim {
     child: Child,
     base: String,
     banner: String,
+    /// What it logged to standard error so far (read continuously, so it never blocks).
+    log: Arc<Mutex<String>>,
+}
+
+impl Sim {
+    /// Wait up to 5 s for a log line containing every one of `parts`; the line.
+    fn log_line(&self, parts: &[&str]) -> String {
+        for _ in 0..200 {
+            if let Some(line) = self
+                .log
+                .lock()
+                .unwrap()
+                .lines()
+                .find(|l| parts.iter().all(|p| l.contains(p)))
+            {
+                return line.to_owned();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("no log line with {parts:?}:\n{}", self.log.lock().unwrap());
+    }
 }
 
 impl Drop for Sim {
@@ -61,8 +83,18 @@ fn start_sim(extra: &[&str]) -> Sim {
             break;
         }
     }
-    // Keep draining standard output so the simulator never blocks on a full pipe.
+    // Keep draining standard output and error so the simulator never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
+    let log = Arc::new(Mutex::new(String::new()));
+    let errors = BufReader::new(child.stderr.take().unwrap());
+    let sink = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in errors.lines().map_while(Result::ok) {
+            let mut log = sink.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
     let base = banner
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -72,6 +104,7 @@ fn start_sim(extra: &[&str]) -> Sim {
         child,
         base,
         banner,
+        log,
     }
 }
 
@@ -170,6 +203,22 @@ fn send_gives_one_exit_status_per_outcome() {
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
     assert!(t.contains("Signature verification failed"), "{t}");
+
+    // The simulator logged each request on one line: the order created (with the profile it
+    // verified under), the duplicate and the bad signature refused with their reasons.
+    let created = sim.log_line(&["order_id=SEND-1", "order created"]);
+    assert!(created.contains("gateway=diamondpay"), "{created}");
+    assert!(created.contains("profile=\"md5\""), "{created}");
+    sim.log_line(&["order_id=SEND-1", "refused: Duplicate order number SEND-1"]);
+    let refused = sim.log_line(&["order_id=SEND-2", "refused: Signature verification failed"]);
+    assert!(
+        refused.contains("md5-bare-key"),
+        "the profiles tried are named: {refused}"
+    );
+    assert!(
+        !sim.log.lock().unwrap().contains(KEY),
+        "the secret was logged"
+    );
 
     // The magic amount ending in 91 holds the answer past the timeout: indeterminate (3).
     let o = send(

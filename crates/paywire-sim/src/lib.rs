@@ -1732,6 +1732,14 @@ async fn process(sim: &Simulator, call: Call<'_>, headers: &HeaderMap) -> (Answe
             );
         }
     };
+    if let Some(id) = op
+        .order_id
+        .as_deref()
+        .and_then(|k| obj.get(k))
+        .and_then(paywire::received::Raw::sign_str)
+    {
+        tracing::Span::current().record("order_id", tracing::field::display(&id));
+    }
     // Authorization headers.
     for (name, template) in &op.headers {
         if template.contains("{authorization}") {
@@ -1883,7 +1891,6 @@ async fn create(
     let gw = &sg.gateway;
     let text = |k: &str| obj.get(k).and_then(paywire::received::Raw::sign_str);
     let order_id = op.order_id.as_deref().and_then(text).unwrap_or_default();
-    tracing::Span::current().record("order_id", &*order_id);
     let mut final_status = header(headers, "x-paywire-final")
         .and_then(|f| match f {
             "failed" => Some(CommonStatus::Failed),
