@@ -118,6 +118,18 @@
 //! // The profile can come from configuration by its spec name.
 //! assert_eq!(Profile::from_name("md5-bare-key"), Some(Profile::Md5BareKey));
 //! assert_eq!(Profile::Md5BareKey.name(), "md5-bare-key");
+//!
+//! // Notifications are verified with the declared `md5` unless told otherwise: name the
+//! // profile in VerifyOptions (query answers: `QueryPayoutsResponse::read_as(…, Some(profile))`).
+//! let notification = Profile::Md5BareKey.sign_json(
+//!     br#"{"payout_id":"POT1","payout_cl_id":"DEVPOT00143538","platform_id":"PF0002","amount":50000,"fee":1000,"status":3,"create_time":1595504997,"update_time":1595505611}"#,
+//!     &key,
+//! )?;
+//! let options = paywire::VerifyOptions { profile: Some("md5-bare-key"), ..Default::default() };
+//! let verified = paywire_diamondpay::PayoutNotification::verify_with(
+//!     notification.as_bytes(), Some("application/json"), &key, &options)?;
+//! assert_eq!(verified.notification.real_amount, None); // optional in payout notifications
+//! assert_eq!(verified.notification.create_time, paywire::Time::Unix(1595504997));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

@@ -198,6 +198,21 @@ fn query_payouts_answer_with_total_and_row_fields_constructed() {
         matches!(err, paywire::ResponseError::Row { index: 1, .. }),
         "{err}"
     );
+    // Rows signed with the bare key (what a gateway addressed in that recipe answers) read
+    // with `read_as` the profile the query was made in.
+    let bare_row = sign(
+        Profile::Md5BareKey,
+        r#"{"payout_id":"POT00000033","payout_cl_id":"M20261201003","platform_id":"PF0002","platform_channel_id":"PC0001","amount":50000,"fee":1000,"status":3,"memo":"","create_time":1764547200,"update_time":1764547321}"#,
+    );
+    let bare_body = format!(r#"{{"error_code":"0000","total":1,"data":[{bare_row}]}}"#);
+    let Response::Accepted { payload, .. } =
+        QueryPayoutsResponse::read_as(bare_body.as_bytes(), &key(), Some(Profile::Md5BareKey))
+            .expect("bare-key rows read as md5-bare-key")
+    else {
+        panic!("accepted")
+    };
+    assert_eq!(payload.count, Some(1));
+    assert_eq!(payload.rows[0].real_amount, None);
     // Without `total` the answer still reads; count is None.
     let no_total = body.replacen(r#""total":2,"#, "", 1);
     let Response::Accepted { payload, .. } =
