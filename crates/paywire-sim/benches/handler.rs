@@ -12,15 +12,15 @@
 //! none: the bodies are still built), so that instruction counts of two runs of different sizes
 //! give one row's cost per request.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::http::Request;
-use md5::Digest as _;
 use paywire::{Credentials, Gateway, Money, Secret};
 use paywire_diamondpay::CreatePayoutTwdRequest;
 use paywire_sim::{SimConfig, SimGateway, Simulator};
@@ -58,35 +58,6 @@ const KEY: &str = "bench-platform-key";
 const AUTH: &str = "bench-authorization";
 const PATH: &str = "/diamondpay/gateway/api/v2/payouts";
 const ROUNDS: usize = 5;
-
-/// The trivial server's check (the same as in `load`).
-fn trivial_check(body: &[u8]) -> bool {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
-    else {
-        return false;
-    };
-    let Some(sign) = map.get("sign").and_then(|v| v.as_str()) else {
-        return false;
-    };
-    let mut canonical = String::with_capacity(256);
-    for (k, v) in &map {
-        if k == "sign" {
-            continue;
-        }
-        let text = match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Null => continue,
-            other => other.to_string(),
-        };
-        if text.is_empty() {
-            continue;
-        }
-        let _ = write!(canonical, "{k}={text}&");
-    }
-    canonical.push_str("key=");
-    canonical.push_str(KEY);
-    hex::encode(md5::Md5::digest(canonical.as_bytes())) == sign
-}
 
 struct Bodies {
     all: Bytes,
@@ -170,7 +141,7 @@ fn main() {
     let trivial = axum::Router::new().route(
         PATH,
         axum::routing::post(|body: Bytes| async move {
-            let ok = trivial_check(&body);
+            let ok = common::trivial_check(&body, KEY);
             (
                 [(axum::http::header::CONTENT_TYPE, "application/json")],
                 if ok {

@@ -28,14 +28,14 @@
 //! quick run: `PAYWIRE_SIM_BENCH_SECS=10 cargo bench -p paywire-sim --bench load`;
 //! one phase: `PAYWIRE_SIM_BENCH_PHASES=db`.
 
-use std::fmt::Write as _;
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use md5::Digest as _;
 use paywire::{Credentials, Gateway, Money, Secret};
 use paywire_diamondpay::CreatePayoutTwdRequest;
 use paywire_sim::{SimConfig, SimGateway, Simulator};
@@ -138,37 +138,6 @@ fn payout(i: usize) -> CreatePayoutTwdRequest {
 // The servers
 // ---------------------------------------------------------------------------------------------
 
-/// The trivial server's check: diamondpay's canonical string and md5, compared with `sign`.
-fn trivial_check(body: &[u8]) -> bool {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
-    else {
-        return false;
-    };
-    let Some(sign) = map.get("sign").and_then(|v| v.as_str()) else {
-        return false;
-    };
-    let mut canonical = String::with_capacity(256);
-    // serde_json's map is a BTreeMap: ASCII order already.
-    for (k, v) in &map {
-        if k == "sign" {
-            continue;
-        }
-        let text = match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Null => continue,
-            other => other.to_string(),
-        };
-        if text.is_empty() {
-            continue;
-        }
-        let _ = write!(canonical, "{k}={text}&");
-    }
-    canonical.push_str("key=");
-    canonical.push_str(KEY);
-    let digest = md5::Md5::digest(canonical.as_bytes());
-    hex::encode(digest) == sign
-}
-
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Phase {
     Trivial,
@@ -221,7 +190,7 @@ impl Server {
                             let app = axum::Router::new().route(
                                 PATH,
                                 axum::routing::post(|body: Bytes| async move {
-                                    let ok = trivial_check(&body);
+                                    let ok = common::trivial_check(&body, KEY);
                                     (
                                         [(axum::http::header::CONTENT_TYPE, "application/json")],
                                         if ok { ANSWER } else { REFUSED },
