@@ -12,9 +12,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use paywire::wire::{WireFields, WireValue};
-use paywire::{Credentials, Gateway, Money, Secret};
+use paywire::{Gateway, Secret};
 use paywire_spec::{Field, FieldType, MoneyFormat, Spec};
+pub use paywire_tooling::{example_fields, spec_template, valid_name};
 
 /// An xtask failure, printed for the user.
 #[derive(Debug)]
@@ -81,12 +81,7 @@ pub fn outputs(root: &Path) -> Result<Vec<Output>, TaskError> {
     let mut out = Vec::new();
     for (rel, spec) in load_specs(root)? {
         let name = &spec.gateway.name;
-        let opts = paywire_codegen::Options {
-            include_path: None,
-            file_label: rel.clone(),
-        };
-        let code = paywire_codegen::generate_file(&spec, &opts)
-            .map_err(|e| err(format!("{rel}: generated code does not parse: {e}")))?;
+        let code = paywire_tooling::review_code(&spec, &rel).map_err(|e| err(e.to_string()))?;
         out.push(Output {
             path: generated_path(name),
             contents: code,
@@ -280,40 +275,6 @@ fn field_rows(out: &mut String, fields: &[Field], prefix: &str) {
     }
 }
 
-/// Example wire fields of an operation, from the spec's `example` values (or placeholders).
-pub fn example_fields(fields: &[Field]) -> WireFields {
-    let mut w = WireFields::new();
-    for f in fields.iter().filter(|f| f.required || f.example.is_some()) {
-        let ex = f.example.clone();
-        let v = match f.ty {
-            FieldType::Integer => {
-                WireValue::integer(ex.and_then(|e| e.parse().ok()).unwrap_or(1), f.wire)
-            }
-            FieldType::Money => {
-                let m = ex
-                    .and_then(|e| Money::from_decimal_str(&e).ok())
-                    .unwrap_or(Money::from_minor(10000));
-                WireValue::money(m, f.money.unwrap_or(MoneyFormat::Minor), f.wire)
-            }
-            FieldType::Boolean => WireValue::Bool(ex.as_deref() == Some("true")),
-            FieldType::Strings => {
-                WireValue::Strings(vec![ex.unwrap_or_else(|| "12345".to_owned())])
-            }
-            FieldType::Object | FieldType::Objects | FieldType::Json => {
-                WireValue::Json(ex.unwrap_or_else(|| "{}".to_owned()))
-            }
-            _ => WireValue::Str(ex.unwrap_or_else(|| {
-                f.one_of
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| format!("<{}>", f.name))
-            })),
-        };
-        w.push(&f.name, v);
-    }
-    w
-}
-
 /// The provider's reference page: operations, fields with their rules, profiles with a worked
 /// canonical string.
 pub fn provider_doc(rel: &str, spec: &Spec) -> String {
@@ -435,100 +396,6 @@ pub fn provider_doc(rel: &str, spec: &Spec) -> String {
     out
 }
 
-fn valid_name(name: &str) -> bool {
-    paywire_spec::names::is_snake(name) && !name.contains("__")
-}
-
-/// The commented template a new provider's spec starts from.
-pub fn spec_template(name: &str) -> String {
-    format!(
-        r##"# {name}: describe the gateway here, and the documentation pages this spec was written from.
-# Every choice the documentation leaves open is a comment with its source URL.
-
-[gateway]
-name = "{name}"
-title = "{name}"
-doc = "What this gateway does."
-docs = ["https://example.com/docs"]
-default_profile = "md5"
-default_envelope = "standard"
-
-# The signing recipe: every present field but `sign`, ASCII order, empty values skipped,
-# `k=v` joined by `&`, the key appended as `&key=<key>`, MD5, lowercase hex.
-[profiles.md5]
-doc = "MD5 with `&key=<key>` appended."
-digest = "md5"
-template = "{{pairs}}&key={{secret}}"
-
-# Where success, the error code and message, and the payload are in a response.
-[envelopes.standard]
-code = "code"
-success = ["0"]
-message = "message"
-payload = "data"
-
-[statuses.order]
-field = "status"
-map = {{ "0" = "pending", "1" = "succeeded", "2" = "failed" }}
-
-[[errors]]
-code = "1001"
-name = "SignatureError"
-doc = "Signature verification failed."
-
-[[operations]]
-name = "create_payout"
-doc = "Create a payout."
-method = "POST"
-path = "/payouts"
-body = "json"
-kind = "create"
-order_id = "order_id"
-
-[[operations.request]]
-name = "merchant_id"
-type = "string"
-required = true
-doc = "Merchant ID."
-example = "M001"
-
-[[operations.request]]
-name = "order_id"
-type = "string"
-required = true
-max_length = 32
-doc = "Merchant order ID, unique."
-example = "ORDER0001"
-
-[[operations.request]]
-name = "amount"
-type = "money"
-money = "decimal"
-required = true
-min = 1
-doc = "Amount with two decimals."
-example = "100.00"
-
-[[operations.request]]
-name = "timestamp"
-type = "integer"
-required = true
-doc = "Unix seconds."
-example = "1700000000"
-
-[[operations.response]]
-name = "payout_id"
-type = "string"
-doc = "Gateway order ID."
-
-[[operations.response]]
-name = "status"
-type = "string"
-doc = "Order status."
-"##
-    )
-}
-
 fn snapshot_file(test: &str, name: &str, contents: &str) -> String {
     format!(
         "---\nsource: crates/providers/{test}/tests/snapshots.rs\nexpression: {name}\n---\n{contents}\n"
@@ -539,9 +406,9 @@ fn snapshot_file(test: &str, name: &str, contents: &str) -> String {
 /// workspace entry. Refuses to overwrite anything.
 pub fn new_provider(root: &Path, name: &str) -> Result<Vec<PathBuf>, TaskError> {
     if !valid_name(name) {
-        return Err(err(format!(
-            "`{name}` is not a usable provider name: use lowercase letters, digits and `_`, starting with a letter"
-        )));
+        return Err(err(
+            paywire_tooling::ToolError::BadName(name.to_owned()).to_string()
+        ));
     }
     let spec_path = root.join(format!("specs/{name}.toml"));
     let crate_dir = root.join(format!("crates/providers/{name}"));
@@ -555,34 +422,12 @@ pub fn new_provider(root: &Path, name: &str) -> Result<Vec<PathBuf>, TaskError> 
     }
     let spec_src = spec_template(name);
     let rel = format!("specs/{name}.toml");
-    let spec = paywire_spec::parse_str(&spec_src, &rel).map_err(|e| err(e.to_string()))?;
-
     // The snapshots the scaffolded test expects, computed now so the test passes at once.
-    let gw = Gateway::new(spec.clone());
-    let op = &spec.operations[0];
-    let secret = Secret::new("test-secret");
-    let explained = gw
-        .prepare_explained(
-            &op.name,
-            example_fields(&op.request),
-            &Credentials::new(secret),
-            None,
-        )
-        .map_err(|e| err(e.to_string()))?;
-    let canonical = explained
-        .canonical
-        .as_ref()
-        .map(|c| c.masked())
-        .unwrap_or_default();
-    let prepared = explained.request;
-    let signature = prepared
-        .signature
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    let body = prepared.body.clone().unwrap_or_default();
+    let (spec, expected) =
+        paywire_tooling::template_expectations(name).map_err(|e| err(e.to_string()))?;
+    let (canonical, signature, body) = (expected.canonical, expected.signature, expected.body);
 
-    let crate_name = format!("paywire-{}", name.replace('_', "-"));
+    let crate_name = paywire_tooling::crate_name(name);
     let lib = format!(
         r#"//! paywire provider for {name}, generated from `specs/{name}.toml`.
 //!
@@ -665,14 +510,7 @@ insta.workspace = true
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let generated = paywire_codegen::generate_file(
-        &spec,
-        &paywire_codegen::Options {
-            include_path: None,
-            file_label: rel.clone(),
-        },
-    )
-    .map_err(|e| err(format!("{rel}: generated code does not parse: {e}")))?;
+    let generated = paywire_tooling::review_code(&spec, &rel).map_err(|e| err(e.to_string()))?;
     let files = vec![
         (spec_path.clone(), spec_src),
         (crate_dir.join("Cargo.toml"), cargo),

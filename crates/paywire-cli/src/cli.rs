@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Sign, verify and send payment-gateway messages with a paywire spec; run the sandbox simulator
-/// or the one-command demo.
+/// or the one-command demo; check specs, review their generated code, start a provider crate.
 ///
-/// Exit status: 0 done (signed, verified, accepted), 1 the body did not verify or the gateway
-/// rejected the call, 2 usage or input error, 3 indeterminate (sent, result unknown), 4 not sent.
+/// Exit status: 0 done (signed, verified, accepted, valid), 1 the body did not verify, the
+/// gateway rejected the call or a spec has problems, 2 usage or input error, 3 indeterminate
+/// (sent, result unknown), 4 not sent.
 #[derive(Debug, Parser)]
 #[command(name = "paywire", version, arg_required_else_help = true)]
 pub struct Cli {
@@ -30,6 +31,52 @@ pub enum Command {
     Sim(SimArgs),
     /// Run a simulator, a merchant endpoint and the client for every provider, and narrate it.
     Demo(DemoArgs),
+    /// Validate spec files: a one-line summary each, or every problem located (exit 1).
+    Check(CheckArgs),
+    /// Print (or write with `--out`) the pretty-printed code a spec generates, for review.
+    Codegen(CodegenArgs),
+    /// Create a standalone provider crate (spec template, `gateway!` call, a test) to build on.
+    New(NewArgs),
+}
+
+/// `paywire check`.
+///
+/// Exit status: 0 every spec is valid, 1 a spec has problems, 2 a file cannot be read.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The spec files.
+    #[arg(value_name = "SPEC", required = true)]
+    pub specs: Vec<PathBuf>,
+}
+
+/// `paywire codegen`.
+#[derive(Debug, Args)]
+pub struct CodegenArgs {
+    /// The spec file. It is named in the code as given (`specs/acme.toml`).
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Write the code to this file instead of standard output.
+    #[arg(long, value_name = "FILE.rs")]
+    pub out: Option<PathBuf>,
+}
+
+/// `paywire new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The provider's name: lowercase letters, digits and single `_`, a letter first. The crate
+    /// is `paywire-<name>` (`_` as `-`).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Where to create the crate: a new or empty directory (default: `./paywire-<name>`).
+    #[arg(long, value_name = "D")]
+    pub dir: Option<PathBuf>,
+    /// The paywire checkout the crate depends on: its `crates/paywire` directory (default: the
+    /// one this binary was built from, when it is still there).
+    #[arg(long, value_name = "P", conflicts_with = "paywire_version")]
+    pub paywire_path: Option<PathBuf>,
+    /// Depend on this released version of `paywire` instead of a path.
+    #[arg(long, value_name = "VERSION")]
+    pub paywire_version: Option<String>,
 }
 
 /// Where the merchant secret comes from. There is deliberately no `--secret VALUE`: a value on

@@ -9,6 +9,8 @@ use paywire::{ClientError, GatewayError, NotificationError, SecretError, VerifyE
 
 /// Exit status when a body did not verify (bad signature, unreadable body).
 pub const EXIT_NOT_VERIFIED: u8 = 1;
+/// Exit status of `check` when a spec has problems.
+pub const EXIT_INVALID_SPEC: u8 = 1;
 /// Exit status of `send` when the gateway rejected the call.
 pub const EXIT_REJECTED: u8 = 1;
 /// Exit status for usage and input errors (bad spec, unknown profile, missing secret or file).
@@ -134,6 +136,31 @@ pub enum CliError {
     /// spec's canonical strings side by side).
     #[error("{}", .0.trim_end())]
     NoRecipe(String),
+    /// `check`: some specs have problems (each was printed, located).
+    #[error("{bad} of {total} spec file(s) have problems")]
+    SpecsInvalid {
+        /// Specs with problems.
+        bad: usize,
+        /// Specs given.
+        total: usize,
+    },
+    /// `check`: some spec files could not be read (each was printed).
+    #[error("{0} spec file(s) could not be read")]
+    SpecsUnreadable(usize),
+    /// `codegen` / `new`: the shared tooling refused (bad name, generated code does not parse).
+    #[error(transparent)]
+    Tool(#[from] paywire_tooling::ToolError),
+    /// `new`: the target directory cannot receive the crate, or `--paywire-path` is unusable.
+    #[error("{0}")]
+    Refused(String),
+    /// An output file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: String,
+        /// Why.
+        source: io::Error,
+    },
     /// A body to verify could not be read as JSON or form fields.
     #[error("the body {path} cannot be read: {source}")]
     UnreadableBody {
@@ -152,6 +179,7 @@ impl CliError {
             | CliError::Signature(_)
             | CliError::NoRecipe(_)
             | CliError::UnreadableBody { .. } => EXIT_NOT_VERIFIED,
+            CliError::SpecsInvalid { .. } => EXIT_INVALID_SPEC,
             _ => EXIT_USAGE,
         }
     }

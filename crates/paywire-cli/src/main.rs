@@ -97,12 +97,51 @@
 //! `paywire demo` runs a simulator, a merchant notification endpoint and the client for every
 //! provider, and narrates each step (see `demo.rs`).
 //!
+//! # Check, codegen, new: specs and providers in your own repository
+//!
+//! `paywire check` validates spec files anywhere: a summary line per valid spec, every problem
+//! of the others located with its `help:` line (all deserialization problems of a file at once,
+//! then the validator's). Exit 0 when all are valid, 1 when a spec has problems, 2 when a file
+//! cannot be read:
+//!
+//! ```text
+//! $ paywire check specs/intqp.toml specs/diamondpay.toml
+//! specs/intqp.toml: ok, gateway `intqp`: 3 operations, 0 notifications, 2 profiles
+//! specs/diamondpay.toml: ok, gateway `diamondpay`: 11 operations, 2 notifications, 5 profiles
+//! ```
+//!
+//! `paywire codegen` prints the pretty-printed code a spec generates (what `cargo xtask codegen`
+//! writes for a provider, what `gateway!` expands to), or writes it with `--out`:
+//!
+//! ```text
+//! $ paywire codegen specs/intqp.toml --out intqp.rs
+//! codegen: wrote intqp.rs (3804 lines) from specs/intqp.toml
+//! ```
+//!
+//! `paywire new` creates a standalone provider crate (its own `[workspace]`): `Cargo.toml` with
+//! the `paywire` dependency (`macros`, `client` and the features the spec needs; a `path =` to
+//! this checkout's `crates/paywire` by default, `--paywire-path P` for another, or
+//! `--paywire-version V`), the spec template in `spec/<name>.toml`, `src/lib.rs` with
+//! `paywire::gateway!("spec/<name>.toml")`, and a test of the template request's wire format.
+//! It refuses a non-empty directory and a name that is not snake case:
+//!
+//! ```text
+//! $ paywire new acmepay --dir ../acmepay
+//! new: wrote ../acmepay/Cargo.toml
+//! new: wrote ../acmepay/spec/acmepay.toml
+//! new: wrote ../acmepay/src/lib.rs
+//! new: wrote ../acmepay/tests/wire_format.rs
+//! new: wrote ../acmepay/.gitignore
+//! new: created paywire-acmepay in ../acmepay (paywire at /path/to/paywire/crates/paywire)
+//! next: cd ../acmepay && cargo test; edit spec/acmepay.toml, then `paywire check spec/acmepay.toml`
+//! ```
+//!
 //! # Exit status
 //!
 //! 0 done (for `send`: accepted); 1 the body did not verify (wrong signature, unreadable body: do
-//! not trust it), or `send` was rejected; 2 usage or input error (the spec's problems are all
-//! listed, an unknown profile, a missing secret or file); 3 `send` was indeterminate (sent, result
-//! unknown); 4 `send` sent nothing.
+//! not trust it), `send` was rejected, or `check` found problems in a spec; 2 usage or input
+//! error (the spec's problems are all listed, an unknown profile, a missing secret or file, a
+//! refused `new`); 3 `send` was indeterminate (sent, result unknown); 4 `send` sent nothing.
 
 mod cli;
 mod demo;
@@ -112,6 +151,7 @@ mod send;
 mod sign;
 mod sim;
 mod text;
+mod tooling;
 mod verify;
 
 use std::io::Write as _;
@@ -130,6 +170,9 @@ fn main() -> ExitCode {
         Command::Send(args) => send::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Check(args) => tooling::check(args),
+        Command::Codegen(args) => tooling::codegen(args),
+        Command::New(args) => tooling::new(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

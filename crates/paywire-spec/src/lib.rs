@@ -103,19 +103,7 @@ fn diagnostic(
 pub fn parse_str(src: &str, file: &str) -> Result<Spec, SpecErrors> {
     let spec: Spec = match toml::from_str(src) {
         Ok(s) => s,
-        Err(e) => {
-            let span = e.span().unwrap_or(0..0);
-            let message = e.message().trim().to_owned();
-            let help = syntax_help(&message);
-            return Err(SpecErrors(vec![diagnostic(
-                &LineIndex::new(src),
-                file,
-                span,
-                String::new(),
-                message,
-                help,
-            )]));
-        }
+        Err(e) => return Err(SpecErrors(deserialize_errors(src, file, &e))),
     };
     let locator = Locator::new(src);
     let raw = |p: &SpecPath| locator.string_at(p);
@@ -134,6 +122,124 @@ pub fn parse_str(src: &str, file: &str) -> Result<Spec, SpecErrors> {
     // Report in source order (a stable sort keeps the pass's order at equal positions).
     diags.sort_by_key(|d| d.span.start);
     Err(SpecErrors(diags))
+}
+
+fn toml_diagnostic(lines: &LineIndex<'_>, file: &str, e: &toml::de::Error) -> Diagnostic {
+    let span = e.span().unwrap_or(0..0);
+    let message = e.message().trim().to_owned();
+    let help = syntax_help(&message);
+    diagnostic(lines, file, span, String::new(), message, help)
+}
+
+/// One `[table]` or `[[array]]` section of the source: its header's key path and byte range
+/// (header line to the next header).
+struct Section {
+    path: Vec<String>,
+    range: Range<usize>,
+}
+
+/// The sections of a TOML source, found by their header lines (`[a.b]`, `[[a.b]]`).
+fn sections(src: &str) -> Vec<Section> {
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for line in src.split_inclusive('\n') {
+        let t = line.trim();
+        let t = t.split_once('#').map_or(t, |(h, _)| h.trim_end());
+        let inner = t
+            .strip_prefix("[[")
+            .and_then(|r| r.strip_suffix("]]"))
+            .or_else(|| t.strip_prefix('[').and_then(|r| r.strip_suffix(']')));
+        if let Some(inner) = inner.filter(|i| {
+            !i.trim().is_empty()
+                && i.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-. \"'".contains(c))
+        }) {
+            let path = inner
+                .split('.')
+                .map(|k| k.trim().trim_matches(['"', '\'']).to_owned())
+                .collect();
+            starts.push((offset, path));
+        }
+        offset += line.len();
+    }
+    let ends: Vec<usize> = starts
+        .iter()
+        .skip(1)
+        .map(|(o, _)| *o)
+        .chain([src.len()])
+        .collect();
+    starts
+        .into_iter()
+        .zip(ends)
+        .map(|((start, path), end)| Section {
+            path,
+            range: start..end,
+        })
+        .collect()
+}
+
+/// Every deserialization problem of a source that is valid TOML, not only serde's first: each
+/// error's section (and the sections nested in it) is blanked out, keeping every byte offset,
+/// and the rest is read again, until it reads or no section is left to blank. A `missing field`
+/// error for a key whose section was blanked is a consequence and is not reported. A TOML syntax
+/// error stops the parser: it is the only one reported.
+fn deserialize_errors(src: &str, file: &str, first: &toml::de::Error) -> Vec<Diagnostic> {
+    let lines = LineIndex::new(src);
+    let mut diags = vec![toml_diagnostic(&lines, file, first)];
+    if toml::from_str::<toml::Table>(src).is_err() {
+        return diags;
+    }
+    let sections = sections(src);
+    let mut text = src.as_bytes().to_vec();
+    let mut blanked: Vec<&Section> = Vec::new();
+    let mut error = first.clone();
+    for _ in 0..64 {
+        let Some(at) = error.span().map(|s| s.start) else {
+            break;
+        };
+        let Some(i) = sections.iter().position(|s| s.range.contains(&at)) else {
+            break;
+        };
+        if blanked.iter().any(|b| b.range == sections[i].range) {
+            break;
+        }
+        let head = &sections[i];
+        let nested = sections[i + 1..]
+            .iter()
+            .take_while(|s| s.path.len() > head.path.len() && s.path.starts_with(&head.path));
+        for s in std::iter::once(head).chain(nested) {
+            for b in &mut text[s.range.clone()] {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b' ';
+                }
+            }
+            blanked.push(s);
+        }
+        let Ok(rest) = std::str::from_utf8(&text) else {
+            break;
+        };
+        match toml::from_str::<Spec>(rest) {
+            Ok(_) => break,
+            Err(e) => {
+                let consequence = e
+                    .message()
+                    .strip_prefix("missing field `")
+                    .and_then(|m| m.split('`').next())
+                    .is_some_and(|k| blanked.iter().any(|b| b.path.iter().any(|p| p == k)));
+                if consequence {
+                    break;
+                }
+                let d = toml_diagnostic(&lines, file, &e);
+                if diags.contains(&d) {
+                    break;
+                }
+                diags.push(d);
+                error = e;
+            }
+        }
+    }
+    diags.sort_by_key(|d| d.span.start);
+    diags
 }
 
 /// A hint for a deserialization error: the closest key for an unknown one, what to add for a

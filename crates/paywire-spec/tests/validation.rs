@@ -803,3 +803,55 @@ fields = [{ name = "create_time", type = "time", required = true }]
     let d = only(&src.replace("wire = \"string\"", "min = 1"));
     assert_eq!(d.path, "operations[0].request[0].min");
 }
+
+#[test]
+fn every_deserialization_error_at_once() {
+    // Five tables, each with a problem serde stops at (missing required keys included); blanking
+    // a table out to read on is not itself reported (no "missing field `gateway`").
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "md5"
+colour = "blue"
+
+[profiles.md5]
+digest = "sha384"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+
+[[operations.request]]
+name = "amount"
+type = "money"
+max_length = "32"
+
+[[operations]]
+method = "POST"
+path = "/refund"
+
+[[notifications]]
+name = "paid"
+"#;
+    let d = diagnostics(src);
+    assert_eq!(d.len(), 5, "{}", SpecErrors(d.clone()));
+    assert_at(src, &d[0], 4, 1, "colour");
+    assert_message(&d[0], "unknown field `colour`");
+    assert_help(&d[0], "see specs/README.md");
+    assert_at(src, &d[1], 7, 10, "\"sha384\"");
+    assert_message(&d[1], "unknown variant `sha384`, expected one of `md5`");
+    assert_eq!((d[2].line, d[2].column), (17, 14), "{}", d[2]);
+    assert_message(&d[2], "invalid type: string \"32\"");
+    assert_eq!(d[3].line, 19, "{}", d[3]);
+    assert_message(&d[3], "missing field `name`");
+    assert_help(&d[3], "add the `name` key here");
+    assert_eq!(d[4].line, 23, "{}", d[4]);
+    assert_message(&d[4], "missing field `reply`");
+}
+
+#[test]
+fn a_syntax_error_is_reported_alone() {
+    let src = "[gateway]\nname = \"demo\"\ncolour = \"blue\"\n[profiles.md5\n";
+    let d = only(src);
+    assert_eq!(d.line, 4, "{d}");
+}
