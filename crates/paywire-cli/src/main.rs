@@ -143,6 +143,11 @@
 //! error (the spec's problems are all listed, an unknown profile, a missing secret or file, a
 //! refused `new`); 3 `send` was indeterminate (sent, result unknown); 4 `send` sent nothing.
 
+/// mimalloc: `paywire sim` allocates on every request, and glibc malloc cost it about 15 % of
+/// its CPU under load (crates/paywire-sim/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli;
 mod demo;
 mod error;

@@ -1,6 +1,6 @@
 //! Order state in memory: a compact record per order, two hash indexes, nothing cloned wholesale.
 //!
-//! Every order the simulator knows lives in a [`Book`]: one [`Rec`] per order in creation order,
+//! Every order the simulator knows lives in a `Book`: one `Rec` per order in creation order,
 //! found by merchant order id or by gateway id through two `hashbrown::HashTable<u32>` indexes
 //! (four bytes and a control byte per entry; the keys are read from the records, never copied).
 //! A record keeps its strings in one packed buffer (order id, gateway id, notification URL, the
