@@ -434,6 +434,9 @@ pub fn response(ctx: &Ctx, input: &[u8]) -> TargetResult {
                 let interp = match &r {
                     Ok(paywire::Reply::Accepted(_)) => "accepted",
                     Ok(paywire::Reply::Rejected(_)) => "rejected",
+                    // A payload the spec's rules refuse, in both engines (a row count that is
+                    // not a number, say).
+                    Err(paywire::ResponseError::Payload(_)) => "payload",
                     Err(_) => "error",
                 };
                 shape.result(&r);

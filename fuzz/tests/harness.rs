@@ -116,3 +116,26 @@ fn a_panic_is_caught_with_its_location() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(runner::escape(b"a\n\"\xff", 10), "a\\n\\\"\\xff");
 }
+
+/// Inputs the fuzzer once found, replayed on their target: each must give neither a panic nor
+/// a finding.
+#[test]
+fn past_findings_stay_fixed() {
+    let ctx = Ctx::load(&workspace_root());
+    let found: &[(&str, &[u8])] = &[
+        // A row count that is a list: the typed reader said "payload error", the interpreter
+        // an error of the same kind, which the harness miscounted as a disagreement (CI, seed 1).
+        (
+            "response",
+            b"{\"error_code\":\"0000\",\"total\":[],\"data\":{\n\"payout_id\": \"POT00000001\"\n}}",
+        ),
+    ];
+    for (name, input) in found {
+        let t = TARGETS
+            .iter()
+            .find(|t| t.name == *name)
+            .expect("a known target");
+        let r = (t.run)(&ctx, input);
+        assert!(r.is_ok(), "{name}: {:?}", r.err());
+    }
+}

@@ -104,7 +104,10 @@ pub fn count(obj: &Object, path: &str) -> Result<Option<i64>, ReadError> {
     let Some(raw) = obj.path(path).filter(|r| !r.is_null()) else {
         return Ok(None);
     };
-    let text = raw.sign_text().unwrap_or_default();
+    // A list or an object is not a count (it has no text of its own).
+    let Some(text) = raw.sign_text() else {
+        return Err(bad(path, "a whole number", &raw));
+    };
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
