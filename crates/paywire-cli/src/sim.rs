@@ -174,7 +174,7 @@ fn banner(base: &str, gateways: &[(PathBuf, Gateway)], args: &SimArgs) -> String
                     .spec()
                     .profiles
                     .iter()
-                    .filter(|(_, r)| r.fields.is_none())
+                    .filter(|(_, r)| r.signs_every_field())
                     .map(|(k, _)| k.as_str())
                     .collect();
                 format!("any of {}", offered.join(", "))

@@ -1309,7 +1309,7 @@ impl Gen<'_> {
             quote!(&[#(#pairs),*])
         });
         let offered = arms(&|_, r| {
-            let general = r.fields.is_none();
+            let general = r.signs_every_field();
             quote!(#general)
         });
         // A received message carrying a profile's `adds` values is verified with that profile.

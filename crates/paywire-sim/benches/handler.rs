@@ -21,8 +21,7 @@ use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::http::Request;
-use paywire::{Credentials, Gateway, Money, Secret};
-use paywire_diamondpay::CreatePayoutTwdRequest;
+use paywire::{Credentials, Gateway, Secret};
 use paywire_sim::{SimConfig, SimGateway, Simulator};
 use tower::ServiceExt;
 
@@ -75,15 +74,7 @@ fn bodies(n: usize, round: usize) -> Bodies {
     let mut all = Vec::with_capacity(n * 340);
     let mut offsets = vec![0];
     for i in 0..n {
-        let body = CreatePayoutTwdRequest::builder()
-            .platform_id("PF0002")
-            .service_id("SVC0004")
-            .payout_cl_id(format!("H{round}-{i:08}"))
-            .amount(Money::from_minor(50_000))
-            .bank_code("812")
-            .number("4088748280272397")
-            .currency("twd")
-            .request_time(1_595_504_997)
+        let body = common::payout(format!("H{round}-{i:08}"))
             .build()
             .expect("valid")
             .prepare(&creds)

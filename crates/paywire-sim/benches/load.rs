@@ -39,7 +39,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use paywire::{Credentials, Gateway, Money, Secret};
+use paywire::{Credentials, Gateway, Secret};
 use paywire_diamondpay::CreatePayoutTwdRequest;
 use paywire_sim::{SimConfig, SimGateway, Simulator};
 
@@ -124,15 +124,7 @@ impl Bodies {
 }
 
 fn payout(i: usize) -> CreatePayoutTwdRequest {
-    CreatePayoutTwdRequest::builder()
-        .platform_id("PF0002")
-        .service_id("SVC0004")
-        .payout_cl_id(format!("BENCH-{i:08}"))
-        .amount(Money::from_minor(50_000))
-        .bank_code("812")
-        .number("4088748280272397")
-        .currency("twd")
-        .request_time(1_595_504_997)
+    common::payout(format!("BENCH-{i:08}"))
         .build()
         .expect("a valid payout")
 }

@@ -19,14 +19,15 @@
 //! before the first measurement. `cargo bench -p paywire-sim --bench memory`;
 //! `PAYWIRE_SIM_MEMORY_ORDERS=<N>` (default 300,000).
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::http::Request;
-use paywire::{Credentials, Gateway, Money, Secret};
-use paywire_diamondpay::CreatePayoutTwdRequest;
+use paywire::{Credentials, Gateway, Secret};
 use paywire_sim::{SimConfig, SimGateway, Simulator};
 use tower::ServiceExt;
 
@@ -93,15 +94,7 @@ async fn scenario(name: &str, n2: usize) {
     let mut offsets = Vec::with_capacity(n2 + 1);
     offsets.push(0);
     for i in 0..n2 {
-        let mut b = CreatePayoutTwdRequest::builder()
-            .platform_id("PF0002")
-            .service_id("SVC0004")
-            .payout_cl_id(format!("MEM-{i:08}"))
-            .amount(Money::from_minor(50_000))
-            .bank_code("812")
-            .number("4088748280272397")
-            .currency("twd")
-            .request_time(1_595_504_997);
+        let mut b = common::payout(format!("MEM-{i:08}"));
         if let Some(h) = &hook {
             b = b.notify_url(h);
         }

@@ -263,7 +263,7 @@ impl Entry {
             .profiles
             .values()
             .enumerate()
-            .filter(|(_, r)| r.fields.is_none())
+            .filter(|(_, r)| r.signs_every_field())
             .filter_map(|(i, _)| u8::try_from(i).ok())
             .collect();
         let pinned = match pinned {
@@ -389,14 +389,18 @@ impl Entry {
         })
     }
 
-    /// The gateway and operation `op_index` as they answer a merchant whose request verified
-    /// under profile `merchant`.
-    fn answering(&self, merchant: u8, op_index: usize) -> Option<(&SimGateway, &Operation)> {
-        let sg = self
-            .answering
+    /// The gateway as it answers (and notifies) a merchant whose request verified under
+    /// profile `merchant`.
+    fn as_merchant(&self, merchant: u8) -> &SimGateway {
+        self.answering
             .get(usize::from(merchant))
             .and_then(Option::as_ref)
-            .unwrap_or(&self.sg);
+            .unwrap_or(&self.sg)
+    }
+
+    /// [`Entry::as_merchant`] with its operation `op_index`.
+    fn answering(&self, merchant: u8, op_index: usize) -> Option<(&SimGateway, &Operation)> {
+        let sg = self.as_merchant(merchant);
         Some((sg, sg.gateway.spec().operations.get(op_index)?))
     }
 
@@ -413,25 +417,6 @@ impl Entry {
     /// The name of profile `index` (None for [`store::NO_PROFILE`]).
     fn profile_name(&self, index: u8) -> Option<&str> {
         self.profiles.get(usize::from(index)).map(|p| &**p)
-    }
-
-    /// The profile to sign something with whose spec profile is `spec_profile` (None: the
-    /// default), for an order or request that verified under `merchant`: the merchant's own
-    /// profile where the spec's is one of the offered alternatives (it signs every field), so
-    /// that a merchant verifying with the recipe it signs with accepts what comes back; the
-    /// spec's profile otherwise (listed-field profiles such as answer rows stay as they are).
-    fn signing_profile<'a>(
-        &'a self,
-        spec_profile: Option<&'a str>,
-        merchant: u8,
-    ) -> Option<&'a str> {
-        let spec_index = self.profile_index(spec_profile);
-        match self.profile_name(merchant) {
-            Some(m) if self.offered.contains(&spec_index) && self.offered.contains(&merchant) => {
-                Some(m)
-            }
-            _ => spec_profile,
-        }
     }
 
     fn name(&self) -> &str {
@@ -461,8 +446,9 @@ impl Entry {
 }
 
 /// `sg` answering a merchant that signs with profile `merchant` (an offered one): every answer
-/// signature and row signature under an offered profile uses the merchant's instead. None when
-/// `merchant` is not offered or nothing would change.
+/// signature, row signature and notification under an offered profile (a notification naming
+/// none is under the default) uses the merchant's instead. None when `merchant` is not offered
+/// or nothing would change.
 fn answering_as(sg: &SimGateway, offered: &[u8], merchant: u8) -> Option<SimGateway> {
     let spec = sg.gateway.spec();
     let names: Vec<&String> = spec.profiles.keys().collect();
@@ -494,6 +480,14 @@ fn answering_as(sg: &SimGateway, offered: &[u8], merchant: u8) -> Option<SimGate
             && rows.profile != name
         {
             rows.profile.clone_from(&name);
+            any = true;
+        }
+    }
+    let default = spec.gateway.default_profile.clone();
+    for n in &mut changed.notifications {
+        let current = n.profile.clone().unwrap_or_else(|| default.clone());
+        if is_offered(&current) && current != name {
+            n.profile = Some(name.clone());
             any = true;
         }
     }
@@ -1294,7 +1288,8 @@ impl Inner {
 /// The notification a step of `rec` sends, with every copy signed (none when the order has
 /// no notification URL or its operation no notification).
 fn notification_job(entry: &Entry, gw: u16, rec: &Rec) -> Option<Job> {
-    let gateway = &entry.sg.gateway;
+    // Signed in the profile the order's request verified under.
+    let gateway = &entry.as_merchant(rec.profile).gateway;
     let url = rec.notify_url()?.to_owned();
     let index = (*entry.notification_of.get(usize::from(rec.op))?)?;
     let n = gateway.spec().notifications.get(index)?;
@@ -1319,8 +1314,7 @@ fn notification_job(entry: &Entry, gw: u16, rec: &Rec) -> Option<Job> {
     let mut signed = Vec::with_capacity(copies.len());
     for (status, tampered) in copies {
         let fields = fill::notification_fields(gateway, &n.name, &view, &status, status_field);
-        let profile = entry.signing_profile(n.profile.as_deref(), rec.profile);
-        let Ok(wire) = gateway.sign_wire(profile, fields, &entry.sg.secret) else {
+        let Ok(wire) = gateway.sign_wire(n.profile.as_deref(), fields, &entry.sg.secret) else {
             return None;
         };
         let mut body = wire.to_json();
@@ -1828,24 +1822,20 @@ fn verify_request(entry: &Entry, op: &Operation, obj: &Object) -> Result<u8, Str
     if verify::signature_holds(first_recipe, obj, &entry.sg.secret) {
         return Ok(first);
     }
-    let alternatives: Vec<u8> = if entry.pinned.is_none() && entry.offered.contains(&first) {
-        entry
-            .offered
-            .iter()
-            .copied()
-            .filter(|&i| i != first)
-            .filter(|&i| {
-                recipe_of(i).is_some_and(|r| r.signature_field == first_recipe.signature_field)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    for &i in &alternatives {
-        if let Some(r) = recipe_of(i)
-            && verify::signature_holds(r, obj, &entry.sg.secret)
-        {
-            return Ok(i);
+    // The other offered profiles over the same signature field, each checked once; their
+    // names are kept for the refusal's message.
+    let mut tried = Vec::new();
+    if entry.pinned.is_none() && entry.offered.contains(&first) {
+        for &i in entry.offered.iter().filter(|&&i| i != first) {
+            let Some(r) =
+                recipe_of(i).filter(|r| r.signature_field == first_recipe.signature_field)
+            else {
+                continue;
+            };
+            if verify::signature_holds(r, obj, &entry.sg.secret) {
+                return Ok(i);
+            }
+            tried.extend(entry.profile_name(i));
         }
     }
     let name = entry.profile_name(first);
@@ -1857,17 +1847,12 @@ fn verify_request(entry: &Entry, op: &Operation, obj: &Object) -> Result<u8, Str
     ) {
         Ok(()) => Ok(first),
         Err(e) => {
-            let tried = if alternatives.is_empty() {
-                match entry.pinned {
-                    Some(_) => " (the simulator is held to this profile by --profile)".to_owned(),
-                    None => String::new(),
+            let tried = match (tried.is_empty(), entry.pinned) {
+                (false, _) => format!("; profiles {} do not match either", tried.join(", ")),
+                (true, Some(_)) => {
+                    " (the simulator is held to this profile by --profile)".to_owned()
                 }
-            } else {
-                let names: Vec<&str> = alternatives
-                    .iter()
-                    .filter_map(|&i| entry.profile_name(i))
-                    .collect();
-                format!("; profiles {} do not match either", names.join(", "))
+                (true, None) => String::new(),
             };
             Err(format!("Signature verification failed! ({e}){tried}"))
         }

@@ -107,6 +107,17 @@ pub struct Recipe {
     pub adds: BTreeMap<String, String>,
 }
 
+impl Recipe {
+    /// Whether the profile signs every sent field (no `fields` list): one reading of the
+    /// gateway's request recipe, which a merchant may sign with (diamondpay's `md5`,
+    /// `md5-bare-key`, `hmac-sha256`), unlike a profile over a listed set of fields (answer
+    /// rows, a balance). The simulator accepts requests under any of them and answers in the
+    /// merchant's; generated `Profile::offered` says the same.
+    pub fn signs_every_field(&self) -> bool {
+        self.fields.is_none()
+    }
+}
+
 fn default_pair() -> String {
     "{key}={value}".to_owned()
 }
