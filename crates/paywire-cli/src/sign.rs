@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use paywire::received::Object;
 use paywire::signing::{Decision, Step};
-use paywire::spec::{Compare, Digest, EmptyRule, HexCase, Order, Recipe};
+use paywire::spec::{Compare, Digest, EmptyRule, Encoding, HexCase, Order, Recipe};
 use paywire::{CanonicalString, Gateway, Signature, WireFields, WireValue};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -229,6 +229,8 @@ fn explain_text(out: &mut Out, s: &Signed<'_>) {
     );
     let secret_note = if r.template.contains("{secret}") {
         "{secret} is the merchant key, shown as ****"
+    } else if r.digest.is_rsa() {
+        "no secret in the string: the RSA key signs it"
     } else if r.digest.is_keyed() {
         "no secret in the string: it is the HMAC key"
     } else {
@@ -238,11 +240,12 @@ fn explain_text(out: &mut Out, s: &Signed<'_>) {
     out.line(
         "digest",
         &format!(
-            "{}, {} hex",
+            "{}, {}",
             digest_text(r.digest),
-            match r.hex {
-                HexCase::Lower => "lowercase",
-                HexCase::Upper => "uppercase",
+            match (r.encoding, r.hex) {
+                (Encoding::Base64, _) => "base64",
+                (Encoding::Hex, HexCase::Lower) => "lowercase hex",
+                (Encoding::Hex, HexCase::Upper) => "uppercase hex",
             },
         ),
     );
@@ -278,7 +281,12 @@ fn step_row(step: &Step, given: &WireFields) -> Vec<String> {
 fn sorted_keys<'s>(recipe: &Recipe, steps: &'s [Step]) -> Vec<&'s str> {
     let mut keys: Vec<&str> = steps
         .iter()
-        .filter(|st| st.decision == Decision::Kept)
+        .filter(|st| {
+            matches!(
+                st.decision,
+                Decision::Kept | Decision::Credential | Decision::AbsentKept
+            )
+        })
         .map(|st| st.key.as_str())
         .collect();
     if recipe.order == Order::Ascii {
@@ -287,11 +295,13 @@ fn sorted_keys<'s>(recipe: &Recipe, steps: &'s [Step]) -> Vec<&'s str> {
     keys
 }
 
-fn digest_text(d: Digest) -> &'static str {
-    match d {
-        Digest::Md5 => "md5 of the string",
-        Digest::Sha256 => "sha256 of the string",
-        Digest::HmacSha256 => "hmac-sha256 of the string, keyed with the merchant key (****)",
+fn digest_text(d: Digest) -> String {
+    if d.is_hmac() {
+        format!("{} of the string, keyed with the merchant key (****)", d.name())
+    } else if d.is_rsa() {
+        format!("{} of the string, with the RSA key (****)", d.name())
+    } else {
+        format!("{} of the string", d.name())
     }
 }
 

@@ -48,11 +48,21 @@ pub struct Options {
 pub fn required_features(spec: &Spec) -> Vec<&'static str> {
     let mut out = BTreeSet::new();
     for r in spec.profiles.values() {
-        out.insert(match r.digest {
-            Digest::Md5 => "md5",
-            Digest::Sha256 => "sha256",
-            Digest::HmacSha256 => "hmac-sha256",
-        });
+        out.insert(r.digest.name());
+        if r.encoding == paywire_spec::Encoding::Base64 {
+            out.insert("base64");
+        }
+    }
+    let xml = spec
+        .operations
+        .iter()
+        .any(|o| o.body() == paywire_spec::BodyEncoding::Xml)
+        || spec
+            .notifications
+            .iter()
+            .any(|n| n.content == paywire_spec::NotificationContent::Xml);
+    if xml {
+        out.insert("xml");
     }
     let mut patterns = false;
     let mut visit = |fields: &[Field]| {
@@ -665,10 +675,11 @@ fn received_digest_arm(recipe: &Recipe) -> TokenStream {
 }
 
 fn digester_expr(d: Digest) -> TokenStream {
-    match d {
-        Digest::Md5 => quote!(::paywire::sign::Digester::md5()),
-        Digest::Sha256 => quote!(::paywire::sign::Digester::sha256()),
-        Digest::HmacSha256 => quote!(::paywire::sign::Digester::hmac_sha256(secret)),
+    let ctor = format_ident!("{}", d.name().replace('-', "_"));
+    if d.is_keyed() {
+        quote!(::paywire::sign::Digester::#ctor(secret))
+    } else {
+        quote!(::paywire::sign::Digester::#ctor())
     }
 }
 
@@ -1257,7 +1268,7 @@ impl Gen<'_> {
         let keyed = spec
             .profiles
             .values()
-            .any(|r| r.digest == Digest::HmacSha256);
+            .any(|r| r.digest.is_keyed());
         let silence = if keyed {
             quote!()
         } else {
@@ -1945,10 +1956,15 @@ impl Gen<'_> {
             let arms = grouped_arms(arms);
             writes.push(quote!(match profile { #(#arms)* }));
         }
-        let form_init = if writes.is_empty() {
-            quote!(let form = ::paywire::wire::FormWriter::new();)
+        let writer = if encoding == BodyEncoding::Xml {
+            quote!(::paywire::xml::XmlWriter)
         } else {
-            quote!(let mut form = ::paywire::wire::FormWriter::new();)
+            quote!(::paywire::wire::FormWriter)
+        };
+        let form_init = if writes.is_empty() {
+            quote!(let form = #writer::new();)
+        } else {
+            quote!(let mut form = #writer::new();)
         };
         let (encode, query, body, content_type) = match encoding {
             BodyEncoding::Json => (
@@ -1982,6 +1998,15 @@ impl Gen<'_> {
                 quote!(Some(form.finish())),
                 quote!(None),
                 quote!(None),
+            ),
+            BodyEncoding::Xml => (
+                quote! {
+                    #form_init
+                    #(#writes)*
+                },
+                quote!(None),
+                quote!(Some(form.finish())),
+                quote!(Some("text/xml")),
             ),
         };
         let headers: Vec<TokenStream> = op
@@ -2331,11 +2356,16 @@ impl Gen<'_> {
                 &::paywire::received::Object::from_raw(&payload).unwrap_or_default()
             )?)
         };
+        let parse = if op.body() == BodyEncoding::Xml {
+            quote!(::paywire::received::Object::from_xml(body)?)
+        } else {
+            quote!(::paywire::received::Object::from_json(body)?)
+        };
         let Some(env) = spec.envelope_for(op) else {
             let status = self.status_call(op.status.as_deref(), quote!(&obj));
             return quote! {
                 let _ = (secret, sent);
-                let obj = ::paywire::received::Object::from_json(body)?;
+                let obj = #parse;
                 let status = #status;
                 let payload = ::paywire::received::Raw::from_body(body);
                 Ok(::paywire::Response::Accepted { payload: #typed, status })
@@ -2448,7 +2478,7 @@ impl Gen<'_> {
         };
         quote! {
             #silence
-            let obj = ::paywire::received::Object::from_json(body)?;
+            let obj = #parse;
             let code = obj
                 .path(#code_path)
                 .and_then(|r| r.sign_text())
@@ -2489,6 +2519,7 @@ impl Gen<'_> {
             NotificationContent::JsonOrForm => {
                 quote!(::paywire::received::Object::from_body(body, content_type)?)
             }
+            NotificationContent::Xml => quote!(::paywire::received::Object::from_xml(body)?),
         };
         let ct_silence = if n.content == NotificationContent::JsonOrForm {
             quote!()

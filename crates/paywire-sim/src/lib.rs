@@ -1697,6 +1697,7 @@ fn receive(
             body,
             content_type.or(Some("application/x-www-form-urlencoded")),
         ),
+        BodyEncoding::Xml => Object::from_xml(body),
     }
 }
 

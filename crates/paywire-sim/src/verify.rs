@@ -14,8 +14,7 @@ use std::borrow::Cow;
 use paywire::Secret;
 use paywire::received::{Object, Raw};
 use paywire::sign::{Digester, sort_ascii};
-use paywire::signing::signatures_match;
-use paywire::spec::{Digest, EmptyRule, HexCase, Order, Recipe};
+use paywire::spec::{Absent, Compare, EmptyRule, Encode, Order, Recipe};
 
 /// Feed `pattern` with its `{a}` and `{b}` placeholders replaced (in one pass, so a value
 /// holding a placeholder is not expanded again), the rest as literal text.
@@ -47,6 +46,16 @@ fn feed(d: &mut Digester, pattern: &str, mut placeholder: impl FnMut(&mut Digest
 /// Whether `obj` carries a signature, under `recipe` and `secret`, that
 /// `paywire::signing::verify` accepts.
 pub(crate) fn signature_holds(recipe: &Recipe, obj: &Object, secret: &Secret) -> bool {
+    // Recipes beyond the family's common case (credential slots, kept slots, transforms, RSA)
+    // are checked by the reference itself.
+    let common = recipe.credentials.is_empty()
+        && recipe.absent == Absent::Skip
+        && recipe.encode == Encode::None
+        && recipe.strip.is_empty()
+        && !recipe.digest.is_rsa();
+    if !common {
+        return paywire::signing::verify(recipe, "", &obj.sign_fields(), secret).is_ok();
+    }
     let Some(received) = obj
         .find_exact(&recipe.signature_field)
         .and_then(Raw::sign_str)
@@ -76,11 +85,7 @@ pub(crate) fn signature_holds(recipe: &Recipe, obj: &Object, secret: &Secret) ->
     if recipe.order == Order::Ascii {
         sort_ascii(&mut kept);
     }
-    let mut d = match recipe.digest {
-        Digest::Md5 => Digester::md5(),
-        Digest::Sha256 => Digester::sha256(),
-        Digest::HmacSha256 => Digester::hmac_sha256(secret),
-    };
+    let mut d = paywire::signing::digester(recipe, secret);
     feed(&mut d, &recipe.template, |d, p| match p {
         "{pairs}" => {
             for (i, (k, v)) in kept.iter().enumerate() {
@@ -107,11 +112,11 @@ pub(crate) fn signature_holds(recipe: &Recipe, obj: &Object, secret: &Secret) ->
         }
         _ => false,
     });
-    let expected = match recipe.hex {
-        HexCase::Lower => d.finish_lower(),
-        HexCase::Upper => d.finish_upper(),
-    };
-    signatures_match(recipe.compare, expected.as_str(), &received)
+    d.verify(
+        &received,
+        paywire::signing::sig_encoding(recipe),
+        recipe.compare == Compare::Exact,
+    )
 }
 
 #[cfg(test)]

@@ -105,6 +105,90 @@ pub struct Recipe {
     /// these values is verified with this profile.
     #[serde(default)]
     pub adds: BTreeMap<String, String>,
+    /// How the digest's bytes are written: hex (case from `hex`) or base64.
+    #[serde(default)]
+    pub encoding: Encoding,
+    /// With `fields`: whether a listed field that is absent (or null) keeps its slot as an
+    /// empty value (`keep`, PayU's `udf1..udf10`) or is left out (`skip`).
+    #[serde(default)]
+    pub absent: Absent,
+    /// Signed slots whose value is a credential, never sent nor expected in a received
+    /// message: slot name -> `"secret"` (the signing secret) or the name of a credential the
+    /// application supplies. A slot sits where its name sorts, or where `fields` lists it.
+    #[serde(default)]
+    pub credentials: BTreeMap<String, String>,
+    /// Percent-encoding of each key and value before it enters a pair.
+    #[serde(default)]
+    pub encode: Encode,
+    /// Field -> characters removed from its value before signing (`{ Amount = ".," }`).
+    #[serde(default)]
+    pub strip: BTreeMap<String, String>,
+    /// The signature travels in this header instead of a field (raw-body recipes).
+    #[serde(default)]
+    pub signature_header: Option<String>,
+    /// When the signature header carries more than the signature: comma-separated
+    /// `name=value` items over `{timestamp}` and `{signature}` (`t={timestamp},v1={signature}`).
+    #[serde(default)]
+    pub header_format: Option<String>,
+    /// The header carrying the timestamp `{timestamp}` stands for.
+    #[serde(default)]
+    pub timestamp_header: Option<String>,
+    /// How the timestamp is written.
+    #[serde(default)]
+    pub timestamp_unit: TimestampUnit,
+    /// Seconds a received timestamp may be away from now (raw-body recipes with a timestamp).
+    #[serde(default = "default_tolerance")]
+    pub tolerance_secs: u64,
+}
+
+/// How a signature's bytes are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// Hexadecimal, in the case `hex` says.
+    #[default]
+    Hex,
+    /// Standard base64 with padding.
+    Base64,
+}
+
+/// What happens to a listed field that is absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Absent {
+    /// It is left out.
+    #[default]
+    Skip,
+    /// Its slot stays, as an empty value.
+    Keep,
+}
+
+/// Percent-encoding of keys and values before they enter a pair.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Encode {
+    /// Raw text.
+    #[default]
+    None,
+    /// RFC 3986: `A-Za-z0-9-._~` kept, everything else `%XX` (space `%20`).
+    Rfc3986,
+    /// `application/x-www-form-urlencoded`: `A-Za-z0-9-._*` kept, space `+`, others `%XX`.
+    Form,
+}
+
+/// How a timestamp header is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimestampUnit {
+    /// Unix seconds.
+    #[default]
+    Seconds,
+    /// Unix milliseconds.
+    Millis,
+}
+
+fn default_tolerance() -> u64 {
+    300
 }
 
 impl Recipe {
@@ -114,7 +198,17 @@ impl Recipe {
     /// rows, a balance). The simulator accepts requests under any of them and answers in the
     /// merchant's; generated `Profile::offered` says the same.
     pub fn signs_every_field(&self) -> bool {
-        self.fields.is_none()
+        self.fields.is_none() && !self.over_body()
+    }
+
+    /// Whether the recipe signs the raw body (`{body}` in the template) rather than fields.
+    pub fn over_body(&self) -> bool {
+        self.template.contains("{body}")
+    }
+
+    /// The credential a slot's value comes from (`"secret"` for the signing secret).
+    pub fn credential_of(&self, slot: &str) -> Option<&str> {
+        self.credentials.get(slot).map(String::as_str)
     }
 }
 
@@ -159,16 +253,86 @@ pub enum EmptyRule {
 pub enum Digest {
     /// MD5 of the templated string.
     Md5,
+    /// SHA-1 of the templated string.
+    Sha1,
     /// SHA-256 of the templated string.
     Sha256,
+    /// SHA-512 of the templated string.
+    Sha512,
+    /// HMAC-SHA1 of the templated string, keyed with the secret.
+    HmacSha1,
     /// HMAC-SHA256 of the templated string, keyed with the secret.
     HmacSha256,
+    /// HMAC-SHA512 of the templated string, keyed with the secret.
+    HmacSha512,
+    /// SHA1withRSA (PKCS#1 v1.5): signed with the merchant's private key, verified with the
+    /// gateway's public key (PEM).
+    RsaSha1,
+    /// SHA256withRSA (PKCS#1 v1.5, "RSA2"): signed with the merchant's private key, verified
+    /// with the gateway's public key (PEM).
+    RsaSha256,
 }
 
 impl Digest {
-    /// Whether the secret is the digest's key rather than part of the string.
+    /// Every digest, in the order the docs list them.
+    pub const ALL: [Digest; 9] = [
+        Digest::Md5,
+        Digest::Sha1,
+        Digest::Sha256,
+        Digest::Sha512,
+        Digest::HmacSha1,
+        Digest::HmacSha256,
+        Digest::HmacSha512,
+        Digest::RsaSha1,
+        Digest::RsaSha256,
+    ];
+
+    /// The name in a spec (`hmac-sha256`), which is also the `paywire` feature it needs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Digest::Md5 => "md5",
+            Digest::Sha1 => "sha1",
+            Digest::Sha256 => "sha256",
+            Digest::Sha512 => "sha512",
+            Digest::HmacSha1 => "hmac-sha1",
+            Digest::HmacSha256 => "hmac-sha256",
+            Digest::HmacSha512 => "hmac-sha512",
+            Digest::RsaSha1 => "rsa-sha1",
+            Digest::RsaSha256 => "rsa-sha256",
+        }
+    }
+
+    /// The digest's usual name (`SHA-256`, `HMAC-SHA512`, `SHA256withRSA`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Digest::Md5 => "MD5",
+            Digest::Sha1 => "SHA-1",
+            Digest::Sha256 => "SHA-256",
+            Digest::Sha512 => "SHA-512",
+            Digest::HmacSha1 => "HMAC-SHA1",
+            Digest::HmacSha256 => "HMAC-SHA256",
+            Digest::HmacSha512 => "HMAC-SHA512",
+            Digest::RsaSha1 => "SHA1withRSA",
+            Digest::RsaSha256 => "SHA256withRSA",
+        }
+    }
+
+    /// Whether the secret keys the digest (HMAC, RSA) rather than having to be in the string.
     pub fn is_keyed(self) -> bool {
-        matches!(self, Digest::HmacSha256)
+        self.is_hmac() || self.is_rsa()
+    }
+
+    /// An HMAC digest.
+    pub fn is_hmac(self) -> bool {
+        matches!(
+            self,
+            Digest::HmacSha1 | Digest::HmacSha256 | Digest::HmacSha512
+        )
+    }
+
+    /// An RSA signature: verified with a public key, not recomputed.
+    pub fn is_rsa(self) -> bool {
+        matches!(self, Digest::RsaSha1 | Digest::RsaSha256)
     }
 }
 
@@ -359,6 +523,9 @@ pub enum BodyEncoding {
     Form,
     /// The query string (GET).
     Query,
+    /// An XML document `<xml><k>v</k>…</xml>`, strings in CDATA (WeChat Pay v2); the answer
+    /// is read as XML too.
+    Xml,
 }
 
 /// What an operation does, so the client knows which one reconciles an order.
@@ -504,6 +671,8 @@ pub enum NotificationContent {
     /// JSON or form, chosen by content type.
     #[default]
     JsonOrForm,
+    /// An XML document (`<xml><k>v</k>…</xml>`, WeChat Pay v2).
+    Xml,
 }
 
 /// A notification retry policy.

@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::location::SpecPath;
-use crate::model::{BodyEncoding, Field, FieldType, Method, Order, Recipe, Spec};
+use crate::model::{
+    Absent, BodyEncoding, Encoding, Field, FieldType, Method, Order, Recipe, Spec,
+};
 use crate::names;
 
 /// One problem found by validation, before it is located in the source.
@@ -41,6 +43,22 @@ impl Checker<'_> {
     /// Whether `raw` finds a value at `path` in the source (false for defaulted keys).
     fn written(&self, path: &SpecPath) -> bool {
         (self.raw)(path).is_some()
+    }
+
+    /// Signed answers and rows are verified over their fields: a raw-body recipe cannot serve.
+    fn field_recipe(&mut self, path: SpecPath, name: &str) {
+        if self
+            .spec
+            .profiles
+            .get(name)
+            .is_some_and(|r| r.over_body() || r.signature_header.is_some())
+        {
+            self.push(
+                path,
+                format!("profile `{name}` signs a raw body into a header; signed answers and rows are verified over their fields"),
+                Some("name a profile whose template uses `{pairs}`".to_owned()),
+            );
+        }
     }
 
     fn profile_ref(&mut self, path: SpecPath, name: &str) {
@@ -105,41 +123,101 @@ impl Checker<'_> {
                 Some("name profiles with letters, digits, `-` and `_`, starting with a letter, such as `md5-bare-key`".to_owned()),
             );
         }
-        if !r.pair.contains("{key}") || !r.pair.contains("{value}") {
+        if !r.pair.contains("{value}") {
             self.push(
                 p.key("pair"),
-                format!(
-                    "pair format `{}` must contain {{key}} and {{value}}",
-                    r.pair
+                format!("pair format `{}` must contain {{value}}", r.pair),
+                Some(
+                    "write `pair = \"{key}={value}\"`, or `pair = \"{value}\"` for values only"
+                        .to_owned(),
                 ),
-                Some("write `pair = \"{key}={value}\"`".to_owned()),
             );
         }
-        if !r.template.contains("{pairs}") {
+        let over_body = r.template.contains("{body}");
+        let over_pairs = r.template.contains("{pairs}");
+        if over_body && over_pairs {
             self.push(
                 p.key("template"),
-                format!("template `{}` does not contain {{pairs}}", r.template),
-                Some("write a template such as `{pairs}&key={secret}`".to_owned()),
+                format!(
+                    "template `{}` holds both {{pairs}} and {{body}}: a recipe signs fields or the raw body, not both",
+                    r.template
+                ),
+                Some("write `{pairs}` (fields) or `{body}` (the raw body)".to_owned()),
+            );
+        } else if !over_body && !over_pairs {
+            self.push(
+                p.key("template"),
+                format!(
+                    "template `{}` contains neither {{pairs}} nor {{body}}",
+                    r.template
+                ),
+                Some(
+                    "write a template such as `{pairs}&key={secret}`, or `{timestamp}{body}` for a raw-body signature"
+                        .to_owned(),
+                ),
+            );
+        }
+        if r.template.contains("{timestamp}") && r.timestamp_header.is_none() {
+            let in_header = r
+                .header_format
+                .as_deref()
+                .is_some_and(|f| f.contains("{timestamp}"));
+            if !in_header {
+                self.push(
+                    p.key("template"),
+                    format!(
+                        "template `{}` uses {{timestamp}} but no header carries it",
+                        r.template
+                    ),
+                    Some(
+                        "add `timestamp_header = \"x-webhook-timestamp\"`, or `{timestamp}` in `header_format`"
+                            .to_owned(),
+                    ),
+                );
+            }
+        }
+        if over_body && r.signature_header.is_none() {
+            self.push(
+                p.key("template"),
+                "a raw-body recipe (`{body}`) sends its signature in a header",
+                Some("add `signature_header = \"x-signature\"`".to_owned()),
+            );
+        }
+        if let Some(f) = &r.header_format
+            && !f.contains("{signature}")
+        {
+            self.push(
+                p.key("header_format"),
+                format!("header format `{f}` has no {{signature}}"),
+                Some("write `header_format = \"t={timestamp},v1={signature}\"`".to_owned()),
+            );
+        }
+        if r.header_format.is_some() && r.signature_header.is_none() {
+            self.push(
+                p.key("header_format"),
+                "`header_format` needs `signature_header` (the header it describes)",
+                Some("add `signature_header = \"x-signature\"`".to_owned()),
             );
         }
         let has_secret = r.template.contains("{secret}");
+        let secret_slot = r.credentials.values().any(|c| c == "secret");
         // A defaulted template (`{pairs}&key={secret}`) is not in the source: point at the digest.
         let template_at = if self.written(&p.key("template")) {
             p.key("template")
         } else {
             p.key("digest")
         };
-        if r.digest.is_keyed() && has_secret {
+        if r.digest.is_rsa() && (has_secret || secret_slot) {
             self.push(
                 template_at,
                 format!(
-                    "an HMAC digest is keyed with the secret; the template `{}` must not contain {{secret}}",
+                    "an RSA digest signs with a private key; the string (`{}`) must not contain {{secret}} or a `\"secret\"` credential slot",
                     r.template
                 ),
                 Some("write `template = \"{pairs}\"`".to_owned()),
             );
         }
-        if !r.digest.is_keyed() && !has_secret {
+        if !r.digest.is_keyed() && !has_secret && !secret_slot {
             self.push(
                 p.key("template"),
                 format!(
@@ -147,9 +225,55 @@ impl Checker<'_> {
                     r.template
                 ),
                 Some(
-                    "write `{pairs}&key={secret}`, `{secret}&{pairs}` or `{pairs}{secret}`"
+                    "write `{pairs}&key={secret}`, `{secret}&{pairs}` or `{pairs}{secret}`, or add a credential slot `credentials = { key = \"secret\" }`"
                         .to_owned(),
                 ),
+            );
+        }
+        if r.encoding == Encoding::Base64 && self.written(&p.key("hex")) {
+            self.push(
+                p.key("hex"),
+                "`hex` sets the case of hex signatures; this profile writes base64",
+                Some("remove `hex`, or write `encoding = \"hex\"`".to_owned()),
+            );
+        }
+        if r.absent == Absent::Keep && r.fields.is_none() {
+            self.push(
+                p.key("absent"),
+                "`absent = \"keep\"` keeps the slots of a `fields` list; this profile lists none",
+                Some("add `fields = [...]` with the slots in order, or remove `absent`".to_owned()),
+            );
+        }
+        for (slot, from) in &r.credentials {
+            if from.is_empty() || from.contains(['{', '}', ' ']) {
+                self.push(
+                    p.key("credentials").key(slot),
+                    format!("credential name `{from}` for slot `{slot}` is not a name"),
+                    Some("write `\"secret\"` or a credential name such as `\"access_key\"`".to_owned()),
+                );
+            }
+            if let Some(list) = &r.fields
+                && !list.contains(slot)
+            {
+                self.push(
+                    p.key("credentials").key(slot),
+                    format!("credential slot `{slot}` is not in the profile's `fields` list, so it would never be signed"),
+                    Some(format!("add `{slot}` to `fields` where the gateway signs it")),
+                );
+            }
+            if *slot == r.signature_field || r.adds.contains_key(slot) {
+                self.push(
+                    p.key("credentials").key(slot),
+                    format!("credential slot `{slot}` is also the signature field or an added field"),
+                    Some("give the slot the name the gateway's recipe uses for the credential".to_owned()),
+                );
+            }
+        }
+        if over_body && (r.fields.is_some() || !r.credentials.is_empty() || !r.strip.is_empty()) {
+            self.push(
+                p.key("template"),
+                "a raw-body recipe (`{body}`) signs the body as it is: `fields`, `credentials` and `strip` do not apply",
+                Some("remove them, or sign fields with `{pairs}`".to_owned()),
             );
         }
         match (&r.fields, r.order) {
@@ -556,6 +680,31 @@ impl Checker<'_> {
             {
                 self.profile_ref(p.key("profile"), prof);
             }
+            if op.signed {
+                let name = op
+                    .profile
+                    .clone()
+                    .unwrap_or_else(|| self.spec.gateway.default_profile.clone());
+                if self
+                    .spec
+                    .profiles
+                    .get(&name)
+                    .is_some_and(|r| r.over_body() || r.signature_header.is_some())
+                {
+                    let at = if op.profile.is_some() {
+                        p.key("profile")
+                    } else {
+                        p.key("name")
+                    };
+                    self.push(
+                        at,
+                        format!(
+                            "profile `{name}` signs a raw body into a header: paywire verifies such signatures on notifications, but does not sign requests with them"
+                        ),
+                        Some("sign the request with a field recipe, or write `signed = false` and authenticate with `headers`".to_owned()),
+                    );
+                }
+            }
             if let Some(e) = &op.envelope {
                 self.envelope_ref(p.key("envelope"), e);
             } else if self.spec.gateway.default_envelope.is_none()
@@ -590,6 +739,7 @@ impl Checker<'_> {
             }
             if let Some(rows) = &op.rows {
                 self.profile_ref(p.key("rows").key("profile"), &rows.profile);
+                self.field_recipe(p.key("rows").key("profile"), &rows.profile);
                 // With a path, the count is a key of the payload beside the list: a listed
                 // whole-number response field.
                 if let (Some(_), Some(count)) = (&rows.path, &rows.count)
@@ -720,6 +870,7 @@ impl Checker<'_> {
             }
             if let Some(sig) = &e.signature {
                 self.profile_ref(p.key("signature").key("profile"), &sig.profile);
+                self.field_recipe(p.key("signature").key("profile"), &sig.profile);
             }
         }
     }

@@ -543,7 +543,7 @@ digest = "md4"
     assert_at(src, &d, 6, 10, r#""md4""#);
     assert_message(
         &d,
-        "unknown variant `md4`, expected one of `md5`, `sha256`, `hmac-sha256`",
+        "unknown variant `md4`, expected one of `md5`, `sha1`, `sha256`, `sha512`, `hmac-sha1`, `hmac-sha256`, `hmac-sha512`, `rsa-sha1`, `rsa-sha256`",
     );
 }
 

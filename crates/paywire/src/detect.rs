@@ -127,10 +127,12 @@ impl Detection {
 
 /// How a recipe builds its string, in words.
 pub fn describe(r: &Recipe) -> String {
-    let digest = match r.digest {
-        Digest::Md5 => "MD5",
-        Digest::Sha256 => "SHA-256",
-        Digest::HmacSha256 => "HMAC-SHA256 keyed with the secret",
+    let digest = if r.digest.is_hmac() {
+        format!("{} keyed with the secret", r.digest.label())
+    } else if r.digest.is_rsa() {
+        format!("{} with the RSA key", r.digest.label())
+    } else {
+        r.digest.label().to_owned()
     };
     let empty = match r.empty {
         EmptyRule::Skip => "empty values skipped",
@@ -197,11 +199,7 @@ pub fn candidates(gw: &Gateway) -> Vec<Candidate> {
                         }
                         let name = format!(
                             "{}, {template}, {}, sign_type {}, {} hex",
-                            match digest {
-                                Digest::Md5 => "md5",
-                                Digest::Sha256 => "sha256",
-                                Digest::HmacSha256 => "hmac-sha256",
-                            },
+                            digest.name(),
                             match empty {
                                 EmptyRule::Skip => "empty skipped",
                                 EmptyRule::Keep => "empty kept",

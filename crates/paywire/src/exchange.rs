@@ -30,7 +30,10 @@ impl Credentials {
     }
 
     /// Add a named credential.
+    /// Profiles with a credential slot of this name (`credentials = { accessKey = "access_key" }`)
+    /// sign it too.
     pub fn with(mut self, name: &str, value: Secret) -> Self {
+        self.secret = self.secret.clone().with_credential(name, value.expose());
         self.values.insert(name.to_owned(), value);
         self
     }

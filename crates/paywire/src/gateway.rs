@@ -269,6 +269,7 @@ impl Gateway {
                 Some("application/x-www-form-urlencoded"),
             ),
             BodyEncoding::Query => (Some(fields.to_form()), None, None),
+            BodyEncoding::Xml => (None, Some(crate::xml::write(&fields)), Some("text/xml")),
         };
         let order_id = op
             .order_id
@@ -301,7 +302,11 @@ impl Gateway {
     ) -> Result<Reply, ResponseError> {
         let op = self.operation(operation)?;
         crate::received::check_size(body, self.body_limit)?;
-        let obj = Object::from_json(body)?;
+        let obj = if op.body() == BodyEncoding::Xml {
+            Object::from_xml(body)?
+        } else {
+            Object::from_json(body)?
+        };
         let Some(env) = self.spec.envelope_for(op) else {
             // No envelope: the whole body is the payload.
             return Ok(Reply::Accepted(Accepted {
@@ -468,6 +473,7 @@ impl Gateway {
             NotificationContent::Json => Object::from_json(body)?,
             NotificationContent::Form => Object::from_form(body)?,
             NotificationContent::JsonOrForm => Object::from_body(body, content_type)?,
+            NotificationContent::Xml => Object::from_xml(body)?,
         };
         // A body carrying a profile's marker (sign_type=HMAC-SHA256) is verified with that profile.
         let profile = self.received_profile(n.profile.as_deref(), &obj);

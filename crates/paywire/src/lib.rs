@@ -57,6 +57,8 @@ pub mod outcome;
 pub mod read;
 pub mod received;
 pub mod request;
+#[cfg(any(feature = "rsa-sha1", feature = "rsa-sha256"))]
+pub mod rsa_key;
 pub mod secret;
 pub mod sign;
 #[cfg(feature = "dynamic")]
@@ -65,6 +67,8 @@ pub mod time;
 pub mod types;
 pub mod validate;
 pub mod wire;
+#[cfg(feature = "xml")]
+pub mod xml;
 
 #[cfg(feature = "client")]
 pub use client::{

@@ -36,6 +36,9 @@ pub enum ReceiveError {
         /// The limit.
         limit: usize,
     },
+    /// The body is not a flat XML document (`<xml><key>value</key>…</xml>`).
+    #[error("the body is not a flat XML document: {0}")]
+    NotXmlDocument(String),
     /// The content type is neither JSON nor form.
     #[error(
         "unsupported content type `{0}`: expected application/json or application/x-www-form-urlencoded"
@@ -341,6 +344,23 @@ impl Object {
                 .map(|(k, v)| (k.into(), Raw::Text(v.into())))
                 .collect(),
         }
+    }
+
+    /// Received text pairs (an XML document's elements), duplicate keys refused.
+    pub fn from_received_pairs(pairs: Vec<(String, String)>) -> Result<Self, ReceiveError> {
+        let entries: Vec<(String, Raw)> = pairs.into_iter().map(|(k, v)| (k, Raw::Text(v))).collect();
+        match first_duplicate(&entries) {
+            Some(k) => Err(ReceiveError::DuplicateKey(k)),
+            None => Ok(Self { entries }),
+        }
+    }
+
+    /// Parse a flat XML document (`<xml><key>value</key>…</xml>`, WeChat Pay v2): each
+    /// element's text, CDATA and entities resolved; duplicate keys, nested elements and
+    /// DOCTYPEs refused.
+    #[cfg(feature = "xml")]
+    pub fn from_xml(body: &[u8]) -> Result<Self, ReceiveError> {
+        crate::xml::parse(body)
     }
 
     /// The entries in received order.

@@ -12,13 +12,46 @@ use zeroize::Zeroizing;
 /// assert_eq!(format!("{s:?}"), "Secret(****)");
 /// assert_eq!(s.expose(), "ThisIsYourSecretKey123");
 /// ```
+///
+/// A profile can sign credentials other than the secret (a credential slot: MoMo's
+/// `accessKey`, signed but never sent). They travel with the secret, masked the same way:
+///
+/// ```
+/// let s = paywire::Secret::new("key").with_credential("access_key", "F8BBA842ECF85");
+/// assert_eq!(s.credential("access_key"), Some("F8BBA842ECF85"));
+/// assert_eq!(format!("{s:?}"), "Secret(****)");
+/// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Zeroizing<String>);
+pub struct Secret(Zeroizing<String>, Vec<(String, Zeroizing<String>)>);
 
 impl Secret {
     /// Wrap a secret.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(Zeroizing::new(value.into()))
+        Self(Zeroizing::new(value.into()), Vec::new())
+    }
+
+    /// The same secret with a named credential that profiles sign (`credentials` slots).
+    pub fn with_credential(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let name = name.into();
+        self.1.retain(|(n, _)| *n != name);
+        self.1.push((name, Zeroizing::new(value.into())));
+        self
+    }
+
+    /// A named credential given with [`Secret::with_credential`]; `"secret"` is the secret.
+    pub fn credential(&self, name: &str) -> Option<&str> {
+        if name == "secret" {
+            return Some(&self.0);
+        }
+        self.1
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The names of the credentials given besides the secret.
+    pub fn credential_names(&self) -> impl Iterator<Item = &str> {
+        self.1.iter().map(|(n, _)| n.as_str())
     }
 
     /// Read a secret from an environment variable.

@@ -67,23 +67,62 @@ impl SignField {
     }
 }
 
+/// How a signature's bytes are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigEncoding {
+    /// Lowercase hex.
+    Lower,
+    /// Uppercase hex.
+    Upper,
+    /// Standard base64 with padding (always compared exactly).
+    Base64,
+}
+
 /// A running digest, fed piece by piece.
 #[derive(Clone)]
 pub enum Digester {
     /// MD5 of the string.
     #[cfg(feature = "md5")]
     Md5(md5::Md5),
+    /// SHA-1 of the string.
+    #[cfg(feature = "sha1")]
+    Sha1(sha1::Sha1),
     /// SHA-256 of the string.
     #[cfg(feature = "sha256")]
     Sha256(sha2::Sha256),
+    /// SHA-512 of the string.
+    #[cfg(feature = "sha512")]
+    Sha512(sha2::Sha512),
+    /// HMAC-SHA1 of the string, keyed with the secret.
+    #[cfg(feature = "hmac-sha1")]
+    HmacSha1(hmac::Hmac<sha1::Sha1>),
     /// HMAC-SHA256 of the string, keyed with the secret.
     #[cfg(feature = "hmac-sha256")]
     HmacSha256(hmac::Hmac<sha2::Sha256>),
+    /// HMAC-SHA512 of the string, keyed with the secret.
+    #[cfg(feature = "hmac-sha512")]
+    HmacSha512(hmac::Hmac<sha2::Sha512>),
+    /// SHA1withRSA (PKCS#1 v1.5) with the key given as the secret.
+    #[cfg(feature = "rsa-sha1")]
+    RsaSha1(sha1::Sha1, crate::rsa_key::RsaKey),
+    /// SHA256withRSA (PKCS#1 v1.5) with the key given as the secret.
+    #[cfg(feature = "rsa-sha256")]
+    RsaSha256(sha2::Sha256, crate::rsa_key::RsaKey),
 }
 
 impl fmt::Debug for Digester {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Digester(..)")
+    }
+}
+
+#[cfg(any(feature = "hmac-sha1", feature = "hmac-sha256", feature = "hmac-sha512"))]
+fn hmac_keyed<M: hmac::KeyInit>(secret: &Secret) -> M {
+    // HMAC takes keys of any length (an over-long key is hashed first), so this never fails;
+    // the zero key is there only so that no panic path exists.
+    match M::new_from_slice(secret.expose().as_bytes()) {
+        Ok(mac) => mac,
+        Err(_) => M::new(&Default::default()),
     }
 }
 
@@ -95,6 +134,13 @@ impl Digester {
         Self::Md5(md5::Md5::new())
     }
 
+    /// SHA-1.
+    #[cfg(feature = "sha1")]
+    pub fn sha1() -> Self {
+        use sha1::Digest as _;
+        Self::Sha1(sha1::Sha1::new())
+    }
+
     /// SHA-256.
     #[cfg(feature = "sha256")]
     pub fn sha256() -> Self {
@@ -102,27 +148,68 @@ impl Digester {
         Self::Sha256(sha2::Sha256::new())
     }
 
+    /// SHA-512.
+    #[cfg(feature = "sha512")]
+    pub fn sha512() -> Self {
+        use sha2::Digest as _;
+        Self::Sha512(sha2::Sha512::new())
+    }
+
+    /// HMAC-SHA1 keyed with `secret`.
+    #[cfg(feature = "hmac-sha1")]
+    pub fn hmac_sha1(secret: &Secret) -> Self {
+        Self::HmacSha1(hmac_keyed(secret))
+    }
+
     /// HMAC-SHA256 keyed with `secret`.
     #[cfg(feature = "hmac-sha256")]
     pub fn hmac_sha256(secret: &Secret) -> Self {
-        use hmac::KeyInit as _;
-        type Mac = hmac::Hmac<sha2::Sha256>;
-        // HMAC takes keys of any length (an over-long key is hashed first), so this never
-        // fails; the zero key is there only so that no panic path exists.
-        match Mac::new_from_slice(secret.expose().as_bytes()) {
-            Ok(mac) => Self::HmacSha256(mac),
-            Err(_) => Self::HmacSha256(Mac::new(&Default::default())),
-        }
+        Self::HmacSha256(hmac_keyed(secret))
+    }
+
+    /// HMAC-SHA512 keyed with `secret`.
+    #[cfg(feature = "hmac-sha512")]
+    pub fn hmac_sha512(secret: &Secret) -> Self {
+        Self::HmacSha512(hmac_keyed(secret))
+    }
+
+    /// SHA1withRSA with the PEM (or bare base64 DER) key in `secret`: a private key signs, a
+    /// public or private key verifies. A key that does not parse signs to an empty signature
+    /// and verifies nothing; [`key_problem`] reports it before anything is sent.
+    #[cfg(feature = "rsa-sha1")]
+    pub fn rsa_sha1(secret: &Secret) -> Self {
+        use sha1::Digest as _;
+        Self::RsaSha1(sha1::Sha1::new(), crate::rsa_key::RsaKey::parse(secret))
+    }
+
+    /// SHA256withRSA ("RSA2") with the PEM (or bare base64 DER) key in `secret`; see
+    /// [`Digester::rsa_sha1`].
+    #[cfg(feature = "rsa-sha256")]
+    pub fn rsa_sha256(secret: &Secret) -> Self {
+        use sha2::Digest as _;
+        Self::RsaSha256(sha2::Sha256::new(), crate::rsa_key::RsaKey::parse(secret))
     }
 
     fn update(&mut self, bytes: &[u8]) {
         match self {
             #[cfg(feature = "md5")]
             Self::Md5(d) => md5::Digest::update(d, bytes),
+            #[cfg(feature = "sha1")]
+            Self::Sha1(d) => sha1::Digest::update(d, bytes),
             #[cfg(feature = "sha256")]
             Self::Sha256(d) => sha2::Digest::update(d, bytes),
+            #[cfg(feature = "sha512")]
+            Self::Sha512(d) => sha2::Digest::update(d, bytes),
+            #[cfg(feature = "hmac-sha1")]
+            Self::HmacSha1(m) => hmac::Mac::update(m, bytes),
             #[cfg(feature = "hmac-sha256")]
             Self::HmacSha256(m) => hmac::Mac::update(m, bytes),
+            #[cfg(feature = "hmac-sha512")]
+            Self::HmacSha512(m) => hmac::Mac::update(m, bytes),
+            #[cfg(feature = "rsa-sha1")]
+            Self::RsaSha1(d, _) => sha1::Digest::update(d, bytes),
+            #[cfg(feature = "rsa-sha256")]
+            Self::RsaSha256(d, _) => sha2::Digest::update(d, bytes),
             #[allow(unreachable_patterns)]
             _ => {
                 let _ = bytes;
@@ -130,27 +217,40 @@ impl Digester {
         }
     }
 
-    fn finish(self, upper: bool) -> Signature {
-        #[allow(unused_mut)]
-        let mut out = String::with_capacity(64);
+    /// The digest's bytes (for RSA: the signature; empty when the key is unusable).
+    fn bytes(self) -> Vec<u8> {
         match self {
             #[cfg(feature = "md5")]
-            Self::Md5(d) => push_hex(&mut out, &md5::Digest::finalize(d), upper),
+            Self::Md5(d) => md5::Digest::finalize(d).to_vec(),
+            #[cfg(feature = "sha1")]
+            Self::Sha1(d) => sha1::Digest::finalize(d).to_vec(),
             #[cfg(feature = "sha256")]
-            Self::Sha256(d) => push_hex(&mut out, &sha2::Digest::finalize(d), upper),
+            Self::Sha256(d) => sha2::Digest::finalize(d).to_vec(),
+            #[cfg(feature = "sha512")]
+            Self::Sha512(d) => sha2::Digest::finalize(d).to_vec(),
+            #[cfg(feature = "hmac-sha1")]
+            Self::HmacSha1(m) => hmac::Mac::finalize(m).into_bytes().to_vec(),
             #[cfg(feature = "hmac-sha256")]
-            Self::HmacSha256(m) => push_hex(&mut out, &hmac::Mac::finalize(m).into_bytes(), upper),
+            Self::HmacSha256(m) => hmac::Mac::finalize(m).into_bytes().to_vec(),
+            #[cfg(feature = "hmac-sha512")]
+            Self::HmacSha512(m) => hmac::Mac::finalize(m).into_bytes().to_vec(),
+            #[cfg(feature = "rsa-sha1")]
+            Self::RsaSha1(d, key) => key.sign_sha1(&sha1::Digest::finalize(d)),
+            #[cfg(feature = "rsa-sha256")]
+            Self::RsaSha256(d, key) => key.sign_sha256(&sha2::Digest::finalize(d)),
             #[allow(unreachable_patterns)]
-            _ => {
-                let _ = upper;
-            }
+            _ => Vec::new(),
         }
-        Signature(out)
     }
 
     /// Feed literal text or a value.
     pub fn text(&mut self, s: &str) {
         self.update(s.as_bytes());
+    }
+
+    /// Feed raw bytes (a received body).
+    pub fn bytes_in(&mut self, b: &[u8]) {
+        self.update(b);
     }
 
     /// Feed the secret.
@@ -160,12 +260,128 @@ impl Digester {
 
     /// The signature in lowercase hex.
     pub fn finish_lower(self) -> Signature {
-        self.finish(false)
+        self.finish(SigEncoding::Lower)
     }
 
     /// The signature in uppercase hex.
     pub fn finish_upper(self) -> Signature {
-        self.finish(true)
+        self.finish(SigEncoding::Upper)
+    }
+
+    /// The signature in base64.
+    #[cfg(feature = "base64")]
+    pub fn finish_base64(self) -> Signature {
+        self.finish(SigEncoding::Base64)
+    }
+
+    /// The signature in `encoding`.
+    pub fn finish(self, encoding: SigEncoding) -> Signature {
+        let bytes = self.bytes();
+        let mut out = String::with_capacity(bytes.len() * 2);
+        match encoding {
+            SigEncoding::Lower => push_hex(&mut out, &bytes, false),
+            SigEncoding::Upper => push_hex(&mut out, &bytes, true),
+            SigEncoding::Base64 => push_base64(&mut out, &bytes),
+        }
+        Signature(out)
+    }
+
+    /// Whether `received` is a valid signature of what was fed, in constant time: recomputed
+    /// and compared for hashes and HMACs (`exact`, or ASCII case-insensitively for hex; base64
+    /// is always compared exactly), checked with the public key for RSA.
+    pub fn verify(self, received: &str, encoding: SigEncoding, exact: bool) -> bool {
+        match self {
+            #[cfg(feature = "rsa-sha1")]
+            Self::RsaSha1(d, key) => match decode_signature(received, encoding) {
+                Some(sig) => key.verify_sha1(&sha1::Digest::finalize(d), &sig),
+                None => false,
+            },
+            #[cfg(feature = "rsa-sha256")]
+            Self::RsaSha256(d, key) => match decode_signature(received, encoding) {
+                Some(sig) => key.verify_sha256(&sha2::Digest::finalize(d), &sig),
+                None => false,
+            },
+            other => {
+                let expected = other.finish(encoding);
+                if expected.as_str().is_empty() {
+                    return false;
+                }
+                if exact || encoding == SigEncoding::Base64 {
+                    matches_exact(expected.as_str(), received)
+                } else {
+                    matches_ignore_case(expected.as_str(), received)
+                }
+            }
+        }
+    }
+
+    /// Whether this digest is an RSA signature (verified with a key, not recomputed).
+    pub fn is_rsa(&self) -> bool {
+        match self {
+            #[cfg(feature = "rsa-sha1")]
+            Self::RsaSha1(..) => true,
+            #[cfg(feature = "rsa-sha256")]
+            Self::RsaSha256(..) => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+}
+
+/// Why `secret` cannot serve as the key of an RSA digest (`None` when it can, or when the
+/// digest is not RSA). Checked before a request is signed, so a bad key is an error, not an
+/// empty signature.
+pub fn key_problem(digester: &Digester) -> Option<String> {
+    match digester {
+        #[cfg(feature = "rsa-sha1")]
+        Digester::RsaSha1(_, key) => key.problem(),
+        #[cfg(feature = "rsa-sha256")]
+        Digester::RsaSha256(_, key) => key.problem(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+#[allow(unused_variables)]
+fn decode_signature(received: &str, encoding: SigEncoding) -> Option<Vec<u8>> {
+    match encoding {
+        SigEncoding::Base64 => {
+            #[cfg(feature = "base64")]
+            {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD
+                    .decode(received.trim().as_bytes())
+                    .ok()
+            }
+            #[cfg(not(feature = "base64"))]
+            None
+        }
+        SigEncoding::Lower | SigEncoding::Upper => decode_hex(received),
+    }
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    let b = text.as_bytes();
+    if b.len() % 2 != 0 {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    b.chunks(2)
+        .map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?))
+        .collect()
+}
+
+#[allow(unused_variables)]
+fn push_base64(out: &mut String, bytes: &[u8]) {
+    #[cfg(feature = "base64")]
+    {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
     }
 }
 
@@ -176,6 +392,29 @@ impl Canon for Digester {
     fn secret(&mut self, secret: &Secret) {
         Digester::secret(self, secret);
     }
+}
+
+/// RFC 3986 percent-encoding: `A-Za-z0-9-._~` kept, every other byte `%XX` (PHP
+/// `rawurlencode`).
+pub fn encode_rfc3986(text: &str) -> Cow<'_, str> {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(text, SET).into()
+}
+
+/// `application/x-www-form-urlencoded` encoding: `A-Za-z0-9-._*` kept, space `+`, every
+/// other byte `%XX` (PHP `urlencode`, Java `URLEncoder`).
+pub fn encode_form(text: &str) -> Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'*'))
+    {
+        return Cow::Borrowed(text);
+    }
+    form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().into()
 }
 
 /// Append `bytes` as hex to `out`.
@@ -248,6 +487,10 @@ pub enum Decision {
     Empty,
     /// A null.
     Null,
+    /// A credential slot: the value is a credential, masked here.
+    Credential,
+    /// Listed, absent, and the profile keeps absent slots: entered as an empty value.
+    AbsentKept,
 }
 
 impl Decision {
@@ -261,6 +504,8 @@ impl Decision {
             Decision::Missing => "absent: listed by the profile but not present",
             Decision::Empty => "dropped: empty value (the profile skips empty values)",
             Decision::Null => "dropped: null",
+            Decision::Credential => "kept: a credential slot (its value is a credential, never sent)",
+            Decision::AbsentKept => "kept empty: listed but absent, and the profile keeps absent slots",
         }
     }
 }

@@ -7,37 +7,81 @@
 
 use crate::Secret;
 pub use crate::sign::{CanonicalString, Decision, SignField, Signature, Step, VerifyError};
-use crate::sign::{Digester, Explanation, matches_exact, matches_ignore_case};
-use paywire_spec::{Compare, Digest, EmptyRule, HexCase, Order, Recipe};
+use crate::sign::{Digester, Explanation, SigEncoding, matches_exact, matches_ignore_case};
+use paywire_spec::{Absent, Compare, Digest, EmptyRule, Encode, Encoding, HexCase, Order, Recipe};
 
-fn select(recipe: &Recipe, fields: &[SignField]) -> (Vec<Step>, Vec<(String, String)>) {
+/// A value entering the string: a field's text, or a credential slot's (masked in the
+/// canonical string like the secret).
+#[derive(Debug, Clone)]
+struct Kept {
+    key: String,
+    text: String,
+    credential: bool,
+}
+
+fn select(recipe: &Recipe, fields: &[SignField], secret: &Secret) -> (Vec<Step>, Vec<Kept>) {
     let mut steps = Vec::with_capacity(fields.len());
-    let mut kept: Vec<(String, String)> = Vec::with_capacity(fields.len());
-    let mut consider =
-        |key: &str, text: Option<&String>, decision: Option<Decision>, steps: &mut Vec<Step>| {
-            let decision = decision.unwrap_or(match text {
-                None => Decision::Null,
-                Some(t) if t.is_empty() && recipe.empty == EmptyRule::Skip => Decision::Empty,
-                Some(_) => Decision::Kept,
-            });
-            if decision == Decision::Kept
-                && let Some(t) = text
-            {
-                kept.push((key.to_owned(), t.clone()));
-            }
-            steps.push(Step {
+    let mut kept: Vec<Kept> = Vec::with_capacity(fields.len());
+    let slot = |name: &str| recipe.credential_of(name);
+    let consider = |kept: &mut Vec<Kept>,
+                    steps: &mut Vec<Step>,
+                    key: &str,
+                    text: Option<&String>,
+                    decision: Option<Decision>| {
+        let decision = decision.unwrap_or(match text {
+            None => Decision::Null,
+            Some(t) if t.is_empty() && recipe.empty == EmptyRule::Skip => Decision::Empty,
+            Some(_) => Decision::Kept,
+        });
+        match decision {
+            Decision::Kept => kept.push(Kept {
                 key: key.to_owned(),
-                text: text.cloned(),
-                decision,
-            });
-        };
+                text: transform(recipe, key, text.map_or("", String::as_str)),
+                credential: false,
+            }),
+            Decision::AbsentKept => kept.push(Kept {
+                key: key.to_owned(),
+                text: String::new(),
+                credential: false,
+            }),
+            _ => {}
+        }
+        steps.push(Step {
+            key: key.to_owned(),
+            text: text.cloned(),
+            decision,
+        });
+    };
+    let credential = |kept: &mut Vec<Kept>, steps: &mut Vec<Step>, name: &str, from: &str| {
+        kept.push(Kept {
+            key: name.to_owned(),
+            text: secret.credential(from).unwrap_or_default().to_owned(),
+            credential: true,
+        });
+        steps.push(Step {
+            key: name.to_owned(),
+            text: Some("****".to_owned()),
+            decision: Decision::Credential,
+        });
+    };
+    let absent = if recipe.absent == Absent::Keep {
+        Decision::AbsentKept
+    } else {
+        Decision::Missing
+    };
     match &recipe.fields {
         Some(list) => {
             for name in list {
-                let found = fields.iter().find(|f| &f.key == name);
-                match found {
-                    Some(f) => consider(&f.key, f.text.as_ref(), None, &mut steps),
-                    None => consider(name, None, Some(Decision::Missing), &mut steps),
+                if let Some(from) = slot(name) {
+                    credential(&mut kept, &mut steps, name, from);
+                    continue;
+                }
+                match fields.iter().find(|f| &f.key == name) {
+                    Some(f) if f.text.is_none() && absent == Decision::AbsentKept => {
+                        consider(&mut kept, &mut steps, &f.key, None, Some(absent))
+                    }
+                    Some(f) => consider(&mut kept, &mut steps, &f.key, f.text.as_ref(), None),
+                    None => consider(&mut kept, &mut steps, name, None, Some(absent)),
                 }
             }
             for f in fields {
@@ -47,7 +91,7 @@ fn select(recipe: &Recipe, fields: &[SignField]) -> (Vec<Step>, Vec<(String, Str
                     } else {
                         Decision::NotListed
                     };
-                    consider(&f.key, f.text.as_ref(), Some(d), &mut steps);
+                    consider(&mut kept, &mut steps, &f.key, f.text.as_ref(), Some(d));
                 }
             }
         }
@@ -55,37 +99,91 @@ fn select(recipe: &Recipe, fields: &[SignField]) -> (Vec<Step>, Vec<(String, Str
             for f in fields {
                 let d = if f.key == recipe.signature_field {
                     Some(Decision::SignatureField)
-                } else if recipe.exclude.contains(&f.key) {
+                } else if recipe.exclude.contains(&f.key) || slot(&f.key).is_some() {
                     Some(Decision::Excluded)
                 } else {
                     None
                 };
-                consider(&f.key, f.text.as_ref(), d, &mut steps);
+                consider(&mut kept, &mut steps, &f.key, f.text.as_ref(), d);
+            }
+            for (name, from) in &recipe.credentials {
+                credential(&mut kept, &mut steps, name, from);
             }
         }
     }
     if recipe.order == Order::Ascii {
-        kept.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        // Keys are compared as they enter the string (after `encode`), byte by byte.
+        kept.sort_by(|a, b| {
+            encode_text(recipe.encode, &a.key)
+                .as_bytes()
+                .cmp(encode_text(recipe.encode, &b.key).as_bytes())
+        });
     }
     (steps, kept)
 }
 
+/// A value's text after the profile's `strip` and `encode`.
+fn transform(recipe: &Recipe, key: &str, text: &str) -> String {
+    let stripped: String = match recipe.strip.get(key) {
+        Some(chars) => text.chars().filter(|c| !chars.contains(*c)).collect(),
+        None => text.to_owned(),
+    };
+    encode_text(recipe.encode, &stripped).into_owned()
+}
+
+/// Percent-encode a key or value as the profile's `encode` says.
+pub fn encode_text(encode: Encode, text: &str) -> std::borrow::Cow<'_, str> {
+    match encode {
+        Encode::None => std::borrow::Cow::Borrowed(text),
+        Encode::Rfc3986 => crate::sign::encode_rfc3986(text),
+        Encode::Form => crate::sign::encode_form(text),
+    }
+}
+
 /// Build the canonical string of `fields` under `recipe`.
 pub fn canonical_string(recipe: &Recipe, fields: &[SignField], secret: &Secret) -> CanonicalString {
-    let (steps, kept) = select(recipe, fields);
-    let mut pairs = String::new();
-    for (i, (k, v)) in kept.iter().enumerate() {
-        if i > 0 {
-            pairs.push_str(&recipe.join);
-        }
-        pairs.push_str(&render_pair(&recipe.pair, k, v));
-    }
-    let mut text = String::with_capacity(pairs.len() + secret.expose().len() + 8);
+    let (steps, kept) = select(recipe, fields, secret);
+    let mut text = String::new();
     let mut secret_ranges = Vec::new();
+    let mut pairs_masked = String::new();
+    let write_pairs = |text: &mut String, ranges: &mut Vec<std::ops::Range<usize>>, masked: &mut String| {
+        for (i, k) in kept.iter().enumerate() {
+            if i > 0 {
+                text.push_str(&recipe.join);
+                masked.push_str(&recipe.join);
+            }
+            let key = encode_text(recipe.encode, &k.key);
+            let mut rest = recipe.pair.as_str();
+            while !rest.is_empty() {
+                if let Some(r) = rest.strip_prefix("{key}") {
+                    text.push_str(&key);
+                    masked.push_str(&key);
+                    rest = r;
+                } else if let Some(r) = rest.strip_prefix("{value}") {
+                    let start = text.len();
+                    text.push_str(&k.text);
+                    if k.credential {
+                        ranges.push(start..text.len());
+                        masked.push_str("****");
+                    } else {
+                        masked.push_str(&k.text);
+                    }
+                    rest = r;
+                } else {
+                    let mut chars = rest.chars();
+                    if let Some(c) = chars.next() {
+                        text.push(c);
+                        masked.push(c);
+                    }
+                    rest = chars.as_str();
+                }
+            }
+        }
+    };
     let mut rest = recipe.template.as_str();
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix("{pairs}") {
-            text.push_str(&pairs);
+            write_pairs(&mut text, &mut secret_ranges, &mut pairs_masked);
             rest = r;
         } else if let Some(r) = rest.strip_prefix("{secret}") {
             let start = text.len();
@@ -103,49 +201,103 @@ pub fn canonical_string(recipe: &Recipe, fields: &[SignField], secret: &Secret) 
     CanonicalString::from_parts(
         text,
         secret_ranges,
-        kept.into_iter().map(|(k, _)| k).collect(),
+        kept.into_iter().map(|k| k.key).collect(),
         Some(Explanation {
-            pairs,
+            pairs: pairs_masked,
             template: recipe.template.clone(),
             steps,
         }),
     )
 }
 
-fn render_pair(pattern: &str, key: &str, value: &str) -> String {
-    // Replace placeholders in one pass so a value containing `{key}` is not expanded again.
-    let mut out = String::with_capacity(pattern.len() + key.len() + value.len());
-    let mut rest = pattern;
+/// The canonical string of a raw-body recipe: the template over `{body}` (the body exactly as
+/// sent or received), `{timestamp}` and `{secret}`.
+pub fn body_canonical(
+    recipe: &Recipe,
+    body: &str,
+    timestamp: Option<&str>,
+    secret: &Secret,
+) -> CanonicalString {
+    let mut text = String::with_capacity(body.len() + 32);
+    let mut secret_ranges = Vec::new();
+    let mut rest = recipe.template.as_str();
     while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("{key}") {
-            out.push_str(key);
+        if let Some(r) = rest.strip_prefix("{body}") {
+            text.push_str(body);
             rest = r;
-        } else if let Some(r) = rest.strip_prefix("{value}") {
-            out.push_str(value);
+        } else if let Some(r) = rest.strip_prefix("{timestamp}") {
+            text.push_str(timestamp.unwrap_or(""));
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("{secret}") {
+            let start = text.len();
+            text.push_str(secret.expose());
+            secret_ranges.push(start..text.len());
             rest = r;
         } else {
             let mut chars = rest.chars();
             if let Some(c) = chars.next() {
-                out.push(c);
+                text.push(c);
             }
             rest = chars.as_str();
         }
     }
-    out
+    CanonicalString::from_parts(
+        text,
+        secret_ranges,
+        Vec::new(),
+        Some(Explanation {
+            pairs: String::new(),
+            template: recipe.template.clone(),
+            steps: Vec::new(),
+        }),
+    )
 }
 
-/// Hash a canonical string under `recipe`'s digest and hex case.
-pub fn digest(recipe: &Recipe, canonical: &CanonicalString, secret: &Secret) -> Signature {
-    let mut d = match recipe.digest {
+/// A fresh digest of `recipe` (keyed with `secret` for HMAC and RSA).
+pub fn digester(recipe: &Recipe, secret: &Secret) -> Digester {
+    match recipe.digest {
         Digest::Md5 => Digester::md5(),
+        Digest::Sha1 => Digester::sha1(),
         Digest::Sha256 => Digester::sha256(),
+        Digest::Sha512 => Digester::sha512(),
+        Digest::HmacSha1 => Digester::hmac_sha1(secret),
         Digest::HmacSha256 => Digester::hmac_sha256(secret),
-    };
-    crate::sign::Canon::text(&mut d, canonical.expose());
-    match recipe.hex {
-        HexCase::Lower => d.finish_lower(),
-        HexCase::Upper => d.finish_upper(),
+        Digest::HmacSha512 => Digester::hmac_sha512(secret),
+        Digest::RsaSha1 => Digester::rsa_sha1(secret),
+        Digest::RsaSha256 => Digester::rsa_sha256(secret),
     }
+}
+
+/// How `recipe` writes a signature's bytes.
+pub fn sig_encoding(recipe: &Recipe) -> SigEncoding {
+    match (recipe.encoding, recipe.hex) {
+        (Encoding::Base64, _) => SigEncoding::Base64,
+        (Encoding::Hex, HexCase::Lower) => SigEncoding::Lower,
+        (Encoding::Hex, HexCase::Upper) => SigEncoding::Upper,
+    }
+}
+
+/// Why `secret` cannot sign under `recipe`: an RSA key that is not a private key, or a
+/// credential slot whose credential was not given. `None` when it can.
+pub fn key_problem(recipe: &Recipe, secret: &Secret) -> Option<String> {
+    for (slot, from) in &recipe.credentials {
+        if secret.credential(from).is_none() {
+            return Some(format!(
+                "the profile signs the credential `{from}` (slot `{slot}`), which was not given: pass it with `Secret::with_credential(\"{from}\", …)` (CLI: `--credential {from}=ENV_VAR`)"
+            ));
+        }
+    }
+    if recipe.digest.is_rsa() {
+        return crate::sign::key_problem(&digester(recipe, secret));
+    }
+    None
+}
+
+/// Hash a canonical string under `recipe`'s digest and encoding.
+pub fn digest(recipe: &Recipe, canonical: &CanonicalString, secret: &Secret) -> Signature {
+    let mut d = digester(recipe, secret);
+    crate::sign::Canon::text(&mut d, canonical.expose());
+    d.finish(sig_encoding(recipe))
 }
 
 /// Build the canonical string and sign it.
@@ -157,6 +309,19 @@ pub fn sign(
     let canonical = canonical_string(recipe, fields, secret);
     let sig = digest(recipe, &canonical, secret);
     (canonical, sig)
+}
+
+/// Whether `received` signs `canonical` under `recipe` (constant time; RSA checked with the
+/// public key).
+pub fn verify_canonical(
+    recipe: &Recipe,
+    canonical: &CanonicalString,
+    secret: &Secret,
+    received: &str,
+) -> bool {
+    let mut d = digester(recipe, secret);
+    crate::sign::Canon::text(&mut d, canonical.expose());
+    d.verify(received, sig_encoding(recipe), recipe.compare == Compare::Exact)
 }
 
 /// Sign outgoing fields: set the profile's `adds`, sign (a signature field already present is
@@ -223,15 +388,16 @@ fn verify_checked(
             field: recipe.signature_field.clone(),
         })?;
     if let Some(allowed) = separators_allowed {
-        let (_, kept) = select(recipe, fields);
+        let (_, kept) = select(recipe, fields, secret);
         let kept: Vec<(&str, std::borrow::Cow<'_, str>)> = kept
             .iter()
-            .map(|(k, v)| (k.as_str(), std::borrow::Cow::Borrowed(v.as_str())))
+            .filter(|k| !k.credential)
+            .map(|k| (k.key.as_str(), std::borrow::Cow::Borrowed(k.text.as_str())))
             .collect();
         crate::sign::refuse_separators(&kept, &recipe.join, allowed)?;
     }
-    let (canonical, expected) = sign(recipe, fields, secret);
-    if signatures_match(recipe.compare, expected.as_str(), received) {
+    let canonical = canonical_string(recipe, fields, secret);
+    if verify_canonical(recipe, &canonical, secret, received) {
         Ok(())
     } else {
         Err(VerifyError::Mismatch {
