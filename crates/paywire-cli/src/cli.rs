@@ -87,9 +87,22 @@ pub struct SecretArgs {
     /// Read the merchant secret from this environment variable.
     #[arg(long, value_name = "VAR")]
     pub secret_env: Option<String>,
-    /// Read the merchant secret from this file (trailing line endings are ignored).
+    /// Read the merchant secret from this file (trailing line endings are ignored). For an RSA
+    /// profile: the PEM key (your private key to sign; the gateway's public key to verify).
     #[arg(long, value_name = "PATH")]
     pub secret_file: Option<PathBuf>,
+}
+
+/// The merchant secret and the other credentials a profile signs or a header carries.
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    #[command(flatten)]
+    pub secret: SecretArgs,
+    /// A credential a profile signs besides the secret (a `credentials` slot such as MoMo's
+    /// `accessKey`) or a header names (`{api_key}`), read from an environment variable:
+    /// `--credential access_key=MOMO_ACCESS_KEY`. Repeat it for several.
+    #[arg(long = "credential", value_name = "NAME=VAR")]
+    pub credentials: Vec<String>,
 }
 
 /// Output format.
@@ -111,11 +124,19 @@ pub struct SignArgs {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     #[command(flatten)]
-    pub secret: SecretArgs,
+    pub secret: KeyArgs,
     /// The params: a JSON object file, or `-` for standard input. Each value's text is kept
     /// exactly as written (`100.10` stays `100.10`).
-    #[arg(long = "json", value_name = "FILE")]
-    pub params: PathBuf,
+    #[arg(long = "json", value_name = "FILE", required_unless_present = "body")]
+    pub params: Option<PathBuf>,
+    /// For a raw-body profile (`{body}` in its template, a webhook): the body to sign, exactly
+    /// as it is sent (a file, or `-`). The signature headers are printed.
+    #[arg(long, value_name = "FILE", conflicts_with = "params")]
+    pub body: Option<PathBuf>,
+    /// With `--body`: the timestamp signed, as its header carries it (Unix seconds, or
+    /// milliseconds where the profile says `timestamp_unit = "millis"`; default: now).
+    #[arg(long, value_name = "TEXT", requires = "body")]
+    pub timestamp: Option<String>,
     /// Also show each step: every field kept or dropped and why, the order, the pairs, the
     /// template, the digest and hex case.
     #[arg(long)]
@@ -138,10 +159,18 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     #[command(flatten)]
-    pub secret: SecretArgs,
+    pub secret: KeyArgs,
     /// The body as received: a file, or `-` for standard input.
     #[arg(long, value_name = "FILE")]
     pub body: PathBuf,
+    /// A request header, `Name: value` (repeat it): the signature and timestamp headers of a
+    /// raw-body profile (webhooks).
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Check a signed timestamp against this Unix time (seconds) instead of the clock: to
+    /// verify a recorded delivery.
+    #[arg(long, value_name = "SECONDS")]
+    pub now: Option<i64>,
     /// The body's content type (JSON or form); guessed from the body when absent.
     #[arg(long, value_name = "CT")]
     pub content_type: Option<String>,
@@ -176,7 +205,7 @@ pub struct SendArgs {
     #[arg(long, value_name = "URL")]
     pub base_url: String,
     #[command(flatten)]
-    pub secret: SecretArgs,
+    pub secret: KeyArgs,
     /// Read the `{authorization}` header credential (diamondpay's `Authorization`) from this
     /// environment variable.
     #[arg(long, value_name = "VAR")]
@@ -214,6 +243,17 @@ pub struct SimArgs {
     /// used, with a warning).
     #[arg(long, value_name = "VAR")]
     pub secret_env: Option<String>,
+    /// Read the merchant secret from this file instead (an RSA profile's PEM key: the
+    /// simulator verifies with its public half and signs answers and notifications with it).
+    #[arg(long, value_name = "PATH", conflicts_with = "secret_env")]
+    pub secret_file: Option<PathBuf>,
+    /// A credential the profiles sign besides the secret (`--credential access_key=VAR`).
+    #[arg(long = "credential", value_name = "NAME=VAR")]
+    pub credentials: Vec<String>,
+    /// Where notifications go for operations whose requests carry no notification URL (a
+    /// URL the merchant sets in the gateway's dashboard).
+    #[arg(long, value_name = "URL")]
+    pub notify_url: Option<String>,
     /// Read the value expected in `{authorization}` headers from this environment variable
     /// (default: `sandbox-authorization`, with a warning).
     #[arg(long, value_name = "VAR")]

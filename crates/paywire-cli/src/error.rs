@@ -92,6 +92,18 @@ pub enum CliError {
         /// The profile's template.
         template: String,
     },
+    /// A `--credential` is not `NAME=VAR`.
+    #[error(
+        "`--credential {0}` is not NAME=VAR (the credential's name, `=`, an environment variable)"
+    )]
+    BadCredential(String),
+    /// The key cannot sign with this profile (an RSA key that is not private, a missing
+    /// credential).
+    #[error("cannot sign: {0}")]
+    Key(String),
+    /// A `--header` is not `Name: value`.
+    #[error("`--header {0}` is not `Name: value`")]
+    BadHeader(String),
     /// The output could not be serialized.
     #[error("cannot write the JSON output: {0}")]
     Json(#[from] serde_json::Error),

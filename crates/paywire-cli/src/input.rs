@@ -5,7 +5,7 @@ use std::path::Path;
 
 use paywire::Secret;
 
-use crate::cli::SecretArgs;
+use crate::cli::{KeyArgs, SecretArgs};
 use crate::error::CliError;
 
 /// The path as shown in messages (`<stdin>` for `-`).
@@ -40,6 +40,10 @@ impl SecretArgs {
     /// The merchant secret, from the environment variable or the file given. A file's trailing
     /// line endings are not part of the secret.
     pub fn load(&self) -> Result<Secret, CliError> {
+        self.load_secret()
+    }
+
+    fn load_secret(&self) -> Result<Secret, CliError> {
         if let Some(var) = &self.secret_env {
             return Secret::from_env(var).map_err(|source| CliError::SecretEnv { source });
         }
@@ -56,6 +60,24 @@ impl SecretArgs {
         let secret = Secret::new(text);
         if secret.expose().is_empty() {
             return Err(CliError::EmptySecretFile(path.clone()));
+        }
+        Ok(secret)
+    }
+}
+
+impl KeyArgs {
+    /// The secret, with every `--credential` read from its environment variable.
+    pub fn load(&self) -> Result<Secret, CliError> {
+        let mut secret = self.secret.load()?;
+        for spec in &self.credentials {
+            let Some((name, var)) = spec
+                .split_once('=')
+                .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+            else {
+                return Err(CliError::BadCredential(spec.clone()));
+            };
+            let value = Secret::from_env(var).map_err(|source| CliError::SecretEnv { source })?;
+            secret = secret.with_credential(name, value.expose());
         }
         Ok(secret)
     }

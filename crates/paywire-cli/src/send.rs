@@ -25,7 +25,16 @@ pub fn run(args: &SendArgs) -> Result<u8, CliError> {
     if op.signed {
         gateway.profile(profile.or(op.profile.as_deref()))?;
     }
-    let mut credentials = Credentials::new(args.secret.load()?);
+    let secret = args.secret.load()?;
+    let mut credentials = Credentials::new(secret.clone());
+    // `--credential` values serve header templates (`{api_key}`) as well as signed slots.
+    for name in secret.credential_names() {
+        if let Some(value) = secret.credential(name) {
+            credentials
+                .values
+                .insert(name.to_owned(), Secret::new(value));
+        }
+    }
     if let Some(var) = &args.authorization_env {
         let value =
             Secret::from_env(var).map_err(|source| CliError::AuthorizationEnv { source })?;

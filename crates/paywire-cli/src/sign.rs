@@ -31,10 +31,24 @@ pub fn run(args: &SignArgs) -> Result<String, CliError> {
     let profile = args.profile.as_deref();
     let recipe = gateway.profile(profile)?;
     let secret = args.secret.load()?;
-    let bytes = input::read("params", &args.params)?;
+    if let Some(problem) = paywire::signing::key_problem(recipe, &secret) {
+        return Err(CliError::Key(problem));
+    }
+    if let Some(body_path) = &args.body {
+        return sign_body(args, &gateway, recipe, &secret, body_path);
+    }
+    if recipe.over_body() {
+        return Err(CliError::Key(format!(
+            "profile `{}` signs a raw body (template `{}`): give it with --body FILE",
+            gateway.profile_label(profile),
+            recipe.template
+        )));
+    }
+    let params = args.params.clone().unwrap_or_default();
+    let bytes = input::read("params", &params)?;
     let object = Object::from_json(&bytes).map_err(|source| CliError::BadInput {
         what: "params",
-        path: input::shown(&args.params),
+        path: input::shown(&params),
         source,
     })?;
 
@@ -60,7 +74,7 @@ pub fn run(args: &SignArgs) -> Result<String, CliError> {
     let canonical = paywire::signing::canonical_string(
         recipe,
         &shown_given.sign_fields(),
-        &paywire::Secret::new("****"),
+        &masked_key(&secret),
     );
     let signed = Signed {
         label: gateway.profile_label(profile),
@@ -81,6 +95,86 @@ pub fn run(args: &SignArgs) -> Result<String, CliError> {
         Format::Json => json(&signed, args.explain)?,
     };
     Ok(printed)
+}
+
+/// A stand-in key whose secret and credentials all read `****`, to build the string shown.
+fn masked_key(secret: &paywire::Secret) -> paywire::Secret {
+    secret
+        .credential_names()
+        .fold(paywire::Secret::new("****"), |k, name| {
+            k.with_credential(name, "****")
+        })
+}
+
+/// `paywire sign --body`: a raw-body profile's signature headers.
+fn sign_body(
+    args: &SignArgs,
+    gateway: &Gateway,
+    recipe: &Recipe,
+    secret: &paywire::Secret,
+    path: &std::path::Path,
+) -> Result<String, CliError> {
+    if !recipe.over_body() {
+        return Err(CliError::Key(format!(
+            "profile `{}` signs fields (template `{}`): give them with --json FILE",
+            gateway.profile_label(args.profile.as_deref()),
+            recipe.template
+        )));
+    }
+    let body = input::read("body", path)?;
+    let br = paywire::signing::body_recipe(recipe);
+    let ts_text = args
+        .timestamp
+        .clone()
+        .unwrap_or_else(|| paywire::webhook::timestamp_text(&br, paywire::webhook::now_secs()));
+    let headers = paywire::webhook::sign_body(
+        &br,
+        paywire::signing::digester(recipe, secret),
+        paywire::signing::sig_encoding(recipe),
+        &body,
+        &ts_text,
+        secret,
+    );
+    let canonical = paywire::signing::body_canonical(
+        recipe,
+        &String::from_utf8_lossy(&body),
+        Some(&ts_text),
+        &masked_key(secret),
+    );
+    let label = gateway.profile_label(args.profile.as_deref());
+    match args.format {
+        Format::Text => {
+            let mut out = Out::default();
+            out.line("profile", &label);
+            if args.explain {
+                out.line("template", &recipe.template);
+                out.line("string", canonical.expose());
+                out.line("digest", &digest_text(recipe.digest));
+            }
+            for (name, value) in &headers {
+                out.line("header", &format!("{name}: {value}"));
+            }
+            Ok(out.into_string())
+        }
+        Format::Json => {
+            #[derive(Serialize)]
+            struct BodyJson<'a> {
+                profile: &'a str,
+                canonical_masked: &'a str,
+                headers: BTreeMap<&'a str, &'a str>,
+            }
+            let mut text = serde_json::to_string(&BodyJson {
+                profile: &label,
+                canonical_masked: canonical.expose(),
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect(),
+            })?;
+            text.push('\n');
+            Ok(text)
+        }
+    }
 }
 
 /// Secrets shorter than this are masked only where a value is the secret itself: a one-letter
@@ -297,7 +391,10 @@ fn sorted_keys<'s>(recipe: &Recipe, steps: &'s [Step]) -> Vec<&'s str> {
 
 fn digest_text(d: Digest) -> String {
     if d.is_hmac() {
-        format!("{} of the string, keyed with the merchant key (****)", d.name())
+        format!(
+            "{} of the string, keyed with the merchant key (****)",
+            d.name()
+        )
     } else if d.is_rsa() {
         format!("{} of the string, with the RSA key (****)", d.name())
     } else {

@@ -54,9 +54,16 @@ pub fn run(args: &SimArgs) -> Result<u8, CliError> {
     }
 
     let mut warnings = Vec::new();
-    let secret = match &args.secret_env {
-        Some(var) => Secret::from_env(var).map_err(|source| CliError::SimSecretEnv { source })?,
-        None => Secret::from_env(DEFAULT_SECRET_ENV).unwrap_or_else(|_| {
+    let secret = match (&args.secret_env, &args.secret_file) {
+        (_, Some(path)) => crate::cli::SecretArgs {
+            secret_env: None,
+            secret_file: Some(path.clone()),
+        }
+        .load()?,
+        (Some(var), None) => {
+            Secret::from_env(var).map_err(|source| CliError::SimSecretEnv { source })?
+        }
+        (None, None) => Secret::from_env(DEFAULT_SECRET_ENV).unwrap_or_else(|_| {
             warnings.push(format!(
                 "warning: {DEFAULT_SECRET_ENV} is not set: every gateway accepts the public sandbox \
                  secret \"{SANDBOX_SECRET}\" (use --secret-env VAR for your own)"
@@ -64,6 +71,17 @@ pub fn run(args: &SimArgs) -> Result<u8, CliError> {
             Secret::new(SANDBOX_SECRET)
         }),
     };
+    let mut secret = secret;
+    for spec in &args.credentials {
+        let Some((name, var)) = spec
+            .split_once('=')
+            .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+        else {
+            return Err(CliError::BadCredential(spec.clone()));
+        };
+        let value = Secret::from_env(var).map_err(|source| CliError::SimSecretEnv { source })?;
+        secret = secret.with_credential(name, value.expose());
+    }
     let authorization = match &args.authorization_env {
         Some(var) => {
             Secret::from_env(var).map_err(|source| CliError::AuthorizationEnv { source })?
@@ -99,6 +117,7 @@ pub fn run(args: &SimArgs) -> Result<u8, CliError> {
     config.step = Duration::from_millis(args.step_ms.max(1));
     config.hold = Duration::from_millis(args.hold_ms);
     config.profiles = args.profile.iter().cloned().collect();
+    config.notify_url.clone_from(&args.notify_url);
     let sim = Simulator::new(config)?;
     init_log(args.log);
 

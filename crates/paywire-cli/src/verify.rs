@@ -38,9 +38,24 @@ pub fn run(args: &VerifyArgs) -> Result<String, CliError> {
     let body = input::read("body", &args.body)?;
     let content_type = args.content_type.as_deref();
 
+    let mut headers = Vec::with_capacity(args.headers.len());
+    for h in &args.headers {
+        let (name, value) = h
+            .split_once(':')
+            .filter(|(n, _)| !n.trim().is_empty())
+            .ok_or_else(|| CliError::BadHeader(h.clone()))?;
+        headers.push((name.trim(), value.trim()));
+    }
+    let options = paywire::VerifyOptions {
+        headers: &headers,
+        now: args.now,
+        ..paywire::VerifyOptions::default()
+    };
+
     let verified = match &args.notification {
         Some(name) => {
-            let n = gateway.verify_notification(name, &body, content_type, &secret)?;
+            let n =
+                gateway.verify_notification_opts(name, &body, content_type, &secret, &options)?;
             Verified {
                 notification: Some(n.name),
                 profile: label,
@@ -57,7 +72,21 @@ pub fn run(args: &VerifyArgs) -> Result<String, CliError> {
                     source,
                 }
             })?;
-            signing::verify(recipe, &label, &fields.sign_fields(), &secret)?;
+            if recipe.over_body() {
+                paywire::webhook::verify_body(
+                    &signing::body_recipe(recipe),
+                    || signing::digester(recipe, &secret),
+                    signing::sig_encoding(recipe),
+                    recipe.compare == paywire::spec::Compare::Exact,
+                    &body,
+                    &headers,
+                    &secret,
+                    args.now.unwrap_or_else(paywire::webhook::now_secs),
+                    None,
+                )?;
+            } else {
+                signing::verify(recipe, &label, &fields.sign_fields(), &secret)?;
+            }
             Verified {
                 notification: None,
                 profile: label,

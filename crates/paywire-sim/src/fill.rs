@@ -4,8 +4,8 @@
 
 use paywire::received::Object;
 use paywire::spec::{
-    CommonStatus, ErrorMeaning, Field, FieldType, MoneyFormat, NumberWire, Operation,
-    OperationKind, SignatureScope,
+    CommonStatus, ErrorMeaning, Field, FieldType, MoneyFormat, NotificationContent, NumberWire,
+    Operation, OperationKind, SignatureScope,
 };
 use paywire::wire::{WireFields, WireValue};
 use paywire::{Gateway, Money};
@@ -146,7 +146,9 @@ pub fn status_path(gw: &Gateway, op: &Operation, final_status: CommonStatus) -> 
         .or_else(|| query_status(gw, op))
         .and_then(|m| spec.statuses.get(m));
     let Some(map) = map else {
-        return vec!["accepted".to_owned()];
+        // No status codes to walk through: created, then one step to done, so the order's
+        // notification is still sent once.
+        return vec!["created".to_owned(), "accepted".to_owned()];
     };
     let code_for = |c: CommonStatus| {
         map.map
@@ -169,6 +171,11 @@ pub fn status_path(gw: &Gateway, op: &Operation, final_status: CommonStatus) -> 
     }
     if path.is_empty() {
         path.push(map.map.keys().next().cloned().unwrap_or_default());
+    }
+    // A map with final codes only (iPay88: 1 paid, 0 failed): the order is `created` first, so
+    // it takes one step and its notification is sent.
+    if path.len() == 1 {
+        path.insert(0, "created".to_owned());
     }
     path
 }
@@ -247,6 +254,12 @@ fn default_value(f: &Field, created_at: u64, rich: bool) -> Option<Value> {
     if !(f.required || rich) {
         return None;
     }
+    // The spec's own example, where it gives one.
+    if let Some(ex) = &f.example
+        && let Some(v) = from_request(f, ex, None)
+    {
+        return Some(v);
+    }
     Some(match f.ty {
         FieldType::String | FieldType::Unknown => Value::String(
             f.one_of
@@ -258,6 +271,7 @@ fn default_value(f: &Field, created_at: u64, rich: bool) -> Option<Value> {
         FieldType::Boolean => Value::Bool(true),
         FieldType::Money => money_value(f, Money::from_minor(if rich { 100_000_000 } else { 0 })),
         FieldType::Strings => Value::Array(Vec::new()),
+        FieldType::Json if f.required => Value::Object(Map::new()),
         FieldType::Json | FieldType::Time => Value::Null,
         FieldType::Object => Value::Object(fill_fields(&f.fields, &Ctx::defaults(created_at))),
         FieldType::Objects => Value::Array(vec![Value::Object(fill_fields(
@@ -436,17 +450,105 @@ pub fn notification_fields(
 }
 
 /// Flip the first hex digit of the `sign` value of a JSON body.
-pub fn tamper_signature(body: &str) -> String {
-    let Some(at) = body.find("\"sign\":\"") else {
-        return body.to_owned();
-    };
-    let i = at + 8;
-    let mut out = body.to_owned();
-    if let Some(c) = body[i..].chars().next() {
-        let flipped = if c == '0' { '1' } else { '0' };
-        out.replace_range(i..i + c.len_utf8(), &flipped.to_string());
+pub fn tamper_field(wire: &mut WireFields, field: &str) {
+    if let Some(WireValue::Str(sig)) = wire.get(field).cloned() {
+        wire.set(field, WireValue::Str(flip_first(&sig)));
     }
+}
+
+/// The text with its first character changed (`0` becomes `1`, anything else `0`).
+fn flip_first(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    if let Some(c) = chars.next() {
+        out.push(if c == '0' { '1' } else { '0' });
+    }
+    out.push_str(chars.as_str());
     out
+}
+
+/// A notification body in the notification's encoding (JSON unless the spec says form or XML).
+pub fn encode_notification(content: NotificationContent, wire: &WireFields) -> String {
+    match content {
+        NotificationContent::Xml => paywire::xml::write(wire),
+        NotificationContent::Form => wire.to_form(),
+        NotificationContent::Json | NotificationContent::JsonOrForm => wire.to_json(),
+    }
+}
+
+/// A JSON object answer written as a flat XML document (XML operations); anything else is
+/// returned as it is.
+pub fn json_answer_to_xml(body: &str) -> String {
+    match Object::from_json(body.as_bytes()) {
+        Ok(obj) => paywire::xml::write(&WireFields::from_object(&obj)),
+        Err(_) => body.to_owned(),
+    }
+}
+
+/// The status code a notification carries for an order at `code` of its operation's status
+/// map: the same code when the notification reads the same map, else the code of the
+/// notification's own map for the same common status (Instamojo: a request `Completed` is a
+/// payment `Credit`).
+pub fn notification_status(
+    gw: &Gateway,
+    op: &Operation,
+    n: &paywire::spec::Notification,
+    code: &str,
+) -> String {
+    let spec = gw.spec();
+    let (Some(theirs), Some(mine)) = (
+        n.status.as_deref(),
+        op.status.as_deref().or(n.status.as_deref()),
+    ) else {
+        return code.to_owned();
+    };
+    if theirs == mine {
+        return code.to_owned();
+    }
+    let (Some(to), Some(from)) = (spec.statuses.get(theirs), spec.statuses.get(mine)) else {
+        return code.to_owned();
+    };
+    let common = from.map.get(code).copied().unwrap_or(from.default);
+    to.map
+        .iter()
+        .filter(|(_, c)| **c == common)
+        .map(|(k, _)| k.clone())
+        .min_by_key(|k| (k.len(), k.clone()))
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// The content type a notification is delivered with.
+pub fn notification_content_type(content: NotificationContent) -> &'static str {
+    match content {
+        NotificationContent::Xml => "text/xml",
+        NotificationContent::Form => "application/x-www-form-urlencoded",
+        NotificationContent::Json | NotificationContent::JsonOrForm => "application/json",
+    }
+}
+
+/// The headers of a raw-body profile's signature over `body` at `now` (Unix seconds); a
+/// tampered copy carries a signature with its last character changed.
+pub fn body_signature_headers(
+    recipe: &paywire::spec::Recipe,
+    body: &[u8],
+    now: i64,
+    secret: &paywire::Secret,
+    tampered: bool,
+) -> Vec<(String, String)> {
+    let br = paywire::signing::body_recipe(recipe);
+    let mut headers = paywire::webhook::sign_body(
+        &br,
+        paywire::signing::digester(recipe, secret),
+        paywire::signing::sig_encoding(recipe),
+        body,
+        &paywire::webhook::timestamp_text(&br, now),
+        secret,
+    );
+    if tampered && let Some((_, v)) = headers.first_mut() {
+        let reversed: String = v.chars().rev().collect();
+        *v = flip_first(&reversed).chars().rev().collect();
+    }
+    headers
 }
 
 fn set_path(root: &mut Map<String, Value>, path: &str, value: Value) {
@@ -544,11 +646,6 @@ pub fn ok_envelope(sg: &SimGateway, op: &Operation, payload: Payload) -> Answer 
         payload_value = Value::Object(sign_map(sg, profile, m.clone()));
     }
     let mut root = Map::new();
-    set_path(
-        &mut root,
-        &env.code,
-        code_value(env.success.first().map_or("0", String::as_str)),
-    );
     match &env.payload {
         Some(p) => set_path(&mut root, p, payload_value),
         None => {
@@ -557,6 +654,12 @@ pub fn ok_envelope(sg: &SimGateway, op: &Operation, payload: Payload) -> Answer 
             }
         }
     }
+    // The code last: it may sit inside the payload (Alipay's `…_response.code`).
+    set_path(
+        &mut root,
+        &env.code,
+        code_value(env.success.first().map_or("0", String::as_str)),
+    );
     // The row count beside a list payload (diamondpay's query `total`).
     if let (Some(n), Some(count)) = (row_count, op.rows.as_ref().and_then(|r| r.count.as_ref())) {
         set_path(&mut root, count, Value::from(n));
@@ -592,8 +695,15 @@ pub fn error_envelope(sg: &SimGateway, meaning: ErrorMeaning, message: &str) -> 
         .and_then(|n| spec.envelopes.get(n))
         .or_else(|| spec.envelopes.values().next());
     let Some(env) = env else {
+        // No envelope to say it in: the HTTP status does (401 for refused credentials and
+        // signatures, as webhook-style APIs answer).
+        let status = match meaning {
+            ErrorMeaning::Signature | ErrorMeaning::Auth => 401,
+            ErrorMeaning::RateLimited => 429,
+            _ => 400,
+        };
         return Answer {
-            status: 400,
+            status,
             body: Value::String(message.to_owned()).to_string(),
         };
     };

@@ -115,6 +115,10 @@ pub struct SimConfig {
     /// requests must be signed with it. A gateway not named here accepts a request signed with
     /// any profile its spec offers for it (see [`Simulator`]).
     pub profiles: HashMap<String, String>,
+    /// The notification URL of operations whose requests carry none (`notify_url` not set in
+    /// the spec): the URL a merchant configures in the gateway's dashboard (YooMoney, PayU,
+    /// webhook gateways).
+    pub notify_url: Option<String>,
 }
 
 impl SimConfig {
@@ -131,6 +135,7 @@ impl SimConfig {
             delivery_log: 100_000,
             max_in_flight: 256,
             profiles: HashMap::new(),
+            notify_url: None,
         }
     }
 }
@@ -446,8 +451,8 @@ impl Entry {
 }
 
 /// `sg` answering a merchant that signs with profile `merchant` (an offered one): every answer
-/// signature, row signature and notification under an offered profile (a notification naming
-/// none is under the default) uses the merchant's instead. None when `merchant` is not offered
+/// signature, row signature and notification under the spec's default profile (a
+/// notification naming none is under the default) uses the merchant's instead. None when `merchant` is not offered
 /// or nothing would change.
 fn answering_as(sg: &SimGateway, offered: &[u8], merchant: u8) -> Option<SimGateway> {
     let spec = sg.gateway.spec();
@@ -456,12 +461,17 @@ fn answering_as(sg: &SimGateway, offered: &[u8], merchant: u8) -> Option<SimGate
     if !offered.contains(&merchant) {
         return None;
     }
+    // Only where the spec signs with its default profile, the recipe requests are signed
+    // with: a place that names another profile on purpose (Alipay's notifications leave
+    // `sign_type` out) keeps it.
+    let default_profile = spec.gateway.default_profile.as_str();
     let is_offered = |p: &str| {
-        names
-            .iter()
-            .position(|n| *n == p)
-            .and_then(|i| u8::try_from(i).ok())
-            .is_some_and(|i| offered.contains(&i))
+        p == default_profile
+            && names
+                .iter()
+                .position(|n| *n == p)
+                .and_then(|i| u8::try_from(i).ok())
+                .is_some_and(|i| offered.contains(&i))
     };
     let mut changed = spec.clone();
     let mut any = false;
@@ -1158,11 +1168,26 @@ impl Inner {
             }) else {
                 continue;
             };
-            let request = self
+            let mut request = self
                 .http
                 .post(&job.url)
-                .header("content-type", "application/json")
+                .header("content-type", fill::notification_content_type(n.content))
                 .body(copy.body.clone());
+            if let Some(e) = self.entry(job.gw)
+                && let Ok(recipe) = e.sg.gateway.profile(n.profile.as_deref())
+                && recipe.over_body()
+            {
+                let now = paywire::webhook::now_secs();
+                for (name, value) in fill::body_signature_headers(
+                    recipe,
+                    &copy.body,
+                    now,
+                    &e.sg.secret,
+                    copy.tampered,
+                ) {
+                    request = request.header(name, value);
+                }
+            }
             let reply = n.reply.clone();
             let weak = weak.clone();
             tokio::spawn(async move {
@@ -1311,16 +1336,20 @@ fn notification_job(entry: &Entry, gw: u16, rec: &Rec) -> Option<Job> {
     if rec.has_fault("bad_signature") {
         copies.insert(0, (status.to_owned(), true));
     }
+    let recipe = gateway.profile(n.profile.as_deref()).ok()?;
     let mut signed = Vec::with_capacity(copies.len());
+    let op = gateway.spec().operations.get(usize::from(rec.op))?;
     for (status, tampered) in copies {
+        let status = fill::notification_status(gateway, op, n, &status);
         let fields = fill::notification_fields(gateway, &n.name, &view, &status, status_field);
-        let Ok(wire) = gateway.sign_wire(n.profile.as_deref(), fields, &entry.sg.secret) else {
+        let Ok(mut wire) = gateway.sign_wire(n.profile.as_deref(), fields, &entry.sg.secret) else {
             return None;
         };
-        let mut body = wire.to_json();
-        if tampered {
-            body = fill::tamper_signature(&body);
+        // A raw-body profile's signature is a header, made (and tampered) at each attempt.
+        if tampered && !recipe.over_body() {
+            fill::tamper_field(&mut wire, &recipe.signature_field);
         }
+        let body = fill::encode_notification(n.content, &wire);
         signed.push(Copy {
             status,
             tampered,
@@ -1539,19 +1568,31 @@ async fn handle(State(sim): State<Simulator>, request: axum::extract::Request) -
         operation = %op.name,
         order_id = tracing::field::Empty
     );
-    let (answer, magic) =
+    let (mut answer, magic) =
         tracing::Instrument::instrument(process(&sim, call, &headers), span).await;
     let fault = header(&headers, "x-paywire-fault")
         .map(str::to_owned)
         .or_else(|| sim.take_fault(gateway, &op.name))
         .or(magic);
-    apply_fault(&sim, fault.as_deref(), answer).await
+    // An XML operation is answered in XML: the same fields, as elements.
+    let content_type = if op.body() == BodyEncoding::Xml {
+        answer.body = fill::json_answer_to_xml(&answer.body);
+        "text/xml"
+    } else {
+        "application/json"
+    };
+    apply_fault(&sim, fault.as_deref(), answer, content_type).await
 }
 
-async fn apply_fault(sim: &Simulator, fault: Option<&str>, answer: Answer) -> Response {
+async fn apply_fault(
+    sim: &Simulator,
+    fault: Option<&str>,
+    answer: Answer,
+    content_type: &'static str,
+) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     let json = |status: StatusCode, body: String| {
-        (status, [("content-type", "application/json")], body).into_response()
+        (status, [("content-type", content_type)], body).into_response()
     };
     match fault {
         None => json(status, answer.body),
@@ -1701,6 +1742,28 @@ fn receive(
     }
 }
 
+/// The value a header templated over credentials must have, when the simulator holds every
+/// credential it names; literal text is kept (`Bearer {authorization}`).
+fn expected_header(sg: &SimGateway, template: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = template;
+    let mut named = false;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}')? + open;
+        let name = &rest[open + 1..close];
+        let value = match name {
+            "authorization" => sg.authorization.as_ref().map(Secret::expose)?,
+            other => sg.secret.credential(other)?,
+        };
+        out.push_str(value);
+        named = true;
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    named.then_some(out)
+}
+
 /// A refusal in the gateway's own envelope, logged with its reason (the request's span names
 /// the gateway, operation and order).
 fn error_answer(sg: &SimGateway, meaning: ErrorMeaning, message: &str) -> Answer {
@@ -1735,17 +1798,18 @@ async fn process(sim: &Simulator, call: Call<'_>, headers: &HeaderMap) -> (Answe
     {
         tracing::Span::current().record("order_id", tracing::field::display(&id));
     }
-    // Authorization headers.
+    // Credential headers: every template whose credentials the simulator holds
+    // (`{authorization}`, `{secret}`, or one given with `--credential`).
     for (name, template) in &op.headers {
-        if template.contains("{authorization}") {
-            let expected = sg.authorization.as_ref().map(Secret::expose).unwrap_or("");
-            let got = header(headers, &name.to_ascii_lowercase()).unwrap_or_default();
-            if !paywire::signing::signatures_match(paywire::spec::Compare::Exact, expected, got) {
-                return (
-                    error_answer(sg, ErrorMeaning::Auth, "Invalid Authorization"),
-                    None,
-                );
-            }
+        let Some(expected) = expected_header(sg, template) else {
+            continue;
+        };
+        let got = header(headers, &name.to_ascii_lowercase()).unwrap_or_default();
+        if !paywire::signing::signatures_match(paywire::spec::Compare::Exact, &expected, got) {
+            return (
+                error_answer(sg, ErrorMeaning::Auth, &format!("Invalid {name}")),
+                None,
+            );
         }
     }
     let mut profile = store::NO_PROFILE;
@@ -1898,11 +1962,15 @@ async fn create(
     }) else {
         return (sim_error("unknown operation"), None);
     };
-    let notify_url = op
-        .notify_url
-        .as_deref()
-        .and_then(text)
-        .filter(|u| !u.is_empty());
+    let notify_url = match op.notify_url.as_deref() {
+        Some(field) => text(field).filter(|u| !u.is_empty()),
+        None => sim
+            .inner
+            .config
+            .notify_url
+            .as_deref()
+            .map(std::borrow::Cow::Borrowed),
+    };
     let faults = header(headers, "x-paywire-notify")
         .map(|v| store::fault_bits(&v.split(',').collect::<Vec<_>>()))
         .unwrap_or(0);

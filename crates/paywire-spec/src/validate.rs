@@ -3,9 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::location::SpecPath;
-use crate::model::{
-    Absent, BodyEncoding, Encoding, Field, FieldType, Method, Order, Recipe, Spec,
-};
+use crate::model::{Absent, BodyEncoding, Encoding, Field, FieldType, Method, Order, Recipe, Spec};
 use crate::names;
 
 /// One problem found by validation, before it is located in the source.
@@ -249,7 +247,10 @@ impl Checker<'_> {
                 self.push(
                     p.key("credentials").key(slot),
                     format!("credential name `{from}` for slot `{slot}` is not a name"),
-                    Some("write `\"secret\"` or a credential name such as `\"access_key\"`".to_owned()),
+                    Some(
+                        "write `\"secret\"` or a credential name such as `\"access_key\"`"
+                            .to_owned(),
+                    ),
                 );
             }
             if let Some(list) = &r.fields
@@ -264,8 +265,13 @@ impl Checker<'_> {
             if *slot == r.signature_field || r.adds.contains_key(slot) {
                 self.push(
                     p.key("credentials").key(slot),
-                    format!("credential slot `{slot}` is also the signature field or an added field"),
-                    Some("give the slot the name the gateway's recipe uses for the credential".to_owned()),
+                    format!(
+                        "credential slot `{slot}` is also the signature field or an added field"
+                    ),
+                    Some(
+                        "give the slot the name the gateway's recipe uses for the credential"
+                            .to_owned(),
+                    ),
                 );
             }
         }

@@ -111,24 +111,37 @@ pub fn crate_name(name: &str) -> String {
     format!("paywire-{}", name.replace('_', "-"))
 }
 
-/// Example wire fields of an operation, from the spec's `example` values (or placeholders).
+/// Example wire fields of an operation, from the spec's `example` values (or placeholders):
+/// the required fields, those required under a condition, and those with an example; nested
+/// objects are built from their own fields.
 pub fn example_fields(fields: &[Field]) -> WireFields {
     let mut w = WireFields::new();
-    for f in fields.iter().filter(|f| f.required || f.example.is_some()) {
+    let wanted = |f: &&Field| f.required || !f.required_when.is_empty() || f.example.is_some();
+    for f in fields.iter().filter(wanted) {
         let ex = f.example.clone();
         let v = match f.ty {
-            FieldType::Integer => {
-                WireValue::integer(ex.and_then(|e| e.parse().ok()).unwrap_or(1), f.wire)
-            }
+            FieldType::Integer => WireValue::integer(
+                ex.and_then(|e| e.parse().ok())
+                    .unwrap_or(f.min.unwrap_or(1).max(1)),
+                f.wire,
+            ),
             FieldType::Money => {
-                let m = ex
-                    .and_then(|e| Money::from_decimal_str(&e).ok())
-                    .unwrap_or(Money::from_minor(10000));
+                let m =
+                    ex.and_then(|e| Money::from_decimal_str(&e).ok())
+                        .unwrap_or(Money::from_minor(
+                            f.min.unwrap_or(0).max(10000).min(f.max.unwrap_or(i64::MAX)),
+                        ));
                 WireValue::money(m, f.money.unwrap_or(MoneyFormat::Minor), f.wire)
             }
             FieldType::Boolean => WireValue::Bool(ex.as_deref() == Some("true")),
             FieldType::Strings => {
                 WireValue::Strings(vec![ex.unwrap_or_else(|| "12345".to_owned())])
+            }
+            FieldType::Object if ex.is_none() && !f.fields.is_empty() => {
+                WireValue::Json(example_fields(&f.fields).to_json())
+            }
+            FieldType::Objects if ex.is_none() && !f.fields.is_empty() => {
+                WireValue::Json(format!("[{}]", example_fields(&f.fields).to_json()))
             }
             FieldType::Object | FieldType::Objects | FieldType::Json => {
                 WireValue::Json(ex.unwrap_or_else(|| "{}".to_owned()))

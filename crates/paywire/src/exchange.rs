@@ -257,6 +257,14 @@ pub struct VerifyOptions<'a> {
     /// another profile's added fields (`sign_type=HMAC-SHA256`) is still verified with that
     /// profile. A name the spec does not define is an error.
     pub profile: Option<&'a str>,
+    /// The request's headers (name, value), for profiles whose signature travels in a header
+    /// (raw-body webhooks). Names are matched case-insensitively.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The time to check a signed timestamp against, in Unix seconds (default: the clock).
+    pub now: Option<i64>,
+    /// Refuses a signature accepted before inside its window (raw-body webhooks). Keep one
+    /// guard per endpoint for the life of the process.
+    pub replay: Option<&'a crate::webhook::ReplayGuard>,
 }
 
 impl Default for VerifyOptions<'_> {
@@ -266,6 +274,9 @@ impl Default for VerifyOptions<'_> {
             max_body: crate::received::DEFAULT_BODY_LIMIT,
             merchant_id: None,
             profile: None,
+            headers: &[],
+            now: None,
+            replay: None,
         }
     }
 }

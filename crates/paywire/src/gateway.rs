@@ -9,7 +9,7 @@ use paywire_spec::{
 
 use crate::exchange::{
     Credentials, GatewayError, NotificationError, PreparedRequest, ResponseError,
-    VerifiedNotification,
+    VerifiedNotification, VerifyOptions,
 };
 use crate::received::{Object, Raw, ReceiveError};
 use crate::sign::{CanonicalString, SignField, Signature};
@@ -467,8 +467,30 @@ impl Gateway {
         merchant_id: Option<&str>,
         also_allowed: &[&str],
     ) -> Result<VerifiedNotification, NotificationError> {
+        let options = VerifyOptions {
+            merchant_id,
+            also_allowed,
+            max_body: self.body_limit,
+            ..VerifyOptions::default()
+        };
+        self.verify_notification_opts(name, body, content_type, secret, &options)
+    }
+
+    /// Verify a notification with every option: the request's headers (for profiles whose
+    /// signature travels in a header, with a timestamp tolerance and an optional replay guard),
+    /// the merchant id, separators allowed, a profile chosen by name, the body limit.
+    pub fn verify_notification_opts(
+        &self,
+        name: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &Secret,
+        options: &VerifyOptions<'_>,
+    ) -> Result<VerifiedNotification, NotificationError> {
+        let merchant_id = options.merchant_id;
+        let also_allowed = options.also_allowed;
         let n = self.notification(name)?;
-        crate::received::check_size(body, self.body_limit)?;
+        crate::received::check_size(body, options.max_body.min(self.body_limit))?;
         let obj = match n.content {
             NotificationContent::Json => Object::from_json(body)?,
             NotificationContent::Form => Object::from_form(body)?,
@@ -476,15 +498,30 @@ impl Gateway {
             NotificationContent::Xml => Object::from_xml(body)?,
         };
         // A body carrying a profile's marker (sign_type=HMAC-SHA256) is verified with that profile.
-        let profile = self.received_profile(n.profile.as_deref(), &obj);
+        let declared = options.profile.or(n.profile.as_deref());
+        let profile = self.received_profile(declared, &obj);
         let recipe = self.profile(profile)?;
-        signing::verify_strict(
-            recipe,
-            &self.profile_label(profile),
-            &obj.sign_fields(),
-            secret,
-            &[separators_allowed(&n.fields, None), also_allowed.to_vec()].concat(),
-        )?;
+        if recipe.over_body() {
+            crate::webhook::verify_body(
+                &signing::body_recipe(recipe),
+                || signing::digester(recipe, secret),
+                signing::sig_encoding(recipe),
+                recipe.compare == paywire_spec::Compare::Exact,
+                body,
+                options.headers,
+                secret,
+                options.now.unwrap_or_else(crate::webhook::now_secs),
+                options.replay,
+            )?;
+        } else {
+            signing::verify_strict(
+                recipe,
+                &self.profile_label(profile),
+                &obj.sign_fields(),
+                secret,
+                &[separators_allowed(&n.fields, None), also_allowed.to_vec()].concat(),
+            )?;
+        }
         // Verified: now the fields must keep the spec's rules (types, patterns, enums, required).
         validate::check(&n.fields, &obj)?;
         if let Some(field) = &n.merchant_id {
@@ -509,6 +546,11 @@ impl Gateway {
         secret: &Secret,
     ) -> Result<WireFields, GatewayError> {
         let recipe = self.profile(profile)?;
+        if recipe.over_body() {
+            // The signature of a raw-body profile is a header over the encoded body.
+            fields.apply_adds(recipe);
+            return Ok(fields);
+        }
         // The signature goes last, whatever the fields carried before.
         fields.0.retain(|(k, _)| k != &recipe.signature_field);
         signing::sign_outgoing(recipe, &mut fields, secret);

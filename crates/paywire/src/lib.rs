@@ -66,6 +66,7 @@ pub mod signing;
 pub mod time;
 pub mod types;
 pub mod validate;
+pub mod webhook;
 pub mod wire;
 #[cfg(feature = "xml")]
 pub mod xml;

@@ -275,6 +275,8 @@ pub enum Exchange {
 /// - a readable envelope that says yes → `Accepted`, no → `Rejected`, whatever the HTTP status
 ///   (goldenpay answers 400 with its error envelope);
 /// - HTTP 429 without a readable envelope → `Rejected` with code `429` (rate limited: not processed);
+/// - HTTP 401 or 403 without a readable envelope → `Rejected` with that code (the credentials
+///   were refused before anything was processed: Stripe, Razorpay and their kind answer so);
 /// - a redirect (3xx) → `Indeterminate`, never followed, its `Location` kept as evidence;
 /// - a refusal with a code the spec does not list (`known` says which it lists) →
 ///   `Indeterminate`: only documented codes prove nothing was created;
@@ -308,6 +310,9 @@ pub fn classify<T, E>(
     if body.iter().all(u8::is_ascii_whitespace) {
         if status == 429 {
             return rate_limited(code_of, evidence);
+        }
+        if status == 401 || status == 403 {
+            return unauthorized(status, code_of, evidence);
         }
         let reason = if status >= 500 {
             IndeterminateReason::ServerError(status)
@@ -368,6 +373,7 @@ pub fn classify<T, E>(
             evidence,
         },
         Err(_) if status == 429 => rate_limited(code_of, evidence),
+        Err(_) if status == 401 || status == 403 => unauthorized(status, code_of, evidence),
         Err(e) => {
             let reason = match e {
                 ResponseError::Signature(v) => IndeterminateReason::BadSignature(v.to_string()),
@@ -377,6 +383,23 @@ pub fn classify<T, E>(
             };
             Outcome::Indeterminate { reason, evidence }
         }
+    }
+}
+
+fn unauthorized<T, E>(
+    status: u16,
+    code_of: impl FnOnce(&str) -> E,
+    evidence: Evidence,
+) -> Outcome<T, E> {
+    let raw = status.to_string();
+    Outcome::Rejected {
+        code: code_of(&raw),
+        meaning: Some(ErrorMeaning::Auth),
+        message: Some(format!(
+            "the credentials were refused (HTTP {status}): nothing was processed"
+        )),
+        raw_code: raw,
+        evidence,
     }
 }
 

@@ -348,7 +348,8 @@ impl Object {
 
     /// Received text pairs (an XML document's elements), duplicate keys refused.
     pub fn from_received_pairs(pairs: Vec<(String, String)>) -> Result<Self, ReceiveError> {
-        let entries: Vec<(String, Raw)> = pairs.into_iter().map(|(k, v)| (k, Raw::Text(v))).collect();
+        let entries: Vec<(String, Raw)> =
+            pairs.into_iter().map(|(k, v)| (k, Raw::Text(v))).collect();
         match first_duplicate(&entries) {
             Some(k) => Err(ReceiveError::DuplicateKey(k)),
             None => Ok(Self { entries }),

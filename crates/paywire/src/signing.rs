@@ -146,40 +146,41 @@ pub fn canonical_string(recipe: &Recipe, fields: &[SignField], secret: &Secret) 
     let mut text = String::new();
     let mut secret_ranges = Vec::new();
     let mut pairs_masked = String::new();
-    let write_pairs = |text: &mut String, ranges: &mut Vec<std::ops::Range<usize>>, masked: &mut String| {
-        for (i, k) in kept.iter().enumerate() {
-            if i > 0 {
-                text.push_str(&recipe.join);
-                masked.push_str(&recipe.join);
-            }
-            let key = encode_text(recipe.encode, &k.key);
-            let mut rest = recipe.pair.as_str();
-            while !rest.is_empty() {
-                if let Some(r) = rest.strip_prefix("{key}") {
-                    text.push_str(&key);
-                    masked.push_str(&key);
-                    rest = r;
-                } else if let Some(r) = rest.strip_prefix("{value}") {
-                    let start = text.len();
-                    text.push_str(&k.text);
-                    if k.credential {
-                        ranges.push(start..text.len());
-                        masked.push_str("****");
+    let write_pairs =
+        |text: &mut String, ranges: &mut Vec<std::ops::Range<usize>>, masked: &mut String| {
+            for (i, k) in kept.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(&recipe.join);
+                    masked.push_str(&recipe.join);
+                }
+                let key = encode_text(recipe.encode, &k.key);
+                let mut rest = recipe.pair.as_str();
+                while !rest.is_empty() {
+                    if let Some(r) = rest.strip_prefix("{key}") {
+                        text.push_str(&key);
+                        masked.push_str(&key);
+                        rest = r;
+                    } else if let Some(r) = rest.strip_prefix("{value}") {
+                        let start = text.len();
+                        text.push_str(&k.text);
+                        if k.credential {
+                            ranges.push(start..text.len());
+                            masked.push_str("****");
+                        } else {
+                            masked.push_str(&k.text);
+                        }
+                        rest = r;
                     } else {
-                        masked.push_str(&k.text);
+                        let mut chars = rest.chars();
+                        if let Some(c) = chars.next() {
+                            text.push(c);
+                            masked.push(c);
+                        }
+                        rest = chars.as_str();
                     }
-                    rest = r;
-                } else {
-                    let mut chars = rest.chars();
-                    if let Some(c) = chars.next() {
-                        text.push(c);
-                        masked.push(c);
-                    }
-                    rest = chars.as_str();
                 }
             }
-        }
-    };
+        };
     let mut rest = recipe.template.as_str();
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix("{pairs}") {
@@ -253,6 +254,18 @@ pub fn body_canonical(
     )
 }
 
+/// The raw-body part of a recipe (`{body}` in its template).
+pub fn body_recipe(recipe: &Recipe) -> crate::webhook::BodyRecipe<'_> {
+    crate::webhook::BodyRecipe {
+        template: &recipe.template,
+        signature_header: recipe.signature_header.as_deref().unwrap_or(""),
+        header_format: recipe.header_format.as_deref(),
+        timestamp_header: recipe.timestamp_header.as_deref(),
+        millis: recipe.timestamp_unit == paywire_spec::TimestampUnit::Millis,
+        tolerance_secs: recipe.tolerance_secs,
+    }
+}
+
 /// A fresh digest of `recipe` (keyed with `secret` for HMAC and RSA).
 pub fn digester(recipe: &Recipe, secret: &Secret) -> Digester {
     match recipe.digest {
@@ -321,7 +334,11 @@ pub fn verify_canonical(
 ) -> bool {
     let mut d = digester(recipe, secret);
     crate::sign::Canon::text(&mut d, canonical.expose());
-    d.verify(received, sig_encoding(recipe), recipe.compare == Compare::Exact)
+    d.verify(
+        received,
+        sig_encoding(recipe),
+        recipe.compare == Compare::Exact,
+    )
 }
 
 /// Sign outgoing fields: set the profile's `adds`, sign (a signature field already present is
