@@ -312,7 +312,8 @@ fn check_vector(gw: &paywire::Gateway, spec: &Path, v: &Vector) {
             v.source
         );
         let shown = json["canonical_masked"].as_str().unwrap_or("");
-        let values: Vec<&str> = std::iter::once(secret.as_str()).collect();
+        let mut values: Vec<&str> = vec![secret.as_str()];
+        values.extend(v.credentials.values().map(String::as_str));
         assert_eq!(
             unmask(shown, &values, &v.canonical),
             v.canonical,

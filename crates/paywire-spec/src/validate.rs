@@ -253,7 +253,8 @@ impl Checker<'_> {
                     ),
                 );
             }
-            if let Some(list) = &r.fields
+            if !over_body
+                && let Some(list) = &r.fields
                 && !list.contains(slot)
             {
                 self.push(
@@ -275,12 +276,41 @@ impl Checker<'_> {
                 );
             }
         }
-        if over_body && (r.fields.is_some() || !r.credentials.is_empty() || !r.strip.is_empty()) {
+        if over_body && (r.fields.is_some() || !r.strip.is_empty()) {
             self.push(
                 p.key("template"),
-                "a raw-body recipe (`{body}`) signs the body as it is: `fields`, `credentials` and `strip` do not apply",
+                "a raw-body recipe (`{body}`) signs the body as it is: `fields` and `strip` do not apply",
                 Some("remove them, or sign fields with `{pairs}`".to_owned()),
             );
+        }
+        if over_body {
+            // Placeholders of a raw-body template: body, timestamp, secret, credential slots.
+            let mut rest = r.template.as_str();
+            while let Some(open) = rest.find('{') {
+                let Some(close) = rest[open..].find('}') else {
+                    break;
+                };
+                let name = &rest[open + 1..open + close];
+                if !matches!(name, "body" | "timestamp" | "secret")
+                    && !r.credentials.contains_key(name)
+                {
+                    self.push(
+                        p.key("template"),
+                        format!("template `{}` names `{{{name}}}`, which is not {{body}}, {{timestamp}}, {{secret}} or a credential slot", r.template),
+                        Some(format!("add `credentials = {{ {name} = \"{name}\" }}` if it is a credential the application supplies (Square's notification URL)")),
+                    );
+                }
+                rest = &rest[open + close + 1..];
+            }
+            for slot in r.credentials.keys() {
+                if !r.template.contains(&format!("{{{slot}}}")) {
+                    self.push(
+                        p.key("credentials").key(slot),
+                        format!("credential slot `{slot}` is not in the template `{}`, so it would never be signed", r.template),
+                        Some(format!("write `{{{slot}}}` in the template where the gateway signs it")),
+                    );
+                }
+            }
         }
         match (&r.fields, r.order) {
             (None, Order::Listed) => self.push(

@@ -229,6 +229,16 @@ pub fn body_canonical(
         } else if let Some(r) = rest.strip_prefix("{timestamp}") {
             text.push_str(timestamp.unwrap_or(""));
             rest = r;
+        } else if let Some((slot, r)) = recipe.credentials.iter().find_map(|(slot, from)| {
+            rest.strip_prefix('{')
+                .and_then(|r| r.strip_prefix(slot.as_str()))
+                .and_then(|r| r.strip_prefix('}'))
+                .map(|r| (from, r))
+        }) {
+            let start = text.len();
+            text.push_str(secret.credential(slot).unwrap_or(""));
+            secret_ranges.push(start..text.len());
+            rest = r;
         } else if let Some(r) = rest.strip_prefix("{secret}") {
             let start = text.len();
             text.push_str(secret.expose());
@@ -263,6 +273,11 @@ pub fn body_recipe(recipe: &Recipe) -> crate::webhook::BodyRecipe<'_> {
         timestamp_header: recipe.timestamp_header.as_deref(),
         millis: recipe.timestamp_unit == paywire_spec::TimestampUnit::Millis,
         tolerance_secs: recipe.tolerance_secs,
+        credentials: recipe
+            .credentials
+            .iter()
+            .map(|(slot, from)| (slot.as_str(), from.as_str()))
+            .collect(),
     }
 }
 

@@ -19,6 +19,7 @@
 //!     timestamp_header: None,
 //!     millis: false,
 //!     tolerance_secs: 300,
+//!     credentials: Vec::new(),
 //! };
 //! let secret = Secret::new("whsec_test");
 //! let digester = || Digester::hmac_sha256(&secret);
@@ -38,7 +39,7 @@ use crate::Secret;
 use crate::sign::{Digester, SigEncoding, VerifyError};
 
 /// A raw-body recipe, as generated code and the interpreter describe it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct BodyRecipe<'a> {
     /// The signed string: a template over `{body}`, `{timestamp}` and `{secret}`.
     pub template: &'a str,
@@ -53,6 +54,8 @@ pub struct BodyRecipe<'a> {
     pub millis: bool,
     /// Seconds the timestamp may be away from now.
     pub tolerance_secs: u64,
+    /// Credential slots the template names (`{notification_url}`, Square): slot, credential.
+    pub credentials: Vec<(&'a str, &'a str)>,
 }
 
 /// The current Unix time in seconds (0 if the clock is before 1970).
@@ -132,10 +135,21 @@ fn read_headers<'h>(
     Ok((timestamp, signatures))
 }
 
-/// Feed the template over `body`, `timestamp` and the secret into `d`.
-fn feed(d: &mut Digester, template: &str, body: &[u8], timestamp: &str, secret: &Secret) {
-    let mut rest = template;
-    while !rest.is_empty() {
+/// Feed the template over `body`, `timestamp`, the secret and the credential slots into `d`.
+fn feed(d: &mut Digester, recipe: &BodyRecipe<'_>, body: &[u8], timestamp: &str, secret: &Secret) {
+    let mut rest = recipe.template;
+    'outer: while !rest.is_empty() {
+        for (slot, from) in &recipe.credentials {
+            if let Some(r) = rest
+                .strip_prefix('{')
+                .and_then(|r| r.strip_prefix(slot))
+                .and_then(|r| r.strip_prefix('}'))
+            {
+                d.text(secret.credential(from).unwrap_or(""));
+                rest = r;
+                continue 'outer;
+            }
+        }
         if let Some(r) = rest.strip_prefix("{body}") {
             d.bytes_in(body);
             rest = r;
@@ -192,7 +206,7 @@ pub fn verify_body(
     let mut held = None;
     for sig in &signatures {
         let mut d = digester();
-        feed(&mut d, recipe.template, body, ts_text, secret);
+        feed(&mut d, recipe, body, ts_text, secret);
         if d.verify(sig, encoding, exact) {
             held = Some(*sig);
         }
@@ -232,7 +246,7 @@ pub fn sign_body(
     secret: &Secret,
 ) -> Vec<(String, String)> {
     let ts = ts.to_owned();
-    feed(&mut digester, recipe.template, body, &ts, secret);
+    feed(&mut digester, recipe, body, &ts, secret);
     let signature = digester.finish(encoding);
     let value = match recipe.header_format {
         Some(format) => format
@@ -299,14 +313,17 @@ impl ReplayGuard {
 mod tests {
     use super::*;
 
-    const CASHFREE: BodyRecipe<'static> = BodyRecipe {
+    fn cashfree() -> BodyRecipe<'static> {
+        BodyRecipe {
         template: "{timestamp}{body}",
         signature_header: "x-webhook-signature",
         header_format: None,
         timestamp_header: Some("x-webhook-timestamp"),
         millis: true,
         tolerance_secs: 300,
-    };
+        credentials: Vec::new(),
+        }
+    }
 
     fn check(
         recipe: &BodyRecipe<'_>,
@@ -334,34 +351,34 @@ mod tests {
         let secret = Secret::new("k");
         let body = br#"{"a":1}"#;
         let sent = sign_body(
-            &CASHFREE,
+            &cashfree(),
             Digester::hmac_sha256(&secret),
             SigEncoding::Lower,
             body,
-            &timestamp_text(&CASHFREE, 1_700_000_000),
+            &timestamp_text(&cashfree(), 1_700_000_000),
             &secret,
         );
         assert_eq!(sent[1].1, "1700000000000");
         let h: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let guard = ReplayGuard::new(300);
         assert_eq!(
-            check(&CASHFREE, body, &h, 1_700_000_100, Some(&guard)),
+            check(&cashfree(), body, &h, 1_700_000_100, Some(&guard)),
             Ok(())
         );
         assert_eq!(
-            check(&CASHFREE, body, &h, 1_700_000_101, Some(&guard)),
+            check(&cashfree(), body, &h, 1_700_000_101, Some(&guard)),
             Err(VerifyError::Replayed)
         );
         assert!(matches!(
-            check(&CASHFREE, body, &h, 1_700_000_301, None),
+            check(&cashfree(), body, &h, 1_700_000_301, None),
             Err(VerifyError::Stale { .. })
         ));
         assert!(matches!(
-            check(&CASHFREE, br#"{"a":2}"#, &h, 1_700_000_000, None),
+            check(&cashfree(), br#"{"a":2}"#, &h, 1_700_000_000, None),
             Err(VerifyError::Mismatch { .. })
         ));
         assert!(matches!(
-            check(&CASHFREE, body, &h[..1], 1_700_000_000, None),
+            check(&cashfree(), body, &h[..1], 1_700_000_000, None),
             Err(VerifyError::MissingHeader { .. })
         ));
         // Header names are case-insensitive.
@@ -373,7 +390,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        assert_eq!(check(&CASHFREE, body, &upper, 1_700_000_000, None), Ok(()));
+        assert_eq!(check(&cashfree(), body, &upper, 1_700_000_000, None), Ok(()));
     }
 
     #[test]
@@ -385,6 +402,7 @@ mod tests {
             timestamp_header: None,
             millis: false,
             tolerance_secs: 300,
+            credentials: Vec::new(),
         };
         let secret = Secret::new("k");
         let sent = sign_body(
