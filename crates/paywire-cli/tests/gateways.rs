@@ -706,7 +706,18 @@ fn play(spec: &Path) {
     let sim = start_sim(spec, &sim_args, &env);
 
     // The create request: the spec's example values, a fresh order id, our endpoint.
-    let mut fields = paywire_tooling::example_fields(&op.request);
+    // Fields required under a condition are given too (their conditions hold for the
+    // examples' values, or they are harmless extras).
+    let request: Vec<paywire::spec::Field> = op
+        .request
+        .iter()
+        .cloned()
+        .map(|mut f| {
+            f.required |= !f.required_when.is_empty();
+            f
+        })
+        .collect();
+    let mut fields = paywire_tooling::example_fields(&request);
     if let Some(id) = &op.order_id {
         fields.set(
             id,

@@ -345,7 +345,8 @@ required = true
 }
 
 #[test]
-fn hmac_template_containing_the_secret() {
+fn hmac_template_may_contain_the_secret_but_rsa_may_not() {
+    // WeChat Pay v2: the key ends the string and keys the HMAC. Accepted.
     let src = r#"[gateway]
 name = "demo"
 default_profile = "hmac"
@@ -354,31 +355,20 @@ default_profile = "hmac"
 digest = "hmac-sha256"
 template = "{pairs}&key={secret}"
 "#;
-    let d = only(src);
-    assert_at(src, &d, 7, 12, r#""{pairs}&key={secret}""#);
-    assert_message(&d, "HMAC");
-    assert_message(&d, "must not contain {secret}");
-    assert_help(&d, r#"template = "{pairs}""#);
-}
-
-#[test]
-fn hmac_with_the_default_template_points_at_the_digest() {
-    // `template` defaults to `{pairs}&key={secret}`; with no template written, the digest is
-    // what makes it wrong.
+    parse_str(src, "demo.toml").unwrap_or_else(|e| panic!("{e}"));
+    // An RSA profile signs with a private key: the default template, which holds the secret,
+    // is refused at the digest.
     let src = r#"[gateway]
 name = "demo"
-default_profile = "hmac"
+default_profile = "rsa"
 
-[profiles.hmac]
-doc = "HMAC-SHA256 keyed with the platform key."
-digest = "hmac-sha256"
+[profiles.rsa]
+doc = "SHA256withRSA."
+digest = "rsa-sha256"
 "#;
     let d = only(src);
-    assert_at(src, &d, 7, 10, r#""hmac-sha256""#);
-    assert_message(
-        &d,
-        "the template `{pairs}&key={secret}` must not contain {secret}",
-    );
+    assert_at(src, &d, 7, 10, r#""rsa-sha256""#);
+    assert_message(&d, "an RSA digest signs with a private key");
     assert_help(&d, r#"template = "{pairs}""#);
 }
 
@@ -593,7 +583,6 @@ type = "string"
     let expected = vec![
         (2, 8, r#""Demo""#),              // gateway name not lowercase
         (7, 12, r#""{pairs}""#),          // md5 template without {secret}
-        (11, 12, r#""{secret}{pairs}""#), // HMAC template with {secret}
         (16, 8, r#""json""#),             // GET with a json body
         (17, 8, r#""query""#),            // path without a leading `/`
         (18, 11, r#""sha""#),             // profile not defined
@@ -854,4 +843,114 @@ fn a_syntax_error_is_reported_alone() {
     let src = "[gateway]\nname = \"demo\"\ncolour = \"blue\"\n[profiles.md5\n";
     let d = only(src);
     assert_eq!(d.line, 4, "{d}");
+}
+
+/// The vocabulary of other gateways' recipes: each misuse is located, with what to write.
+#[test]
+fn recipe_vocabulary_misuses_are_located_with_help() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "values"
+
+[profiles.values]
+fields = ["a", "b"]
+order = "listed"
+pair = "{value}"
+join = ""
+template = "{pairs}"
+credentials = { KEY = "secret" }
+digest = "sha512"
+
+[profiles.rsa]
+digest = "rsa-sha256"
+template = "{pairs}&key={secret}"
+encoding = "base64"
+
+[profiles.slots]
+absent = "keep"
+digest = "md5"
+template = "{pairs}{secret}"
+hex = "upper"
+encoding = "base64"
+
+[profiles.hook]
+digest = "hmac-sha256"
+template = "{timestamp}.{body}{url}"
+
+[[operations]]
+name = "pay"
+method = "POST"
+path = "/pay"
+profile = "hook"
+"#;
+    let d = diagnostics(src);
+    let text = SpecErrors(d.clone()).to_string();
+    let find = |needle: &str| {
+        d.iter()
+            .find(|x| x.message.contains(needle))
+            .unwrap_or_else(|| panic!("no problem mentions {needle:?}:\n{text}"))
+            .clone()
+    };
+    // A credential slot that the `fields` list does not place is never signed.
+    let slot = find("credential slot `KEY` is not in the profile's `fields` list");
+    assert_help(&slot, "add `KEY` to `fields`");
+    // RSA signs with a private key: no secret in the string.
+    let rsa = find("an RSA digest signs with a private key");
+    assert_at(src, &rsa, 16, 12, r#""{pairs}&key={secret}""#);
+    // `absent` needs a list of slots; `hex` means nothing for base64.
+    let absent = find("`absent = \"keep\"` keeps the slots of a `fields` list");
+    assert_at(src, &absent, 20, 10, r#""keep""#);
+    assert_help(&find("sets the case of hex signatures"), "remove `hex`");
+    // A raw-body recipe: a header for the signature, a header for the timestamp, known
+    // placeholders, and it is not a request's recipe.
+    assert_help(
+        &find("sends its signature in a header"),
+        "signature_header = \"x-signature\"",
+    );
+    assert_help(&find("uses {timestamp} but no header carries it"), "timestamp_header");
+    assert_help(&find("names `{url}`"), "credentials = { url = \"url\" }");
+    let op = find("profile `hook` signs a raw body into a header");
+    assert_at(src, &op, 34, 11, r#""hook""#);
+    assert_help(&op, "signed = false");
+}
+
+/// A spec of the new vocabulary that validates: values only with a kept slot and the secret in
+/// the middle, base64, a raw-body webhook with a credential in its template.
+#[test]
+fn recipe_vocabulary_accepts_what_real_gateways_sign() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "values"
+
+[profiles.values]
+fields = ["a", "KEY", "b"]
+order = "listed"
+pair = "{value}"
+join = "|"
+empty = "keep"
+absent = "keep"
+template = "{pairs}"
+credentials = { KEY = "secret" }
+digest = "sha1"
+encoding = "base64"
+strip = { a = ".," }
+encode = "rfc3986"
+
+[profiles.hook]
+digest = "hmac-sha512"
+template = "{url}{timestamp}{body}"
+credentials = { url = "notification_url" }
+signature_header = "X-Sig"
+header_format = "t={timestamp},v1={signature}"
+timestamp_unit = "millis"
+tolerance_secs = 60
+
+[profiles.wechat-hmac]
+digest = "hmac-sha256"
+template = "{pairs}&key={secret}"
+hex = "upper"
+"#;
+    let spec = parse_str(src, "demo.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert!(spec.profiles["hook"].over_body());
+    assert!(!spec.profiles["values"].over_body());
 }

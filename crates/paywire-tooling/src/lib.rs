@@ -112,11 +112,11 @@ pub fn crate_name(name: &str) -> String {
 }
 
 /// Example wire fields of an operation, from the spec's `example` values (or placeholders):
-/// the required fields, those required under a condition, and those with an example; nested
-/// objects are built from their own fields.
+/// the required fields and those with an example; nested objects are built from their own
+/// fields.
 pub fn example_fields(fields: &[Field]) -> WireFields {
     let mut w = WireFields::new();
-    let wanted = |f: &&Field| f.required || !f.required_when.is_empty() || f.example.is_some();
+    let wanted = |f: &&Field| f.required || f.example.is_some();
     for f in fields.iter().filter(wanted) {
         let ex = f.example.clone();
         let v = match f.ty {
