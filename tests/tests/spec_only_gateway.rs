@@ -6,7 +6,9 @@
 //! concrete key, stringA, stringSignTemp and the resulting sign. The spec must reproduce it
 //! exactly, through the dynamic gateway and through the typed API the macro generates.
 //!
-//! Every literal below comes from the documentation pages cited next to it.
+//! Every literal below comes from the documentation pages cited next to it. The gateway speaks
+//! XML (`body = "xml"`, `content = "xml"`) and signs with MD5 or HMAC-SHA256 (the key both in the
+//! string and as the HMAC key).
 
 use paywire::received::Object;
 use paywire::signing::SignField;
@@ -46,6 +48,29 @@ fn spec_loads_and_names_its_parts() {
     assert!(gw.operation("order_query").is_ok());
     assert!(gw.notification("pay").is_ok());
     assert_eq!(gw.profile_label(None), "wechatpay_v2.md5");
+    assert!(gw.profile(Some("hmac-sha256")).is_ok());
+}
+
+/// The page's HMAC-SHA256 example: the same five fields, stringSignTemp (with `&key=<key>`)
+/// keyed with the same key: "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6".
+/// The example has no sign_type, so it is reproduced over the recipe itself (a request signed
+/// with the profile carries and signs sign_type=HMAC-SHA256).
+#[test]
+fn reproduces_the_documented_hmac_example() {
+    let gw = gateway();
+    let recipe = gw.profile(Some("hmac-sha256")).unwrap();
+    let fields = Object::from_json(EXAMPLE_PARAMS.as_bytes())
+        .unwrap()
+        .sign_fields();
+    let (canonical, signature) = paywire::signing::sign(recipe, &fields, &key());
+    assert_eq!(
+        canonical.expose(),
+        format!("{EXAMPLE_STRING_A}&key={EXAMPLE_KEY}")
+    );
+    assert_eq!(
+        signature.as_str(),
+        "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6"
+    );
 }
 
 /// (b) The documented worked example, signed from a JSON object of its parameters.
@@ -141,11 +166,7 @@ fn typed_unified_order_signs_like_the_documented_recipe() {
 
     let prepared = req.prepare(&Credentials::new(key())).unwrap();
     assert_eq!(prepared.path, "/pay/unifiedorder");
-    // Format limitation 1: WeChat wants XML; the spec declares a form body.
-    assert_eq!(
-        prepared.content_type,
-        Some("application/x-www-form-urlencoded")
-    );
+    assert_eq!(prepared.content_type, Some("text/xml"));
     let sign = prepared.signature.as_ref().unwrap().as_str().to_owned();
     assert_eq!(sign.len(), 32);
     assert!(
@@ -158,8 +179,14 @@ fn typed_unified_order_signs_like_the_documented_recipe() {
         .sign_fields(None, &req.to_wire().sign_fields(), &key())
         .unwrap();
     assert_eq!(dynamic.as_str(), sign);
-    // The body carries every field and the signature.
-    let body = Object::from_form(prepared.body.as_deref().unwrap().as_bytes()).unwrap();
+    // The body is an XML document carrying every field and the signature, strings in CDATA.
+    let xml = prepared.body.as_deref().unwrap();
+    assert!(
+        xml.starts_with("<xml><appid><![CDATA[wxd678efh567hg6787]]></appid>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<total_fee>88</total_fee>"), "{xml}");
+    let body = Object::from_xml(xml.as_bytes()).unwrap();
     assert_eq!(body.text("total_fee").as_deref(), Some("88"));
     assert_eq!(
         body.text("body").as_deref(),
@@ -202,11 +229,8 @@ fn typed_unified_order_refuses_what_the_table_forbids() {
         .build()
         .unwrap_err();
     assert!(err.names("out_trade_no"), "{err}");
-    // Only MD5 can be signed by this spec (HMAC-SHA256 is format limitation 2).
-    let err = unified_order()
-        .sign_type("HMAC-SHA256")
-        .build()
-        .unwrap_err();
+    // Only the two documented signature types.
+    let err = unified_order().sign_type("SHA1").build().unwrap_err();
     assert!(err.names("sign_type"), "{err}");
     // sign_type=MD5 is sent and signed like any other field.
     let req = unified_order().sign_type("MD5").build().unwrap();
@@ -215,6 +239,37 @@ fn typed_unified_order_refuses_what_the_table_forbids() {
             .expose()
             .contains("&sign_type=MD5&")
     );
+}
+
+/// HMAC-SHA256, typed: the profile sends sign_type=HMAC-SHA256 and signs it, and the same key
+/// ends the string and keys the HMAC; the interpreter agrees.
+#[test]
+fn typed_unified_order_signs_with_hmac_sha256() {
+    let req = unified_order().build().unwrap();
+    let profile = wechatpay::Profile::from_name("hmac-sha256").unwrap();
+    let canonical = req.canonical_string_with(profile, &key());
+    assert_eq!(
+        canonical.expose(),
+        format!(
+            "{}&sign_type=HMAC-SHA256&{}&key={EXAMPLE_KEY}",
+            &UNIFIED_ORDER_PAIRS[..UNIFIED_ORDER_PAIRS.find("&spbill").unwrap()],
+            &UNIFIED_ORDER_PAIRS[UNIFIED_ORDER_PAIRS.find("spbill").unwrap()..]
+        )
+    );
+    let prepared = req.prepare_with(profile, &Credentials::new(key())).unwrap();
+    let body = Object::from_xml(prepared.body.as_deref().unwrap().as_bytes()).unwrap();
+    assert_eq!(body.text("sign_type").as_deref(), Some("HMAC-SHA256"));
+    let sign = body.text("sign").unwrap();
+    assert_eq!(sign.len(), 64);
+    // The interpreter signs the same body the same way, and verifies it.
+    let recipe = gateway().profile(Some("hmac-sha256")).unwrap().clone();
+    paywire::signing::verify(
+        &recipe,
+        "wechatpay_v2.hmac-sha256",
+        &body.sign_fields(),
+        &key(),
+    )
+    .unwrap();
 }
 
 /// The order query, typed: one of transaction_id or out_trade_no (example values of
@@ -238,23 +293,30 @@ fn typed_order_query_signs() {
     assert_eq!(prepared.path, "/pay/orderquery");
 }
 
+/// A signed XML document from the fields of a JSON object (the test's way to write answers).
+fn signed_xml(json: &str) -> String {
+    let gw = gateway();
+    let signed = gw.sign_json_body(None, json.as_bytes(), &key()).unwrap();
+    let obj = Object::from_json(signed.as_bytes()).unwrap();
+    paywire::xml::write(&paywire::WireFields::from_object(&obj))
+}
+
 /// The envelope reads result_code (spec format limitation 3), pinned here so a change to the
-/// envelope model shows up. Bodies are the XML elements as JSON (format limitation 1); values from
-/// the unified order's error table ("ORDERPAID 商户订单已支付") and return_msg's example ("签名失败").
+/// envelope model shows up. Values from the unified order's error table ("ORDERPAID
+/// 商户订单已支付") and return_msg's example ("签名失败").
 #[test]
 fn envelope_reads_result_code_and_pins_its_limits() {
     use paywire::Response;
     use wechatpay::{ErrorCode, UnifiedOrderResponse};
-    let gw = gateway();
 
     // return_code SUCCESS, result_code FAIL: rejected, but with the code "FAIL", not err_code.
-    let fail = gw
-        .sign_json_body(
-            None,
-            r#"{"return_code":"SUCCESS","return_msg":"OK","appid":"wxd678efh567hg6787","mch_id":"1230000109","nonce_str":"5K8264ILTKCH16CQ2502SI8ZNMTM67VS","result_code":"FAIL","err_code":"ORDERPAID","err_code_des":"商户订单已支付"}"#.as_bytes(),
-            &key(),
-        )
-        .unwrap();
+    let fail = signed_xml(
+        r#"{"return_code":"SUCCESS","return_msg":"OK","appid":"wxd678efh567hg6787","mch_id":"1230000109","nonce_str":"5K8264ILTKCH16CQ2502SI8ZNMTM67VS","result_code":"FAIL","err_code":"ORDERPAID","err_code_des":"商户订单已支付"}"#,
+    );
+    assert!(
+        fail.contains("<result_code><![CDATA[FAIL]]></result_code>"),
+        "{fail}"
+    );
     let read = UnifiedOrderResponse::read(fail.as_bytes(), &key()).unwrap();
     assert_eq!(
         read,
@@ -271,7 +333,7 @@ fn envelope_reads_result_code_and_pins_its_limits() {
 
     // return_code FAIL carries no result_code: no code, so the call would end Indeterminate.
     let err = UnifiedOrderResponse::read(
-        r#"{"return_code":"FAIL","return_msg":"签名失败"}"#.as_bytes(),
+        "<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[签名失败]]></return_msg></xml>".as_bytes(),
         &key(),
     )
     .unwrap_err();
@@ -291,21 +353,22 @@ const NOTIFICATION: &str = r#"{"appid":"wx2421b1c4370ec43b","bank_type":"CFT","f
 #[test]
 fn signed_notification_verifies_and_reads() {
     let gw = gateway();
-    let body = gw
-        .sign_json_body(Some("md5"), NOTIFICATION.as_bytes(), &key())
-        .unwrap();
+    let body = signed_xml(NOTIFICATION);
+    assert!(
+        body.starts_with("<xml><appid><![CDATA[wx2421b1c4370ec43b]]></appid>"),
+        "{body}"
+    );
 
     // Dynamic path.
     let verified = gw
-        .verify_notification("pay", body.as_bytes(), Some("application/json"), &key())
+        .verify_notification("pay", body.as_bytes(), Some("text/xml"), &key())
         .unwrap();
     assert_eq!(verified.order_id.as_deref(), Some("1409811653"));
     assert_eq!(verified.status.unwrap().common, CommonStatus::Succeeded);
 
     // Typed path.
     let typed =
-        wechatpay::PayNotification::verify(body.as_bytes(), Some("application/json"), &key())
-            .unwrap();
+        wechatpay::PayNotification::verify(body.as_bytes(), Some("text/xml"), &key()).unwrap();
     let n = &typed.notification;
     assert_eq!(n.out_trade_no, "1409811653");
     assert_eq!(n.transaction_id, "1004400740201409030005092168");
@@ -322,32 +385,51 @@ fn signed_notification_verifies_and_reads() {
     assert_eq!(typed.reply_content_type(), "text/xml");
 
     // Tampering with an unknown field breaks the signature: verification covers every field.
-    let tampered = body.replace(r#""coupon_id":"10000""#, r#""coupon_id":"10001""#);
+    let tampered = body.replace(
+        "<coupon_id>10000</coupon_id>",
+        "<coupon_id>10001</coupon_id>",
+    );
     assert_ne!(tampered, body);
     assert!(
-        wechatpay::PayNotification::verify(tampered.as_bytes(), Some("application/json"), &key())
+        wechatpay::PayNotification::verify(tampered.as_bytes(), Some("text/xml"), &key()).is_err()
+    );
+    // A document that is not flat, or declares entities, is refused before any signature.
+    let doctype = format!("<!DOCTYPE xml [<!ENTITY e \"x\">]>{body}");
+    assert!(
+        gw.verify_notification("pay", doctype.as_bytes(), None, &key())
             .is_err()
     );
+    // An HMAC-SHA256 notification (it carries sign_type=HMAC-SHA256) is verified with that
+    // recipe, in both engines.
+    let hmac = gw
+        .sign_json_body(Some("hmac-sha256"), NOTIFICATION.as_bytes(), &key())
+        .unwrap();
+    let hmac = paywire::xml::write(&paywire::WireFields::from_object(
+        &Object::from_json(hmac.as_bytes()).unwrap(),
+    ));
+    assert!(
+        hmac.contains("<sign_type><![CDATA[HMAC-SHA256]]></sign_type>"),
+        "{hmac}"
+    );
+    gw.verify_notification("pay", hmac.as_bytes(), None, &key())
+        .unwrap();
+    wechatpay::PayNotification::verify(hmac.as_bytes(), None, &key()).unwrap();
     // The example's own sign is from an unknown key: as published, it does not verify here.
     let published = NOTIFICATION.replace(
         r#""transaction_id""#,
         r#""sign":"B552ED6B279343CB493C5DD0D78AB241","transaction_id""#,
     );
+    let published = paywire::xml::write(&paywire::WireFields::from_object(
+        &Object::from_json(published.as_bytes()).unwrap(),
+    ));
     assert!(
-        gw.verify_notification(
-            "pay",
-            published.as_bytes(),
-            Some("application/json"),
-            &key()
-        )
-        .is_err()
+        gw.verify_notification("pay", published.as_bytes(), None, &key())
+            .is_err()
     );
 }
 
 /// (e) Round-trips through the simulator (paywire-sim playing this spec, with the worked
-/// example's key) and the client the macro generated. The transport is the spec's (form bodies,
-/// JSON answers: format limitation 1), so this proves the spec drives both sides consistently,
-/// not that WeChat would accept these bytes.
+/// example's key) and the client the macro generated, in XML both ways.
 mod simulator {
     use std::time::Duration;
 
@@ -397,10 +479,12 @@ mod simulator {
         let (sim, base) = start().await;
         let wx = client(&base, EXAMPLE_KEY);
         let req = unified_order().build().unwrap();
+        let first = wx.send(&req).await;
         let Outcome::Accepted {
             payload, evidence, ..
-        } = wx.send(&req).await
+        } = first
         else {
+            eprintln!("{first:?}");
             panic!("unified order not accepted")
         };
         assert_eq!(payload.trade_type, "JSAPI");
@@ -410,8 +494,12 @@ mod simulator {
         // The answer carries a sign over every other field, and the typed read verified it:
         // with another key the same bytes do not read, and one changed value breaks it.
         let body = evidence.body.unwrap();
-        assert!(body.contains(r#""result_code":"SUCCESS""#), "{body}");
-        assert!(body.contains(r#""sign":""#), "{body}");
+        assert!(body.starts_with("<xml>"), "{body}");
+        assert!(
+            body.contains("<result_code><![CDATA[SUCCESS]]></result_code>"),
+            "{body}"
+        );
+        assert!(body.contains("<sign><![CDATA["), "{body}");
         let read = wechatpay::UnifiedOrderResponse::read(body.as_bytes(), &key()).unwrap();
         assert!(matches!(read, Response::Accepted { .. }));
         assert!(wechatpay::UnifiedOrderResponse::read(body.as_bytes(), &Secret::new("k")).is_err());
@@ -425,11 +513,11 @@ mod simulator {
         );
     }
 
-    /// The spec's [[errors]] carry no `meaning`, so the simulator cannot know that
-    /// OUT_TRADE_NO_USED is WeChat's duplicate code (nor SIGNERROR its signature code): it answers
-    /// every refusal with the first listed code, INVALID_REQUEST, in result_code (the envelope's
-    /// code path, format limitation 3), signed, with its own message in err_code_des. WeChat
-    /// itself answers result_code FAIL with err_code OUT_TRADE_NO_USED.
+    /// The spec's [[errors]] name WeChat's duplicate (OUT_TRADE_NO_USED), signature (SIGNERROR)
+    /// and unknown-order (ORDERNOTEXIST) codes, so the simulator answers with them, in
+    /// result_code (the envelope's code path, format limitation 3), signed, with its own
+    /// message in err_code_des. WeChat itself answers result_code FAIL with err_code
+    /// OUT_TRADE_NO_USED.
     #[tokio::test]
     async fn duplicate_out_trade_no_and_bad_signature_are_refused() {
         let (_sim, base) = start().await;
@@ -444,9 +532,9 @@ mod simulator {
                 message,
                 ..
             } => {
-                assert_eq!(raw_code, "INVALID_REQUEST");
-                assert_eq!(code, wechatpay::ErrorCode::InvalidRequest);
-                assert_eq!(meaning, None, "the spec gives no meaning");
+                assert_eq!(raw_code, "OUT_TRADE_NO_USED");
+                assert_eq!(code, wechatpay::ErrorCode::OutTradeNoUsed);
+                assert_eq!(meaning, Some(paywire::ErrorMeaning::Duplicate));
                 assert_eq!(
                     message.as_deref(),
                     Some("Duplicate order number 20150806125346")
@@ -462,7 +550,7 @@ mod simulator {
             .unwrap();
         let mut prepared = other.prepare(wx.credentials()).unwrap();
         let body = prepared.body.take().unwrap();
-        prepared.body = Some(body.replace("total_fee=88", "total_fee=1"));
+        prepared.body = Some(body.replace("<total_fee>88</total_fee>", "<total_fee>1</total_fee>"));
         let outcome = classify(
             wx.exchange(&prepared).await,
             Evidence::default(),
@@ -475,7 +563,7 @@ mod simulator {
             Outcome::Rejected {
                 raw_code, message, ..
             } => {
-                assert_eq!(raw_code, "INVALID_REQUEST");
+                assert_eq!(raw_code, "SIGNERROR");
                 assert!(
                     message
                         .unwrap()
@@ -569,9 +657,9 @@ mod simulator {
             .await;
         assert!(r.terminal, "{r:?}");
         assert_eq!(r.common_status(), CommonStatus::Succeeded);
-        // An unknown order is refused (no meaning in the spec: the first code again).
+        // An unknown order is refused with the spec's not-found code.
         match wx.send(&query("NO-SUCH-ORDER")).await {
-            Outcome::Rejected { raw_code, .. } => assert_eq!(raw_code, "INVALID_REQUEST"),
+            Outcome::Rejected { raw_code, .. } => assert_eq!(raw_code, "ORDERNOTEXIST"),
             other => panic!("{other:?}"),
         }
     }

@@ -5,7 +5,7 @@
 use paywire::received::Object;
 use paywire::spec::{
     CommonStatus, ErrorMeaning, Field, FieldType, MoneyFormat, NotificationContent, NumberWire,
-    Operation, OperationKind, SignatureScope,
+    Operation, OperationKind, SignatureScope, StatusMap,
 };
 use paywire::wire::{WireFields, WireValue};
 use paywire::{Gateway, Money};
@@ -131,21 +131,37 @@ pub fn magic_final(_gw: &Gateway, op: &Operation, obj: &Object) -> Option<Common
     }
 }
 
+/// The status map an order created by `op` moves through: the operation's own, else its
+/// notification's, else its query's; a map holding only final codes (a notification's
+/// SUCCESS/FAIL) gives way to the next one that also has pending or processing codes.
+pub fn path_map<'a>(gw: &'a Gateway, op: &Operation) -> Option<&'a str> {
+    let spec = gw.spec();
+    let candidates = [
+        op.status.as_deref(),
+        op.notification
+            .as_deref()
+            .and_then(|n| spec.notification(n))
+            .and_then(|n| n.status.as_deref()),
+        query_status(gw, op),
+    ];
+    // `spec` borrows from `gw` ('a); names are looked up again to return them with 'a.
+    let named = |name: &str| spec.statuses.get_key_value(name).map(|(k, m)| (k.as_str(), m));
+    let found: Vec<(&'a str, &StatusMap)> = candidates.into_iter().flatten().filter_map(named).collect();
+    found
+        .iter()
+        .find(|(_, m)| {
+            m.map
+                .values()
+                .any(|c| matches!(c, CommonStatus::Pending | CommonStatus::Processing))
+        })
+        .or(found.first())
+        .map(|(k, _)| *k)
+}
+
 /// The status codes an order created by `op` moves through, ending in `final_status`.
 pub fn status_path(gw: &Gateway, op: &Operation, final_status: CommonStatus) -> Vec<String> {
     let spec = gw.spec();
-    let map = op
-        .status
-        .as_deref()
-        .or_else(|| {
-            op.notification
-                .as_deref()
-                .and_then(|n| spec.notification(n))
-                .and_then(|n| n.status.as_deref())
-        })
-        .or_else(|| query_status(gw, op))
-        .and_then(|m| spec.statuses.get(m));
-    let Some(map) = map else {
+    let Some(map) = path_map(gw, op).and_then(|m| spec.statuses.get(m)) else {
         // No status codes to walk through: created, then one step to done, so the order's
         // notification is still sent once.
         return vec!["created".to_owned(), "accepted".to_owned()];
@@ -496,10 +512,7 @@ pub fn notification_status(
     code: &str,
 ) -> String {
     let spec = gw.spec();
-    let (Some(theirs), Some(mine)) = (
-        n.status.as_deref(),
-        op.status.as_deref().or(n.status.as_deref()),
-    ) else {
+    let (Some(theirs), Some(mine)) = (n.status.as_deref(), path_map(gw, op)) else {
         return code.to_owned();
     };
     if theirs == mine {

@@ -307,12 +307,20 @@ impl Gateway {
         } else {
             Object::from_json(body)?
         };
+        // The whole body as the payload: as received (JSON), or the document's fields (XML).
+        let whole = || {
+            if op.body() == BodyEncoding::Xml {
+                Raw::from_object(&obj)
+            } else {
+                Raw::from_body(body)
+            }
+        };
         let Some(env) = self.spec.envelope_for(op) else {
             // No envelope: the whole body is the payload.
             return Ok(Reply::Accepted(Accepted {
                 code: String::new(),
                 status: self.status_of(op.status.as_deref(), &obj),
-                payload: Raw::from_body(body),
+                payload: whole(),
                 count: None,
             }));
         };
@@ -323,7 +331,7 @@ impl Gateway {
         let success = env.success.contains(&code);
         let payload = match &env.payload {
             Some(p) => obj.path(p).unwrap_or_else(Raw::null),
-            None => Raw::from_body(body),
+            None => whole(),
         };
         let mut unsigned = false;
         if let Some(sig) = &env.signature {

@@ -140,6 +140,14 @@ impl Raw {
         }
     }
 
+    /// A received object as one JSON value (an XML document's fields as the payload).
+    pub fn from_object(obj: &Object) -> Self {
+        match RawValue::from_string(obj.to_value().to_string()) {
+            Ok(r) => Raw::Json(r),
+            Err(_) => Self::null(),
+        }
+    }
+
     /// JSON `null`.
     pub fn null() -> Self {
         Self::from_body(b"null")
