@@ -266,6 +266,14 @@ impl Seeds {
         ] {
             bodies.push(extra.to_vec());
         }
+        // XML documents (WeChat Pay v2): CDATA, entities, an empty element, a nested one.
+        for xml in [
+            &b"<xml><appid><![CDATA[wx1]]></appid><total_fee>1</total_fee><sign>AB</sign></xml>"[..],
+            b"<xml><a>x &amp; y&#33;</a><b/></xml>",
+            b"<xml><a><b>1</b></a></xml>",
+        ] {
+            bodies.push(xml.to_vec());
+        }
         let specs = SPEC_FILES
             .iter()
             .filter_map(|f| std::fs::read(root.join(f)).ok())

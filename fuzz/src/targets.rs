@@ -35,7 +35,7 @@ pub struct Target {
 pub const TARGETS: &[Target] = &[
     Target {
         name: "body",
-        about: "received::Object::{from_json, from_form, from_body} and its accessors",
+        about: "received::Object::{from_json, from_form, from_body, from_xml} and its accessors, XML write-back, webhook signature headers",
         run: body,
         max_len: 256 << 10,
     },
@@ -190,6 +190,46 @@ pub fn body(_ctx: &Ctx, input: &[u8]) -> TargetResult {
     for ct in CONTENT_TYPES {
         let b = Object::from_body(input, *ct);
         shape.result(&b);
+    }
+    // XML: a document that reads writes back to one that reads the same.
+    let x = Object::from_xml(input);
+    if shape.result(&x)
+        && let Ok(o) = &x
+    {
+        exercise_object(o, &mut shape)?;
+        let again = paywire::xml::write(&paywire::WireFields::from_object(o));
+        match Object::from_xml(again.as_bytes()) {
+            Ok(back) if back.sign_fields() == o.sign_fields() => {}
+            other => {
+                return Err(format!(
+                    "xml: a document read back differently after writing: {other:?}"
+                ));
+            }
+        }
+    }
+    // Webhook signature headers: any header text is refused or accepted, never a panic.
+    if let Ok(text) = std::str::from_utf8(input) {
+        let secret = paywire::Secret::new("k");
+        let recipe = paywire::webhook::BodyRecipe {
+            template: "{timestamp}.{body}",
+            signature_header: "s",
+            header_format: Some("t={timestamp},v1={signature}"),
+            timestamp_header: None,
+            millis: false,
+            tolerance_secs: 300,
+            credentials: Vec::new(),
+        };
+        let _ = paywire::webhook::verify_body(
+            &recipe,
+            || paywire::sign::Digester::hmac_sha256(&secret),
+            paywire::sign::SigEncoding::Lower,
+            false,
+            input,
+            &[("s", text)],
+            &secret,
+            0,
+            None,
+        );
     }
     let raw = Raw::from_body(input);
     let _ = raw.sign_text();
