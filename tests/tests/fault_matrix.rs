@@ -412,6 +412,20 @@ async fn goldenpay_fault_matrix() {
             "rejected 400 BadRequest Some(\"Invalid card number...\")".to_owned(),
         ),
         ("429", Mode::Respond(429, String::new()), "rejected 429 RateLimited Some(\"rate limited (HTTP 429)\")".to_owned()),
+        // Credentials refused before anything was processed (an API gateway's 401/403 page, no
+        // envelope): rejected with the HTTP status as the code, meaning Auth.
+        (
+            "401 page",
+            Mode::Respond(401, "<html>401 Unauthorized</html>".into()),
+            "rejected 401 Other(\"401\") Some(\"the credentials were refused (HTTP 401): nothing was processed\")".to_owned(),
+        ),
+        (
+            "403 empty",
+            Mode::Respond(403, String::new()),
+            "rejected 403 Other(\"403\") Some(\"the credentials were refused (HTTP 403): nothing was processed\")".to_owned(),
+        ),
+        // Another 4xx page proves nothing: still indeterminate.
+        ("418 page", Mode::Respond(418, "<html>teapot</html>".into()), "indeterminate: unreadable".to_owned()),
     ];
     run_matrix("goldenpay", secret, cases, |c| async move {
         let req = CreatePayoutRequest::builder()
