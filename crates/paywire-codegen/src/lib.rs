@@ -8,8 +8,11 @@
 //! - per operation, a request struct (serde with the wire names), a builder, and field rules as
 //!   plain `if`s (lengths, enums, bounds, conditions; each pattern compiled once);
 //! - the canonical-string writer of every signing profile with the signed fields in their final
-//!   order (ASCII order of the wire names computed here, or the listed order), the template's
-//!   literal pieces, and the digest and hex case as direct calls, streamed into the digest;
+//!   order (ASCII order of the keys as they enter the string, after any `encode`, computed here;
+//!   or the listed order), credential slots and kept absent slots in their places, each value's
+//!   `strip` and `encode`, the template's literal pieces, and the digest and encoding as direct
+//!   calls, streamed into the digest (a profile that cannot sign with the credentials given is
+//!   refused by `prepare` first);
 //! - the body writer (JSON, form or query string) and `prepare`;
 //! - the response reader: envelope paths, success codes, signature checks, status maps, the
 //!   typed payload read tolerantly (snake_case or camelCase, string-or-number, unknown fields kept
@@ -29,9 +32,9 @@ use quote::{format_ident, quote};
 
 use paywire_spec::names::{camel_case, upper_camel};
 use paywire_spec::{
-    BodyEncoding, CommonStatus, Compare, Digest, EmptyRule, ErrorMeaning, Field, FieldType,
-    HexCase, Method, MoneyFormat, NotificationContent, NumberWire, Operation, Order, Recipe,
-    SignatureScope, Spec,
+    Absent, BodyEncoding, CommonStatus, Compare, Digest, EmptyRule, Encode, Encoding, ErrorMeaning,
+    Field, FieldType, HexCase, Method, MoneyFormat, NotificationContent, NumberWire, Operation,
+    Order, Recipe, SignatureScope, Spec,
 };
 
 /// How the generated code is used.
@@ -262,10 +265,13 @@ fn grouped_arms(arms: Vec<(TokenStream, TokenStream)>) -> Vec<TokenStream> {
 // ---- canonical strings -------------------------------------------------------------------
 
 /// A piece of a canonical string.
+#[derive(Clone)]
 enum Piece {
     Lit(String),
     Val(TokenStream),
     Secret,
+    /// A credential slot's value: the credential of this name (masked like the secret).
+    Cred(String),
     Kept(String),
 }
 
@@ -317,18 +323,84 @@ fn emit(pieces: Vec<Piece>) -> Vec<TokenStream> {
                 flush(&mut pending, &mut out);
                 out.push(quote!(c.secret(secret);));
             }
+            Piece::Cred(from) => {
+                flush(&mut pending, &mut out);
+                out.push(quote!(c.credential(secret.credential(#from).unwrap_or_default());));
+            }
         }
     }
     flush(&mut pending, &mut out);
     out
 }
 
+/// Whether a recipe's field steps are the plain ones (no credential slots, kept absent slots,
+/// `strip` or `encode`): its received fields are selected with the runtime's helpers alone.
+fn plain_fields(r: &Recipe) -> bool {
+    r.credentials.is_empty()
+        && r.absent == Absent::Skip
+        && r.encode == Encode::None
+        && r.strip.is_empty()
+}
+
+/// Percent-encode a key or a constant here, as `paywire::sign::encode_rfc3986` and
+/// `encode_form` do at run time (uppercase hex digits).
+fn encode_text(encode: Encode, text: &str) -> String {
+    if encode == Encode::None {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        let kept = b.is_ascii_alphanumeric()
+            || match encode {
+                Encode::Rfc3986 => matches!(b, b'-' | b'.' | b'_' | b'~'),
+                _ => matches!(b, b'-' | b'.' | b'_' | b'*'),
+            };
+        if kept {
+            out.push(char::from(b));
+        } else if b == b' ' && encode == Encode::Form {
+            out.push('+');
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A constant value's text after the profile's `strip` and `encode` (decided here).
+fn transform_const(recipe: &Recipe, key: &str, value: &str) -> String {
+    let stripped: String = match recipe.strip.get(key) {
+        Some(chars) => value.chars().filter(|c| !chars.contains(*c)).collect(),
+        None => value.to_owned(),
+    };
+    encode_text(recipe.encode, &stripped)
+}
+
+/// A value's `&str` expression after the profile's `strip` and `encode` (valid for one
+/// statement, like the text it wraps).
+fn transform_expr(recipe: &Recipe, key: &str, text: TokenStream) -> TokenStream {
+    let text = match recipe.strip.get(key) {
+        Some(chars) => quote!(&*::paywire::sign::strip_chars(#text, #chars)),
+        None => text,
+    };
+    match recipe.encode {
+        Encode::None => text,
+        Encode::Rfc3986 => quote!(&*::paywire::sign::encode_rfc3986(#text)),
+        Encode::Form => quote!(&*::paywire::sign::encode_form(#text)),
+    }
+}
+
 /// An outgoing field or a constant a profile adds, as signing sees it.
+#[derive(Clone)]
 enum Signed<'a> {
     Field(&'a Field),
     Const(String),
+    /// A credential slot: the value of the named credential.
+    Credential(String),
+    /// A listed field the request cannot carry, kept as an empty value (`absent = "keep"`).
+    Absent,
 }
 
+#[derive(Clone)]
 struct Item<'a> {
     key: String,
     value: Signed<'a>,
@@ -361,32 +433,54 @@ fn offered<'a>(fields: &'a [Field], recipe: &Recipe) -> Vec<Item<'a>> {
     items
 }
 
-/// The signed items in their final order under `recipe`, decided here.
+/// The signed items in their final order under `recipe`, decided here: the selected fields and
+/// the credential slots, sorted by their keys as they enter the string (after `encode`) or in
+/// the listed order.
 fn signed_order<'a>(fields: &'a [Field], recipe: &Recipe) -> Vec<Item<'a>> {
     let offered: Vec<Item<'a>> = offered(fields, recipe)
         .into_iter()
         .filter(|i| i.key != recipe.signature_field)
         .collect();
     let mut kept: Vec<Item<'a>> = match &recipe.fields {
-        None => offered
-            .into_iter()
-            .filter(|i| !recipe.exclude.contains(&i.key))
-            .collect(),
+        None => {
+            let mut kept: Vec<Item<'a>> = offered
+                .into_iter()
+                .filter(|i| {
+                    !recipe.exclude.contains(&i.key) && !recipe.credentials.contains_key(&i.key)
+                })
+                .collect();
+            kept.extend(recipe.credentials.iter().map(|(slot, from)| Item {
+                key: slot.clone(),
+                value: Signed::Credential(from.clone()),
+            }));
+            kept
+        }
         Some(list) => list
             .iter()
             .filter_map(|name| {
-                offered.iter().find(|i| &i.key == name).map(|i| Item {
-                    key: i.key.clone(),
-                    value: match &i.value {
-                        Signed::Field(f) => Signed::Field(f),
-                        Signed::Const(v) => Signed::Const(v.clone()),
-                    },
-                })
+                if let Some(from) = recipe.credentials.get(name) {
+                    return Some(Item {
+                        key: name.clone(),
+                        value: Signed::Credential(from.clone()),
+                    });
+                }
+                match offered.iter().find(|i| &i.key == name) {
+                    Some(i) => Some(i.clone()),
+                    None if recipe.absent == Absent::Keep => Some(Item {
+                        key: name.clone(),
+                        value: Signed::Absent,
+                    }),
+                    None => None,
+                }
             })
             .collect(),
     };
     if recipe.order == Order::Ascii {
-        kept.sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
+        kept.sort_by(|a, b| {
+            encode_text(recipe.encode, &a.key)
+                .as_bytes()
+                .cmp(encode_text(recipe.encode, &b.key).as_bytes())
+        });
     }
     kept
 }
@@ -425,77 +519,108 @@ fn canonical_arm(parent: &str, fields: &[Field], recipe: &Recipe) -> (TokenStrea
     let pair = split_template(&recipe.pair, &["key", "value"]);
     let template = split_template(&recipe.template, &["pairs", "secret"]);
     let skip_empty = recipe.empty == EmptyRule::Skip;
-
-    // Each item: its presence condition (None: always present and non-empty) and pieces.
-    struct Entry {
-        cond: Option<TokenStream>,
-        binding: Option<TokenStream>,
-        pieces: Vec<Piece>,
-    }
-    let mut entries = Vec::new();
-    for item in &items {
+    let keep_absent = recipe.absent == Absent::Keep;
+    // One pair's pieces: the key as it enters the string (after `encode`), the value given.
+    let pair_pieces = |item: &Item, value: &Piece| -> Vec<Piece> {
         let mut pieces = vec![Piece::Kept(item.key.clone())];
-        let (cond, binding, value) = match &item.value {
+        for p in &pair {
+            match p {
+                Ok(lit) => pieces.push(Piece::Lit(lit.clone())),
+                Err("key") => pieces.push(Piece::Lit(encode_text(recipe.encode, &item.key))),
+                Err(_) => pieces.push(value.clone()),
+            }
+        }
+        pieces
+    };
+
+    // Each item: when it is written, and its pieces.
+    enum Shape {
+        /// Written when `cond` holds (always when `None`), after `binding`.
+        If {
+            cond: Option<TokenStream>,
+            binding: Option<TokenStream>,
+            pieces: Vec<Piece>,
+        },
+        /// An optional field whose absence keeps its slot (`absent = "keep"`): `some` when the
+        /// field is set (and `guard` holds), `none` (an empty value) when it is not.
+        Slot {
+            id: Ident,
+            guard: Option<TokenStream>,
+            some: Vec<Piece>,
+            none: Vec<Piece>,
+        },
+    }
+    let mut entries: Vec<(bool, Shape)> = Vec::new();
+    let mut uses_secret = false;
+    for item in &items {
+        let shape = match &item.value {
             Signed::Const(v) => {
                 if v.is_empty() && skip_empty {
                     continue;
                 }
-                (None, None, Piece::Lit(v.clone()))
+                let value = Piece::Lit(transform_const(recipe, &item.key, v));
+                Shape::If {
+                    cond: None,
+                    binding: None,
+                    pieces: pair_pieces(item, &value),
+                }
+            }
+            Signed::Absent => Shape::If {
+                cond: None,
+                binding: None,
+                pieces: pair_pieces(item, &Piece::Lit(String::new())),
+            },
+            Signed::Credential(from) => {
+                uses_secret = true;
+                Shape::If {
+                    cond: None,
+                    binding: None,
+                    pieces: pair_pieces(item, &Piece::Cred(from.clone())),
+                }
             }
             Signed::Field(f) => {
                 let id = ident(&f.rust_name());
                 let nested = nested_name(parent, f);
-                let text = text_expr(f, &nested);
+                let text = transform_expr(recipe, &item.key, text_expr(f, &nested));
+                let pieces = pair_pieces(item, &Piece::Val(text));
                 let empty_check = skip_empty && can_be_empty(f);
                 if f.required {
-                    let bind = quote!(let v = &self.#id;);
-                    if empty_check {
-                        (
-                            Some(quote!(!self.#id.is_empty())),
-                            Some(bind),
-                            Piece::Val(text),
-                        )
-                    } else {
-                        (None, Some(bind), Piece::Val(text))
+                    let binding = Some(quote!(let v = &self.#id;));
+                    let cond = empty_check.then(|| quote!(!self.#id.is_empty()));
+                    Shape::If {
+                        cond,
+                        binding,
+                        pieces,
+                    }
+                } else if keep_absent {
+                    Shape::Slot {
+                        id,
+                        guard: empty_check.then(|| quote!(!v.is_empty())),
+                        some: pieces,
+                        none: pair_pieces(item, &Piece::Lit(String::new())),
                     }
                 } else if empty_check {
-                    (
-                        Some(quote!(let Some(v) = self.#id.as_ref().filter(|v| !v.is_empty()))),
-                        None,
-                        Piece::Val(text),
-                    )
+                    Shape::If {
+                        cond: Some(
+                            quote!(let Some(v) = self.#id.as_ref().filter(|v| !v.is_empty())),
+                        ),
+                        binding: None,
+                        pieces,
+                    }
                 } else {
-                    (
-                        Some(quote!(let Some(v) = &self.#id)),
-                        None,
-                        Piece::Val(text),
-                    )
+                    Shape::If {
+                        cond: Some(quote!(let Some(v) = &self.#id)),
+                        binding: None,
+                        pieces,
+                    }
                 }
             }
         };
-        let mut value = Some(value);
-        for p in &pair {
-            match p {
-                Ok(lit) => pieces.push(Piece::Lit(lit.clone())),
-                Err("key") => pieces.push(Piece::Lit(item.key.clone())),
-                Err(_) => {
-                    if let Some(v) = value.take() {
-                        pieces.push(v);
-                    } else {
-                        // `{value}` twice in a pair: write it again.
-                        pieces.push(match &item.value {
-                            Signed::Const(c) => Piece::Lit(c.clone()),
-                            Signed::Field(f) => Piece::Val(text_expr(f, &nested_name(parent, f))),
-                        });
-                    }
-                }
-            }
-        }
-        entries.push(Entry {
-            cond,
-            binding,
-            pieces,
-        });
+        let always = match &shape {
+            Shape::If { cond, .. } => cond.is_none(),
+            Shape::Slot { guard, .. } => guard.is_none(),
+        };
+        entries.push((always, shape));
     }
 
     // Decide, item by item, whether a join is certainly, never or maybe needed before it.
@@ -507,45 +632,77 @@ fn canonical_arm(parent: &str, fields: &[Field], recipe: &Recipe) -> (TokenStrea
     }
     let mut states = Vec::new();
     let mut state = State::Nothing;
-    for e in &entries {
+    for (always, _) in &entries {
         states.push(state);
-        state = match (state, e.cond.is_some()) {
+        state = match (state, always) {
             (State::Something, _) => State::Something,
-            (_, false) => State::Something,
-            (_, true) => State::Maybe,
+            (_, true) => State::Something,
+            (_, false) => State::Maybe,
         };
     }
-    // An entry sets the flag when a later entry reads it.
-    let reads: Vec<bool> = states.iter().map(|s| *s == State::Maybe).collect();
-    let mut pair_tokens = Vec::new();
-    let mut uses_secret = false;
     let join = recipe.join.clone();
-    let any_read = reads.iter().any(|r| *r);
-    if any_read {
+    // An entry sets the flag when a later entry reads it (an empty join is never written).
+    let reads: Vec<bool> = states
+        .iter()
+        .map(|s| *s == State::Maybe && !join.is_empty())
+        .collect();
+    let mut pair_tokens = Vec::new();
+    if reads.iter().any(|r| *r) {
         pair_tokens.push(quote!(let mut sep = false;));
     }
-    for (i, e) in entries.into_iter().enumerate() {
+    for (i, (_, shape)) in entries.into_iter().enumerate() {
         let later_reads = reads[i + 1..].iter().any(|r| *r);
         let sets = later_reads && states[i] != State::Something;
-        let mut pieces = Vec::new();
+        let mut lead = Vec::new();
         let mut pre = Vec::new();
         match states[i] {
             State::Nothing => {}
-            State::Something => pieces.push(Piece::Lit(join.clone())),
+            State::Something => lead.push(Piece::Lit(join.clone())),
             State::Maybe => {
-                let j = &join;
-                if !j.is_empty() {
-                    pre.push(quote!(if sep { c.text(#j); }));
+                if !join.is_empty() {
+                    pre.push(quote!(if sep { c.text(#join); }));
                 }
             }
         }
-        pieces.extend(e.pieces);
-        let body = emit(pieces);
         let set = if sets { quote!(sep = true;) } else { quote!() };
-        let binding = e.binding.unwrap_or_default();
-        pair_tokens.push(match e.cond {
-            None => quote! { { #binding #(#pre)* #(#body)* #set } },
-            Some(c) => quote! { if #c { #binding #(#pre)* #(#body)* #set } },
+        let branch = |pieces: Vec<Piece>| {
+            let mut all = lead.clone();
+            all.extend(pieces);
+            let body = emit(all);
+            quote!(#(#pre)* #(#body)* #set)
+        };
+        pair_tokens.push(match shape {
+            Shape::If {
+                cond,
+                binding,
+                pieces,
+            } => {
+                let binding = binding.unwrap_or_default();
+                let body = branch(pieces);
+                match cond {
+                    None => quote! { { #binding #body } },
+                    Some(c) => quote! { if #c { #binding #body } },
+                }
+            }
+            Shape::Slot {
+                id,
+                guard,
+                some,
+                none,
+            } => {
+                let some = branch(some);
+                let none = branch(none);
+                let some = match guard {
+                    None => quote!(#some),
+                    Some(g) => quote!(if #g { #some }),
+                };
+                quote! {
+                    match &self.#id {
+                        Some(v) => { #some }
+                        None => { #none }
+                    }
+                }
+            }
         });
     }
     let mut out = Vec::new();
@@ -574,17 +731,26 @@ fn canonical_doc(fields: &[Field], recipe: &Recipe) -> String {
     let mut pairs = String::new();
     for (i, item) in items.iter().enumerate() {
         let value = match &item.value {
-            Signed::Const(v) => v.clone(),
+            Signed::Const(v) => transform_const(recipe, &item.key, v),
             Signed::Field(_) => "…".to_owned(),
+            Signed::Credential(from) => format!("{{{from}}}"),
+            Signed::Absent => String::new(),
         };
         let one = recipe
             .pair
-            .replace("{key}", &item.key)
+            .replace("{key}", &encode_text(recipe.encode, &item.key))
             .replace("{value}", &value);
         let optional = match &item.value {
-            Signed::Field(f) => !f.required || (recipe.empty == EmptyRule::Skip && can_be_empty(f)),
-            Signed::Const(_) => false,
+            Signed::Field(f) => {
+                let empty_skipped = recipe.empty == EmptyRule::Skip && can_be_empty(f);
+                empty_skipped || (!f.required && recipe.absent == Absent::Skip)
+            }
+            Signed::Const(v) => v.is_empty() && recipe.empty == EmptyRule::Skip,
+            Signed::Credential(_) | Signed::Absent => false,
         };
+        if optional && matches!(item.value, Signed::Const(_)) {
+            continue;
+        }
         let text = if i == 0 {
             one
         } else {
@@ -601,6 +767,9 @@ fn canonical_doc(fields: &[Field], recipe: &Recipe) -> String {
 
 /// The fields of a received object `obj` one profile signs, in their order (a match arm).
 fn received_select_arm(recipe: &Recipe) -> TokenStream {
+    if !plain_fields(recipe) {
+        return received_select_steps(recipe);
+    }
     let sig = &recipe.signature_field;
     let select = match &recipe.fields {
         None => {
@@ -626,17 +795,171 @@ fn received_select_arm(recipe: &Recipe) -> TokenStream {
     }
 }
 
-/// The signature one profile computes over selected received fields (a match arm).
+/// As [`received_select_arm`], for a recipe with credential slots, kept absent slots, `strip`
+/// or `encode`: each value's text after `strip` and `encode`, each credential slot as an
+/// empty placeholder that [`received_digest_arm`] fills from the secret, sorted by the keys as
+/// they enter the string.
+fn received_select_steps(recipe: &Recipe) -> TokenStream {
+    let skip_empty = recipe.empty == EmptyRule::Skip;
+    let cow = quote!(::std::borrow::Cow);
+    let select = match &recipe.fields {
+        None => {
+            let sig = &recipe.signature_field;
+            let mut leave: Vec<&String> = vec![sig];
+            leave.extend(recipe.exclude.iter().filter(|e| *e != sig));
+            leave.extend(
+                recipe
+                    .credentials
+                    .keys()
+                    .filter(|s| !recipe.exclude.contains(s) && *s != sig),
+            );
+            let retain = skip_empty.then(|| quote!(fields.retain(|(_, v)| !v.is_empty());));
+            quote! {
+                let mut fields = ::paywire::sign::received_fields(obj, &[#(#leave),*]);
+                #retain
+            }
+        }
+        Some(list) => {
+            let n = list.len();
+            let steps = list.iter().map(|name| {
+                if recipe.credentials.contains_key(name) {
+                    return quote!(fields.push((#name, #cow::Borrowed(""))););
+                }
+                let present = if skip_empty {
+                    quote!(Some(v) => if !v.is_empty() { fields.push((#name, v)); })
+                } else {
+                    quote!(Some(v) => fields.push((#name, v)),)
+                };
+                let absent = if recipe.absent == Absent::Keep {
+                    quote!(None => fields.push((#name, #cow::Borrowed(""))),)
+                } else {
+                    quote!(None => {})
+                };
+                quote! {
+                    match obj.find_exact(#name).and_then(|r| r.sign_str()) {
+                        #present
+                        #absent
+                    }
+                }
+            });
+            quote! {
+                let mut fields: Vec<(&'a str, #cow<'a, str>)> = Vec::with_capacity(#n);
+                #(#steps)*
+            }
+        }
+    };
+    // `strip` then `encode`, on each value (placeholders stay empty).
+    let strip = (!recipe.strip.is_empty()).then(|| {
+        let keys = recipe.strip.keys();
+        let chars = recipe.strip.values();
+        quote! {
+            let chars = match *k { #(#keys => #chars,)* _ => "" };
+            let stripped = match ::paywire::sign::strip_chars(v, chars) {
+                #cow::Owned(s) => Some(s),
+                #cow::Borrowed(_) => None,
+            };
+            if let Some(s) = stripped {
+                *v = #cow::Owned(s);
+            }
+        }
+    });
+    let encode = match recipe.encode {
+        Encode::None => None,
+        Encode::Rfc3986 => Some(quote!(::paywire::sign::encode_rfc3986)),
+        Encode::Form => Some(quote!(::paywire::sign::encode_form)),
+    }
+    .map(|f| {
+        // A borrowed result may still differ (`+` is the borrowed `%2B`): compare the text.
+        quote! {
+            let encoded = #f(v);
+            if *encoded != **v {
+                let s = encoded.into_owned();
+                *v = #cow::Owned(s);
+            }
+        }
+    });
+    let transform = if strip.is_none() && encode.is_none() {
+        quote!()
+    } else {
+        let k = if strip.is_some() {
+            quote!(k)
+        } else {
+            quote!(_)
+        };
+        quote! {
+            for (#k, v) in fields.iter_mut() {
+                #strip
+                #encode
+            }
+        }
+    };
+    let slots = match &recipe.fields {
+        None => {
+            let names = recipe.credentials.keys();
+            quote!(#(fields.push((#names, #cow::Borrowed("")));)*)
+        }
+        Some(_) => quote!(),
+    };
+    let sort = match (recipe.order, recipe.encode) {
+        (Order::Listed, _) => quote!(),
+        (Order::Ascii, Encode::None) => quote!(::paywire::sign::sort_ascii(&mut fields);),
+        (Order::Ascii, _) => {
+            let f = if recipe.encode == Encode::Form {
+                quote!(::paywire::sign::encode_form)
+            } else {
+                quote!(::paywire::sign::encode_rfc3986)
+            };
+            quote!(fields.sort_by(|a, b| #f(a.0).as_bytes().cmp(#f(b.0).as_bytes()));)
+        }
+    };
+    quote! {
+        #select
+        #transform
+        #slots
+        #sort
+        fields
+    }
+}
+
+/// The digest one profile feeds with selected received fields (a match arm): the template, the
+/// pairs (keys as they enter the string, credential slots from the secret).
 fn received_digest_arm(recipe: &Recipe) -> TokenStream {
     let digester = digester_expr(recipe.digest);
+    let slots = !recipe.credentials.is_empty();
+    let key_text = match recipe.encode {
+        Encode::None => quote!(k),
+        Encode::Rfc3986 => quote!(&::paywire::sign::encode_rfc3986(k)),
+        Encode::Form => quote!(&::paywire::sign::encode_form(k)),
+    };
+    let value_text = if slots {
+        quote! {
+            match slot {
+                Some(from) => c.text(secret.credential(from).unwrap_or_default()),
+                None => c.text(v),
+            }
+        }
+    } else {
+        quote!(c.text(v);)
+    };
     let pair: Vec<TokenStream> = split_template(&recipe.pair, &["key", "value"])
         .into_iter()
         .map(|p| match p {
             Ok(l) => quote!(c.text(#l);),
-            Err("key") => quote!(c.text(k);),
-            Err(_) => quote!(c.text(v);),
+            Err("key") => quote!(c.text(#key_text);),
+            Err(_) => value_text.clone(),
         })
         .collect();
+    let uses_key = recipe.pair.contains("{key}");
+    let slot = slots.then(|| {
+        let names = recipe.credentials.keys();
+        let froms = recipe.credentials.values();
+        quote!(let slot: Option<&str> = match *k { #(#names => Some(#froms),)* _ => None };)
+    });
+    let k = if uses_key || slots {
+        quote!(k)
+    } else {
+        quote!(_k)
+    };
     let join = &recipe.join;
     let join_tokens = if join.is_empty() {
         quote!()
@@ -656,8 +979,9 @@ fn received_digest_arm(recipe: &Recipe) -> TokenStream {
             Err("pairs") => {
                 body.extend(emit(std::mem::take(&mut lits)));
                 body.push(quote! {
-                    for (#index, (k, v)) in fields.iter().enumerate() {
+                    for (#index, (#k, v)) in fields.iter().enumerate() {
                         #join_tokens
+                        #slot
                         #(#pair)*
                     }
                 });
@@ -666,11 +990,10 @@ fn received_digest_arm(recipe: &Recipe) -> TokenStream {
         }
     }
     body.extend(emit(lits));
-    let finish = finish_expr(recipe.hex);
     quote! {
         let mut c = #digester;
         #(#body)*
-        c.#finish()
+        c
     }
 }
 
@@ -683,11 +1006,35 @@ fn digester_expr(d: Digest) -> TokenStream {
     }
 }
 
-fn finish_expr(h: HexCase) -> Ident {
-    match h {
-        HexCase::Lower => format_ident!("finish_lower"),
-        HexCase::Upper => format_ident!("finish_upper"),
+/// The `Digester` method that writes a finished signature as `recipe` does.
+fn finish_expr(recipe: &Recipe) -> Ident {
+    match (recipe.encoding, recipe.hex) {
+        (Encoding::Base64, _) => format_ident!("finish_base64"),
+        (Encoding::Hex, HexCase::Lower) => format_ident!("finish_lower"),
+        (Encoding::Hex, HexCase::Upper) => format_ident!("finish_upper"),
     }
+}
+
+/// `recipe`'s `SigEncoding`, as tokens.
+fn sig_encoding(recipe: &Recipe) -> TokenStream {
+    match (recipe.encoding, recipe.hex) {
+        (Encoding::Base64, _) => quote!(::paywire::sign::SigEncoding::Base64),
+        (Encoding::Hex, HexCase::Lower) => quote!(::paywire::sign::SigEncoding::Lower),
+        (Encoding::Hex, HexCase::Upper) => quote!(::paywire::sign::SigEncoding::Upper),
+    }
+}
+
+/// The message of a credential slot whose credential was not given (the interpreter's
+/// `signing::key_problem`).
+fn missing_credential(slot: &str, from: &str) -> String {
+    format!(
+        "the profile signs the credential `{from}` (slot `{slot}`), which was not given: pass it with `Secret::with_credential(\"{from}\", …)` (CLI: `--credential {from}=ENV_VAR`)"
+    )
+}
+
+/// Whether `prepare` may find `recipe` unable to sign (a credential slot, an RSA key).
+fn may_refuse_key(recipe: &Recipe) -> bool {
+    recipe.digest.is_rsa() || recipe.credentials.values().any(|c| c != "secret")
 }
 
 // ---- types ---------------------------------------------------------------------------------
@@ -1265,10 +1612,7 @@ impl Gen<'_> {
                 })
                 .collect(),
         );
-        let keyed = spec
-            .profiles
-            .values()
-            .any(|r| r.digest.is_keyed());
+        let keyed = spec.profiles.values().any(|r| r.digest.is_keyed());
         let silence = if keyed {
             quote!()
         } else {
@@ -1279,7 +1623,7 @@ impl Gen<'_> {
                 .iter()
                 .map(|(n, r)| {
                     let v = profile_variant(n);
-                    let f = finish_expr(r.hex);
+                    let f = finish_expr(r);
                     (quote!(Profile::#v), quote!(d.#f()))
                 })
                 .collect(),
@@ -1305,12 +1649,68 @@ impl Gen<'_> {
             let l = format!("{}.{n}", spec.gateway.name);
             quote!(#l)
         });
-        let compares = arms(&|_, r| match r.compare {
-            Compare::Exact => quote!(::paywire::sign::matches_exact(expected, received)),
-            Compare::CaseInsensitive => {
+        let compares = arms(&|_, r| {
+            if r.compare == Compare::Exact || r.encoding == Encoding::Base64 {
+                quote!(::paywire::sign::matches_exact(expected, received))
+            } else {
                 quote!(::paywire::sign::matches_ignore_case(expected, received))
             }
         });
+        let encodings = arms(&|_, r| sig_encoding(r));
+        let exacts = arms(&|_, r| {
+            let exact = r.compare == Compare::Exact;
+            quote!(#exact)
+        });
+        let key_problems = arms(&|_, r| {
+            let missing = r
+                .credentials
+                .iter()
+                .filter(|(_, from)| *from != "secret")
+                .map(|(slot, from)| {
+                    let msg = missing_credential(slot, from);
+                    quote!(if secret.credential(#from).is_none() { return Some(#msg.to_owned()); })
+                });
+            let rsa = if r.digest.is_rsa() {
+                quote!(::paywire::sign::key_problem(&self.digester(secret)))
+            } else {
+                quote!(None)
+            };
+            quote!(#(#missing)* #rsa)
+        });
+        let any_key_problem = spec.profiles.values().any(may_refuse_key);
+        let key_silence = if any_key_problem {
+            quote!()
+        } else {
+            quote!(let _ = secret;)
+        };
+        let slot_arms = arms(&|_, r| {
+            if r.credentials.is_empty() {
+                quote!(None)
+            } else {
+                let names = r.credentials.keys();
+                let froms = r.credentials.values();
+                quote!(match slot { #(#names => Some(#froms),)* _ => None })
+            }
+        });
+        let any_slot = spec.profiles.values().any(|r| !r.credentials.is_empty());
+        let slot_param = if any_slot {
+            quote!(slot)
+        } else {
+            quote!(_slot)
+        };
+        // Credential slots are not received values: the separator check leaves them out.
+        let refuse = if any_slot {
+            quote! {
+                let received_values: Vec<(&str, ::std::borrow::Cow<'_, str>)> = fields
+                    .iter()
+                    .filter(|(k, _)| self.credential_of(k).is_none())
+                    .cloned()
+                    .collect();
+                ::paywire::sign::refuse_separators(&received_values, self.join(), allowed)?;
+            }
+        } else {
+            quote!(::paywire::sign::refuse_separators(&fields, self.join(), allowed)?;)
+        };
         let joins = arms(&|_, r| {
             let j = &r.join;
             quote!(#j)
@@ -1369,15 +1769,41 @@ impl Gen<'_> {
                     match name { #(#names => Some(Profile::#variants),)* _ => None }
                 }
 
-                /// A fresh digest of this profile (keyed with `secret` for HMAC).
+                /// A fresh digest of this profile (keyed with `secret` for HMAC, the PEM key
+                /// in `secret` for RSA).
                 pub fn digester(self, secret: &::paywire::Secret) -> ::paywire::sign::Digester {
                     #silence
                     match self { #(#digesters)* }
                 }
 
-                /// The signature, in this profile's hex case.
+                /// The signature, in this profile's encoding (hex in its case, or base64).
                 pub fn finish(self, d: ::paywire::sign::Digester) -> ::paywire::Signature {
                     match self { #(#finishes)* }
+                }
+
+                /// How this profile writes a signature's bytes.
+                pub fn encoding(self) -> ::paywire::sign::SigEncoding {
+                    match self { #(#encodings)* }
+                }
+
+                /// Whether a received hex signature must match in case too (`compare = "exact"`;
+                /// base64 always does).
+                pub fn exact(self) -> bool {
+                    match self { #(#exacts)* }
+                }
+
+                /// Why `secret` cannot sign with this profile: a credential slot whose
+                /// credential was not given, or an RSA key that is not a private key. `None`
+                /// when it can. `prepare` refuses (before signing) when this is `Some`.
+                pub fn key_problem(self, secret: &::paywire::Secret) -> Option<String> {
+                    #key_silence
+                    match self { #(#key_problems)* }
+                }
+
+                /// The credential a signed slot of this profile takes its value from
+                /// (`"secret"` for the signing secret), `None` for a field.
+                pub fn credential_of(self, #slot_param: &str) -> Option<&'static str> {
+                    match self { #(#slot_arms)* }
                 }
 
                 /// The profile a received message is verified with: the one whose added
@@ -1447,12 +1873,27 @@ impl Gen<'_> {
 
                 /// The fields of a received object this profile signs, in the string's order:
                 /// every field as received (unknown ones included, each number's text
-                /// unchanged) but the signature and the profile's exclusions.
+                /// unchanged) but the signature and the profile's exclusions (or the listed
+                /// fields), each value as it enters the string (after the profile's `strip`
+                /// and `encode`; keys stay as received). A credential slot is there with an
+                /// empty value, which [`Profile::signature_over`] fills from the secret.
                 pub fn signed_fields<'a>(
                     self,
                     obj: &'a ::paywire::received::Object,
                 ) -> Vec<(&'a str, ::std::borrow::Cow<'a, str>)> {
                     match self { #(#selects)* }
+                }
+
+                /// The digest fed with the canonical string of selected fields (see
+                /// [`Profile::signed_fields`]), streamed: finish it with [`Profile::finish`] or
+                /// check a received signature with [`Profile::verify_digest`].
+                pub fn digest_over(
+                    self,
+                    fields: &[(&str, ::std::borrow::Cow<'_, str>)],
+                    secret: &::paywire::Secret,
+                ) -> ::paywire::sign::Digester {
+                    #silence
+                    match self { #(#digests)* }
                 }
 
                 /// The signature over selected fields, streamed into the digest.
@@ -1461,11 +1902,28 @@ impl Gen<'_> {
                     fields: &[(&str, ::std::borrow::Cow<'_, str>)],
                     secret: &::paywire::Secret,
                 ) -> ::paywire::Signature {
-                    #silence
-                    match self { #(#digests)* }
+                    self.finish(self.digest_over(fields, secret))
                 }
 
-                /// Whether a received signature matches the expected one (constant time).
+                /// Whether `received` signs what `d` was fed, in constant time: recomputed and
+                /// compared for hashes and HMACs, checked with the public key for RSA.
+                pub fn verify_digest(self, d: ::paywire::sign::Digester, received: &str) -> bool {
+                    d.verify(received, self.encoding(), self.exact())
+                }
+
+                /// Whether `received` is a valid signature over selected fields.
+                pub fn verify_over(
+                    self,
+                    fields: &[(&str, ::std::borrow::Cow<'_, str>)],
+                    secret: &::paywire::Secret,
+                    received: &str,
+                ) -> bool {
+                    self.verify_digest(self.digest_over(fields, secret), received)
+                }
+
+                /// Whether a received signature matches an expected one (constant time). An
+                /// RSA signature cannot be recomputed with a public key: verify those with
+                /// [`Profile::verify_over`].
                 pub fn matches(self, expected: &str, received: &str) -> bool {
                     match self { #(#compares)* }
                 }
@@ -1491,9 +1949,8 @@ impl Gen<'_> {
                 ) -> Result<(), ::paywire::VerifyError> {
                     let received = ::paywire::sign::received_signature(obj, self.signature_field())?;
                     let fields = self.signed_fields(obj);
-                    ::paywire::sign::refuse_separators(&fields, self.join(), allowed)?;
-                    let expected = self.signature_over(&fields, secret);
-                    if self.matches(expected.as_str(), &received) {
+                    #refuse
+                    if self.verify_over(&fields, secret, &received) {
                         Ok(())
                     } else {
                         Err(::paywire::sign::mismatch(self.signature_field(), self.label(), &fields))
@@ -1920,15 +2377,25 @@ impl Gen<'_> {
             } else {
                 quote!(if let Some(v) = &self.#id { #field_write })
             };
-            // Profiles that replace this field: their add value, or the signature.
+            // Profiles that replace this field: their add value, or the signature. Like the
+            // interpreter's `WireFields::set`, in place when the request carries the field,
+            // appended after the request's fields when an optional one is unset (below).
             let mut arms = Vec::new();
             for (pname, r) in &profiles {
                 let v = profile_variant(pname);
-                if sig_name(r) == f.name {
-                    arms.push((quote!(Profile::#v), self.signature_write(is_form, wire)));
+                let write = if sig_name(r) == f.name {
+                    self.signature_write(is_form, wire)
                 } else if let Some(val) = r.adds.get(&f.name) {
-                    arms.push((quote!(Profile::#v), const_write(is_form, wire, val)));
-                }
+                    const_write(is_form, wire, val)
+                } else {
+                    continue;
+                };
+                let write = if f.required {
+                    write
+                } else {
+                    quote!(if self.#id.is_some() { #write })
+                };
+                arms.push((quote!(Profile::#v), write));
             }
             if arms.is_empty() {
                 writes.push(plain);
@@ -1937,19 +2404,34 @@ impl Gen<'_> {
                 writes.push(quote!(match profile { #(#arms)* _ => #plain }));
             }
         }
-        // Adds not declared, per profile.
+        // Adds the request does not carry (undeclared, or declared, optional and unset), in the
+        // profile's order, then the signature, per profile.
+        let unset = |name: &str| -> Option<TokenStream> {
+            match op.request.iter().find(|f| f.name == name) {
+                None => Some(quote!()),
+                Some(f) if f.required => None,
+                Some(f) => {
+                    let id = ident(&f.rust_name());
+                    Some(quote!(self.#id.is_none()))
+                }
+            }
+        };
         let mut arms = Vec::new();
         for (pname, r) in &profiles {
             let v = profile_variant(pname);
             let mut ws = Vec::new();
+            let mut appended = |name: &str, write: TokenStream| match unset(name) {
+                None => {}
+                Some(c) if c.is_empty() => ws.push(write),
+                Some(c) => ws.push(quote!(if #c { #write })),
+            };
             for (k, val) in &r.adds {
-                if !op.request.iter().any(|f| &f.name == k) {
-                    ws.push(const_write(is_form, k, val));
-                }
+                appended(k, const_write(is_form, k, val));
             }
-            if !op.request.iter().any(|f| f.name == r.signature_field) {
-                ws.push(self.signature_write(is_form, &r.signature_field));
-            }
+            appended(
+                &r.signature_field,
+                self.signature_write(is_form, &r.signature_field),
+            );
             arms.push((quote!(Profile::#v), quote!(#(#ws)*)));
         }
         if !arms.is_empty() {
@@ -2038,8 +2520,22 @@ impl Gen<'_> {
             None => quote!(None),
         };
         let (sign, signature) = if op.signed {
+            // A profile that cannot sign with the credentials given (a credential slot's
+            // credential missing, an RSA key that is no private key) is refused before signing.
+            let key_check = self.spec.profiles.values().any(may_refuse_key).then(|| {
+                quote! {
+                    if let Some(problem) = profile.key_problem(&credentials.secret) {
+                        return Err(::paywire::GatewayError::Invalid(::paywire::ValidationErrors(vec![
+                            ::paywire::validate::error("", profile.signature_field(), ::paywire::validate::Rule::Other(problem)),
+                        ])));
+                    }
+                }
+            });
             (
-                quote!(let signature = self.signature_with(profile, &credentials.secret);),
+                quote! {
+                    #key_check
+                    let signature = self.signature_with(profile, &credentials.secret);
+                },
                 quote!(Some(signature)),
             )
         } else {
@@ -2361,13 +2857,19 @@ impl Gen<'_> {
         } else {
             quote!(::paywire::received::Object::from_json(body)?)
         };
+        // The whole body as the payload: as received (JSON), or the document's fields (XML).
+        let whole = if op.body() == BodyEncoding::Xml {
+            quote!(::paywire::received::Raw::from_object(&obj))
+        } else {
+            quote!(::paywire::received::Raw::from_body(body))
+        };
         let Some(env) = spec.envelope_for(op) else {
             let status = self.status_call(op.status.as_deref(), quote!(&obj));
             return quote! {
                 let _ = (secret, sent);
                 let obj = #parse;
                 let status = #status;
-                let payload = ::paywire::received::Raw::from_body(body);
+                let payload = #whole;
                 Ok(::paywire::Response::Accepted { payload: #typed, status })
             };
         };
@@ -2375,7 +2877,7 @@ impl Gen<'_> {
         let success = &env.success;
         let payload = match &env.payload {
             Some(p) => quote!(obj.path(#p).unwrap_or_else(::paywire::received::Raw::null)),
-            None => quote!(::paywire::received::Raw::from_body(body)),
+            None => whole,
         };
         let mut uses_secret = false;
         let signature = match &env.signature {
@@ -2849,6 +3351,16 @@ fn split_header(template: &str) -> Vec<Result<String, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encodes_keys_like_the_runtime() {
+        assert_eq!(encode_text(Encode::None, "a b~"), "a b~");
+        assert_eq!(
+            encode_text(Encode::Rfc3986, "a b~*-._é"),
+            "a%20b~%2A-._%C3%A9"
+        );
+        assert_eq!(encode_text(Encode::Form, "a b~*-._é"), "a+b%7E*-._%C3%A9");
+    }
 
     #[test]
     fn splits_templates_like_the_interpreter() {

@@ -42,6 +42,10 @@ pub trait Canon {
     fn text(&mut self, s: &str);
     /// The secret, where the template puts it.
     fn secret(&mut self, secret: &Secret);
+    /// A credential slot's value (masked like the secret in a [`CanonicalString`]).
+    fn credential(&mut self, value: &str) {
+        self.text(value);
+    }
     /// A field entered the string (its name; for `--explain` and error messages).
     fn kept(&mut self, _key: &str) {}
 }
@@ -116,7 +120,11 @@ impl fmt::Debug for Digester {
     }
 }
 
-#[cfg(any(feature = "hmac-sha1", feature = "hmac-sha256", feature = "hmac-sha512"))]
+#[cfg(any(
+    feature = "hmac-sha1",
+    feature = "hmac-sha256",
+    feature = "hmac-sha512"
+))]
 fn hmac_keyed<M: hmac::KeyInit>(secret: &Secret) -> M {
     // HMAC takes keys of any length (an over-long key is hashed first), so this never fails;
     // the zero key is there only so that no panic path exists.
@@ -362,7 +370,7 @@ fn decode_signature(received: &str, encoding: SigEncoding) -> Option<Vec<u8>> {
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let b = text.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |c: u8| match c {
@@ -414,7 +422,18 @@ pub fn encode_form(text: &str) -> Cow<'_, str> {
     {
         return Cow::Borrowed(text);
     }
-    form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().into()
+    form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
+        .into()
+}
+
+/// `text` without the characters in `chars` (a profile's `strip`); borrowed when none occurs.
+pub fn strip_chars<'a>(text: &'a str, chars: &str) -> Cow<'a, str> {
+    if chars.is_empty() || !text.contains(|c| chars.contains(c)) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().filter(|c| !chars.contains(*c)).collect())
+    }
 }
 
 /// Append `bytes` as hex to `out`.
@@ -465,6 +484,11 @@ impl Canon for CanonicalWriter {
         self.text.push_str(secret.expose());
         self.secret_ranges.push(start..self.text.len());
     }
+    fn credential(&mut self, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(value);
+        self.secret_ranges.push(start..self.text.len());
+    }
     fn kept(&mut self, key: &str) {
         self.kept.push(key.to_owned());
     }
@@ -504,8 +528,12 @@ impl Decision {
             Decision::Missing => "absent: listed by the profile but not present",
             Decision::Empty => "dropped: empty value (the profile skips empty values)",
             Decision::Null => "dropped: null",
-            Decision::Credential => "kept: a credential slot (its value is a credential, never sent)",
-            Decision::AbsentKept => "kept empty: listed but absent, and the profile keeps absent slots",
+            Decision::Credential => {
+                "kept: a credential slot (its value is a credential, never sent)"
+            }
+            Decision::AbsentKept => {
+                "kept empty: listed but absent, and the profile keeps absent slots"
+            }
         }
     }
 }
@@ -666,6 +694,25 @@ pub enum VerifyError {
         /// The separator found.
         separator: String,
     },
+    /// A header the profile reads (the signature, its timestamp) is absent or empty.
+    #[error("signature verification failed: the `{header}` header is missing")]
+    MissingHeader {
+        /// The header's name.
+        header: String,
+    },
+    /// The signed timestamp is not a number or is further from now than the tolerance.
+    #[error(
+        "signature verification refused: the timestamp `{timestamp}` is more than {tolerance_secs} s from now (or not a number); a delivery that old may be a replay"
+    )]
+    Stale {
+        /// The timestamp received.
+        timestamp: String,
+        /// The tolerance.
+        tolerance_secs: u64,
+    },
+    /// The same signature was accepted before, inside the replay window.
+    #[error("signature verification refused: this signature was already accepted (a replay)")]
+    Replayed,
     /// The signature does not match.
     #[error(
         "signature verification failed: `{field}` does not match the signature computed over {} field(s) ({}) with {profile}",

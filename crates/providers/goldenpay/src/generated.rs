@@ -33,7 +33,8 @@ impl Profile {
         }
     }
 
-    /// A fresh digest of this profile (keyed with `secret` for HMAC).
+    /// A fresh digest of this profile (keyed with `secret` for HMAC, the PEM key
+    /// in `secret` for RSA).
     pub fn digester(self, secret: &::paywire::Secret) -> ::paywire::sign::Digester {
         let _ = secret;
         match self {
@@ -41,10 +42,43 @@ impl Profile {
         }
     }
 
-    /// The signature, in this profile's hex case.
+    /// The signature, in this profile's encoding (hex in its case, or base64).
     pub fn finish(self, d: ::paywire::sign::Digester) -> ::paywire::Signature {
         match self {
             Profile::Md5 => d.finish_lower(),
+        }
+    }
+
+    /// How this profile writes a signature's bytes.
+    pub fn encoding(self) -> ::paywire::sign::SigEncoding {
+        match self {
+            Profile::Md5 => ::paywire::sign::SigEncoding::Lower,
+        }
+    }
+
+    /// Whether a received hex signature must match in case too (`compare = "exact"`;
+    /// base64 always does).
+    pub fn exact(self) -> bool {
+        match self {
+            Profile::Md5 => false,
+        }
+    }
+
+    /// Why `secret` cannot sign with this profile: a credential slot whose
+    /// credential was not given, or an RSA key that is not a private key. `None`
+    /// when it can. `prepare` refuses (before signing) when this is `Some`.
+    pub fn key_problem(self, secret: &::paywire::Secret) -> Option<String> {
+        let _ = secret;
+        match self {
+            Profile::Md5 => None,
+        }
+    }
+
+    /// The credential a signed slot of this profile takes its value from
+    /// (`"secret"` for the signing secret), `None` for a field.
+    pub fn credential_of(self, _slot: &str) -> Option<&'static str> {
+        match self {
+            Profile::Md5 => None,
         }
     }
 
@@ -127,7 +161,10 @@ impl Profile {
 
     /// The fields of a received object this profile signs, in the string's order:
     /// every field as received (unknown ones included, each number's text
-    /// unchanged) but the signature and the profile's exclusions.
+    /// unchanged) but the signature and the profile's exclusions (or the listed
+    /// fields), each value as it enters the string (after the profile's `strip`
+    /// and `encode`; keys stay as received). A credential slot is there with an
+    /// empty value, which [`Profile::signature_over`] fills from the secret.
     pub fn signed_fields<'a>(
         self,
         obj: &'a ::paywire::received::Object,
@@ -142,12 +179,14 @@ impl Profile {
         }
     }
 
-    /// The signature over selected fields, streamed into the digest.
-    pub fn signature_over(
+    /// The digest fed with the canonical string of selected fields (see
+    /// [`Profile::signed_fields`]), streamed: finish it with [`Profile::finish`] or
+    /// check a received signature with [`Profile::verify_digest`].
+    pub fn digest_over(
         self,
         fields: &[(&str, ::std::borrow::Cow<'_, str>)],
         secret: &::paywire::Secret,
-    ) -> ::paywire::Signature {
+    ) -> ::paywire::sign::Digester {
         let _ = secret;
         match self {
             Profile::Md5 => {
@@ -162,12 +201,39 @@ impl Profile {
                     c.text("=");
                     c.text(v);
                 }
-                c.finish_lower()
+                c
             }
         }
     }
 
-    /// Whether a received signature matches the expected one (constant time).
+    /// The signature over selected fields, streamed into the digest.
+    pub fn signature_over(
+        self,
+        fields: &[(&str, ::std::borrow::Cow<'_, str>)],
+        secret: &::paywire::Secret,
+    ) -> ::paywire::Signature {
+        self.finish(self.digest_over(fields, secret))
+    }
+
+    /// Whether `received` signs what `d` was fed, in constant time: recomputed and
+    /// compared for hashes and HMACs, checked with the public key for RSA.
+    pub fn verify_digest(self, d: ::paywire::sign::Digester, received: &str) -> bool {
+        d.verify(received, self.encoding(), self.exact())
+    }
+
+    /// Whether `received` is a valid signature over selected fields.
+    pub fn verify_over(
+        self,
+        fields: &[(&str, ::std::borrow::Cow<'_, str>)],
+        secret: &::paywire::Secret,
+        received: &str,
+    ) -> bool {
+        self.verify_digest(self.digest_over(fields, secret), received)
+    }
+
+    /// Whether a received signature matches an expected one (constant time). An
+    /// RSA signature cannot be recomputed with a public key: verify those with
+    /// [`Profile::verify_over`].
     pub fn matches(self, expected: &str, received: &str) -> bool {
         match self {
             Profile::Md5 => ::paywire::sign::matches_ignore_case(expected, received),
@@ -196,8 +262,7 @@ impl Profile {
         let received = ::paywire::sign::received_signature(obj, self.signature_field())?;
         let fields = self.signed_fields(obj);
         ::paywire::sign::refuse_separators(&fields, self.join(), allowed)?;
-        let expected = self.signature_over(&fields, secret);
-        if self.matches(expected.as_str(), &received) {
+        if self.verify_over(&fields, secret, &received) {
             Ok(())
         } else {
             Err(::paywire::sign::mismatch(self.signature_field(), self.label(), &fields))
