@@ -145,8 +145,13 @@ pub fn path_map<'a>(gw: &'a Gateway, op: &Operation) -> Option<&'a str> {
         query_status(gw, op),
     ];
     // `spec` borrows from `gw` ('a); names are looked up again to return them with 'a.
-    let named = |name: &str| spec.statuses.get_key_value(name).map(|(k, m)| (k.as_str(), m));
-    let found: Vec<(&'a str, &StatusMap)> = candidates.into_iter().flatten().filter_map(named).collect();
+    let named = |name: &str| {
+        spec.statuses
+            .get_key_value(name)
+            .map(|(k, m)| (k.as_str(), m))
+    };
+    let found: Vec<(&'a str, &StatusMap)> =
+        candidates.into_iter().flatten().filter_map(named).collect();
     found
         .iter()
         .find(|(_, m)| {

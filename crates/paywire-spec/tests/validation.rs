@@ -581,16 +581,16 @@ type = "string"
         .map(|d| (d.line, d.column, &src[d.span.clone()]))
         .collect();
     let expected = vec![
-        (2, 8, r#""Demo""#),              // gateway name not lowercase
-        (7, 12, r#""{pairs}""#),          // md5 template without {secret}
-        (16, 8, r#""json""#),             // GET with a json body
-        (17, 8, r#""query""#),            // path without a leading `/`
-        (18, 11, r#""sha""#),             // profile not defined
-        (22, 8, r#""money""#),            // money without `money`
-        (26, 8, r#""strng""#),            // unknown type
-        (31, 11, r#""([""#),              // invalid regex
-        (32, 28, r#""country""#),         // condition on a missing field
-        (35, 8, r#""amount""#),           // duplicate wire name
+        (2, 8, r#""Demo""#),      // gateway name not lowercase
+        (7, 12, r#""{pairs}""#),  // md5 template without {secret}
+        (16, 8, r#""json""#),     // GET with a json body
+        (17, 8, r#""query""#),    // path without a leading `/`
+        (18, 11, r#""sha""#),     // profile not defined
+        (22, 8, r#""money""#),    // money without `money`
+        (26, 8, r#""strng""#),    // unknown type
+        (31, 11, r#""([""#),      // invalid regex
+        (32, 28, r#""country""#), // condition on a missing field
+        (35, 8, r#""amount""#),   // duplicate wire name
     ];
     assert_eq!(found, expected, "\n{}", SpecErrors(diagnostics(src)));
     for d in diagnostics(src) {
@@ -907,7 +907,10 @@ profile = "hook"
         &find("sends its signature in a header"),
         "signature_header = \"x-signature\"",
     );
-    assert_help(&find("uses {timestamp} but no header carries it"), "timestamp_header");
+    assert_help(
+        &find("uses {timestamp} but no header carries it"),
+        "timestamp_header",
+    );
     assert_help(&find("names `{url}`"), "credentials = { url = \"url\" }");
     let op = find("profile `hook` signs a raw body into a header");
     assert_at(src, &op, 34, 11, r#""hook""#);

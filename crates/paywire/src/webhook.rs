@@ -315,13 +315,13 @@ mod tests {
 
     fn cashfree() -> BodyRecipe<'static> {
         BodyRecipe {
-        template: "{timestamp}{body}",
-        signature_header: "x-webhook-signature",
-        header_format: None,
-        timestamp_header: Some("x-webhook-timestamp"),
-        millis: true,
-        tolerance_secs: 300,
-        credentials: Vec::new(),
+            template: "{timestamp}{body}",
+            signature_header: "x-webhook-signature",
+            header_format: None,
+            timestamp_header: Some("x-webhook-timestamp"),
+            millis: true,
+            tolerance_secs: 300,
+            credentials: Vec::new(),
         }
     }
 
@@ -390,7 +390,10 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        assert_eq!(check(&cashfree(), body, &upper, 1_700_000_000, None), Ok(()));
+        assert_eq!(
+            check(&cashfree(), body, &upper, 1_700_000_000, None),
+            Ok(())
+        );
     }
 
     #[test]
