@@ -728,16 +728,27 @@ fn compiled_prepare_refuses_keys_that_cannot_sign() {
             "{}: {expected:?}",
             profile.name()
         );
-        let prepared = req.prepare_with(profile, &Credentials::new(secret));
+        let creds = Credentials::new(secret);
+        let prepared = req.prepare_with(profile, &creds);
+        // The interpreter refuses the same keys, with the same error.
+        let interpreted = gw.prepare(
+            "create_order",
+            req.to_wire(),
+            &creds,
+            Some(profile.name()),
+        );
         match expected {
             None => {
                 let p = prepared.expect("signs");
                 assert!(!p.signature.expect("signed").as_str().is_empty());
+                assert!(interpreted.is_ok(), "{}: {interpreted:?}", profile.name());
             }
             Some(problem) => {
                 let err = prepared.expect_err("refused");
                 assert!(matches!(err, paywire::GatewayError::Invalid(_)), "{err:?}");
                 assert!(err.to_string().contains(&problem), "{err}");
+                let dynamic = interpreted.expect_err("the interpreter refuses too");
+                assert_eq!(dynamic.to_string(), err.to_string(), "{}", profile.name());
             }
         }
     };

@@ -249,6 +249,17 @@ impl Gateway {
         let (canonical, signature) = if op.signed {
             let name = profile.or(op.profile.as_deref());
             let recipe = self.profile(name)?;
+            // A key that cannot sign (an RSA public key, a missing credential) is refused
+            // before anything is signed, as the generated code does.
+            if let Some(problem) = signing::key_problem(recipe, &credentials.secret) {
+                return Err(GatewayError::Invalid(crate::ValidationErrors(vec![
+                    validate::error(
+                        "",
+                        &recipe.signature_field,
+                        crate::validate::Rule::Other(problem),
+                    ),
+                ])));
+            }
             let (canonical, sig) = signing::sign_outgoing(recipe, &mut fields, &credentials.secret);
             (Some(canonical), Some(sig))
         } else {
