@@ -64,6 +64,25 @@ mod spec_only {
     pub mod yoomoney {
         paywire::gateway!("gateways/yoomoney.toml");
     }
+    // Webhooks signed over the raw body into headers.
+    pub mod coinbase_commerce {
+        paywire::gateway!("gateways/coinbase_commerce.toml");
+    }
+    pub mod gocardless {
+        paywire::gateway!("gateways/gocardless.toml");
+    }
+    pub mod paystack {
+        paywire::gateway!("gateways/paystack.toml");
+    }
+    pub mod razorpay {
+        paywire::gateway!("gateways/razorpay.toml");
+    }
+    pub mod square {
+        paywire::gateway!("gateways/square.toml");
+    }
+    pub mod stripe {
+        paywire::gateway!("gateways/stripe.toml");
+    }
 }
 
 const CASES: u32 = 48;
@@ -482,6 +501,20 @@ macro_rules! differential {
                         let context = format!("{}::{} with {name}, request {json}", $spec, op.name);
                         let creds = credentials(op, &secret);
                         let prepared = any.prepare(Some(profile), &creds);
+                        if recipe.over_body() {
+                            // A webhook recipe signs no request: both engines refuse, alike.
+                            let interpreted = gw.prepare(&op.name, wire.clone(), &creds, Some(name));
+                            match (&prepared, &interpreted) {
+                                (Err(c), Err(i)) => {
+                                    assert_eq!(c.to_string(), i.to_string(), "{context}");
+                                    tally.refused += 1;
+                                }
+                                // An unsigned operation (Bearer auth) uses no profile.
+                                (Ok(_), Ok(_)) if !op.signed => tally.prepared_ok += 1,
+                                _ => panic!("a webhook profile signed a request {context}: {prepared:?} / {interpreted:?}"),
+                            }
+                            continue;
+                        }
                         match &prepared {
                             Ok(_) => tally.prepared_ok += 1,
                             Err(_) => tally.refused += 1,
@@ -538,6 +571,75 @@ macro_rules! differential {
                             }
                         }
                         let raw = Value::Object(body).to_string();
+                        if recipe.over_body() {
+                            // A webhook: the raw body signed into headers (by the interpreter's
+                            // signer), then the body, a header or the clock disturbed.
+                            let br = signing::body_recipe(recipe);
+                            let at = 1_700_000_000_i64;
+                            let ts = paywire::webhook::timestamp_text(&br, at);
+                            let mut headers = paywire::webhook::sign_body(
+                                &br,
+                                signing::digester(recipe, &secret),
+                                signing::sig_encoding(recipe),
+                                raw.as_bytes(),
+                                &ts,
+                                &secret,
+                            );
+                            let mut body = raw.clone();
+                            let mut now = at + i64::try_from(rng.below(60)).unwrap_or(0);
+                            match rng.below(8) {
+                                0 => body.push(' '),
+                                1 => headers[0].1 = headers[0].1.replacen('0', "1", 1),
+                                2 => now = at + i64::try_from(br.tolerance_secs).unwrap_or(0) + 1,
+                                3 => {
+                                    headers.pop();
+                                }
+                                4 => headers[0].0 = headers[0].0.to_uppercase(),
+                                _ => {}
+                            }
+                            let key = if rng.chance(10) {
+                                Secret::new("other")
+                            } else {
+                                secret.clone()
+                            };
+                            let pairs: Vec<(&str, &str)> =
+                                headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                            let options = paywire::VerifyOptions {
+                                headers: &pairs,
+                                now: Some(now),
+                                ..Default::default()
+                            };
+                            tally.notifications += 1;
+                            let ct = Some("application/json");
+                            let interpreted =
+                                gw.verify_notification_opts(&n.name, body.as_bytes(), ct, &key, &options);
+                            let compiled = generated::AnyNotification::verify_with(
+                                &n.name,
+                                body.as_bytes(),
+                                ct,
+                                &key,
+                                &options,
+                            );
+                            let context = format!("{}::{} webhook {name}, body {body}, headers {headers:?}, now {now}", $spec, n.name);
+                            match (&compiled, &interpreted) {
+                                (Ok(c), Ok(i)) => {
+                                    tally.accepted += 1;
+                                    *tally.verified.entry(n.name.clone()).or_default() += 1;
+                                    assert_eq!(c.meta, *i, "meta {context}");
+                                }
+                                (Err(NotificationError::Payload(_)), Ok(_)) => tally.accepted += 1,
+                                (
+                                    Err(NotificationError::Payload(_) | NotificationError::Invalid(_)),
+                                    Err(NotificationError::Invalid(_)),
+                                ) => tally.rejected += 1,
+                                (Err(c), Err(i)) => {
+                                    tally.rejected += 1;
+                                    assert_eq!(c.to_string(), i.to_string(), "error {context}");
+                                }
+                                _ => panic!("verdicts differ {context}: compiled {compiled:?}, interpreted {interpreted:?}"),
+                            }
+                            continue;
+                        }
                         let signed = gw.sign_json_body(Some(name), raw.as_bytes(), &secret).expect("signs");
                         let mut wire = WireFields::from_object(&Object::from_json(signed.as_bytes()).expect("json"));
                         let raw_dup = if rng.chance(70) {
@@ -702,6 +804,36 @@ differential!(
     crate::spec_only::yoomoney,
     "gateways/yoomoney.toml"
 );
+differential!(
+    spec_only_coinbase_commerce,
+    crate::spec_only::coinbase_commerce,
+    "gateways/coinbase_commerce.toml"
+);
+differential!(
+    spec_only_gocardless,
+    crate::spec_only::gocardless,
+    "gateways/gocardless.toml"
+);
+differential!(
+    spec_only_paystack,
+    crate::spec_only::paystack,
+    "gateways/paystack.toml"
+);
+differential!(
+    spec_only_razorpay,
+    crate::spec_only::razorpay,
+    "gateways/razorpay.toml"
+);
+differential!(
+    spec_only_square,
+    crate::spec_only::square,
+    "gateways/square.toml"
+);
+differential!(
+    spec_only_stripe,
+    crate::spec_only::stripe,
+    "gateways/stripe.toml"
+);
 
 /// A profile that cannot sign with the credentials given (a credential slot's credential
 /// missing, an RSA key that is no private key) makes the compiled `prepare` fail before signing,
@@ -731,12 +863,7 @@ fn compiled_prepare_refuses_keys_that_cannot_sign() {
         let creds = Credentials::new(secret);
         let prepared = req.prepare_with(profile, &creds);
         // The interpreter refuses the same keys, with the same error.
-        let interpreted = gw.prepare(
-            "create_order",
-            req.to_wire(),
-            &creds,
-            Some(profile.name()),
-        );
+        let interpreted = gw.prepare("create_order", req.to_wire(), &creds, Some(profile.name()));
         match expected {
             None => {
                 let p = prepared.expect("signs");

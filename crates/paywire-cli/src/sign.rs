@@ -31,15 +31,25 @@ pub fn run(args: &SignArgs) -> Result<String, CliError> {
     let profile = args.profile.as_deref();
     let recipe = gateway.profile(profile)?;
     let secret = args.secret.load()?;
+    if recipe.over_body() {
+        if let Some(problem) = paywire::signing::credential_problem(recipe, &secret) {
+            return Err(CliError::Key(problem));
+        }
+        let Some(body_path) = &args.body else {
+            return Err(CliError::Key(format!(
+                "profile `{}` signs a raw body (template `{}`): give it with --body FILE",
+                gateway.profile_label(profile),
+                recipe.template
+            )));
+        };
+        return sign_body(args, &gateway, recipe, &secret, body_path);
+    }
     if let Some(problem) = paywire::signing::key_problem(recipe, &secret) {
         return Err(CliError::Key(problem));
     }
-    if let Some(body_path) = &args.body {
-        return sign_body(args, &gateway, recipe, &secret, body_path);
-    }
-    if recipe.over_body() {
+    if args.body.is_some() {
         return Err(CliError::Key(format!(
-            "profile `{}` signs a raw body (template `{}`): give it with --body FILE",
+            "profile `{}` signs fields (template `{}`): give them with --json FILE",
             gateway.profile_label(profile),
             recipe.template
         )));
@@ -114,13 +124,6 @@ fn sign_body(
     secret: &paywire::Secret,
     path: &std::path::Path,
 ) -> Result<String, CliError> {
-    if !recipe.over_body() {
-        return Err(CliError::Key(format!(
-            "profile `{}` signs fields (template `{}`): give them with --json FILE",
-            gateway.profile_label(args.profile.as_deref()),
-            recipe.template
-        )));
-    }
     let body = input::read("body", path)?;
     let br = paywire::signing::body_recipe(recipe);
     let ts_text = args

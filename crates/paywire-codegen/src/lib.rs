@@ -1027,14 +1027,15 @@ fn sig_encoding(recipe: &Recipe) -> TokenStream {
 /// The message of a credential slot whose credential was not given (the interpreter's
 /// `signing::key_problem`).
 fn missing_credential(slot: &str, from: &str) -> String {
-    format!(
-        "the profile signs the credential `{from}` (slot `{slot}`), which was not given: pass it with `Secret::with_credential(\"{from}\", …)` (CLI: `--credential {from}=ENV_VAR`)"
-    )
+    Recipe::missing_credential(slot, from)
 }
 
-/// Whether `prepare` may find `recipe` unable to sign (a credential slot, an RSA key).
+/// Whether `prepare` may find `recipe` unable to sign (a credential slot, an RSA key, a
+/// raw-body recipe).
 fn may_refuse_key(recipe: &Recipe) -> bool {
-    recipe.digest.is_rsa() || recipe.credentials.values().any(|c| c != "secret")
+    recipe.digest.is_rsa()
+        || recipe.credentials.values().any(|c| c != "secret")
+        || recipe.over_body()
 }
 
 // ---- types ---------------------------------------------------------------------------------
@@ -1670,7 +1671,9 @@ impl Gen<'_> {
                     let msg = missing_credential(slot, from);
                     quote!(if secret.credential(#from).is_none() { return Some(#msg.to_owned()); })
                 });
-            let rsa = if r.digest.is_rsa() {
+            let rsa = if let Some(problem) = r.request_problem() {
+                quote!(Some(#problem.to_owned()))
+            } else if r.digest.is_rsa() {
                 quote!(::paywire::sign::key_problem(&self.digester(secret)))
             } else {
                 quote!(None)
@@ -1742,6 +1745,7 @@ impl Gen<'_> {
         } else {
             quote!(obj)
         };
+        let body_methods = self.body_methods();
         quote! {
             /// The signing profiles of this gateway.
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1964,6 +1968,103 @@ impl Gen<'_> {
                     ::paywire::sign::resign_json(body, self.signature_field(), self.adds(), |obj| {
                         self.signature_over(&self.signed_fields(obj), secret)
                     })
+                }
+
+                #body_methods
+            }
+        }
+    }
+
+    /// For a spec with raw-body profiles (webhooks signed into a header): `Profile::body_recipe`,
+    /// `Profile::verify_body` and `Profile::sign_body`, and nothing otherwise.
+    fn body_methods(&self) -> TokenStream {
+        let spec = self.spec;
+        if !spec.profiles.values().any(Recipe::over_body) {
+            return quote!();
+        }
+        let arms: Vec<TokenStream> = spec
+            .profiles
+            .iter()
+            .map(|(n, r)| {
+                let v = profile_variant(n);
+                if !r.over_body() {
+                    return quote!(Profile::#v => None,);
+                }
+                let template = &r.template;
+                let header = r.signature_header.as_deref().unwrap_or("");
+                let opt = |o: &Option<String>| match o {
+                    Some(t) => quote!(Some(#t)),
+                    None => quote!(None),
+                };
+                let format = opt(&r.header_format);
+                let ts = opt(&r.timestamp_header);
+                let millis = r.timestamp_unit == paywire_spec::TimestampUnit::Millis;
+                let tolerance = r.tolerance_secs;
+                let creds = r
+                    .credentials
+                    .iter()
+                    .map(|(slot, from)| quote!((#slot, #from)));
+                quote! {
+                    Profile::#v => Some(::paywire::webhook::BodyRecipe {
+                        template: #template,
+                        signature_header: #header,
+                        header_format: #format,
+                        timestamp_header: #ts,
+                        millis: #millis,
+                        tolerance_secs: #tolerance,
+                        credentials: vec![#(#creds),*],
+                    }),
+                }
+            })
+            .collect();
+        quote! {
+            /// The raw-body recipe of this profile (a webhook signed over the body into a
+            /// header), or `None` for a recipe over fields.
+            pub fn body_recipe(self) -> Option<::paywire::webhook::BodyRecipe<'static>> {
+                match self { #(#arms)* }
+            }
+
+            /// Verify a raw body against the signature in `headers` (names matched
+            /// case-insensitively) at Unix time `now`: the timestamp within the profile's
+            /// tolerance, the signature in constant time, and, with a `replay` guard, not seen
+            /// before. A profile over fields verifies nothing here.
+            pub fn verify_body(
+                self,
+                body: &[u8],
+                headers: &[(&str, &str)],
+                secret: &::paywire::Secret,
+                now: i64,
+                replay: Option<&::paywire::webhook::ReplayGuard>,
+            ) -> Result<(), ::paywire::VerifyError> {
+                let Some(recipe) = self.body_recipe() else {
+                    return Err(::paywire::VerifyError::Missing { field: self.signature_field().to_owned() });
+                };
+                ::paywire::webhook::verify_body(
+                    &recipe,
+                    || self.digester(secret),
+                    self.encoding(),
+                    self.exact(),
+                    body,
+                    headers,
+                    secret,
+                    now,
+                    replay,
+                )
+            }
+
+            /// The headers that sign `body` with timestamp text `timestamp` (a test helper, and
+            /// what a sandbox sends); empty for a profile over fields.
+            pub fn sign_body(self, body: &[u8], timestamp: &str, secret: &::paywire::Secret) -> Vec<(String, String)> {
+                match self.body_recipe() {
+                    Some(recipe) => ::paywire::webhook::sign_body(
+                        &recipe,
+                        self.digester(secret),
+                        self.encoding(),
+                        body,
+                        timestamp,
+                        secret,
+                    ),
+                    None => Vec::new(),
                 }
             }
         }
@@ -3049,6 +3150,25 @@ impl Gen<'_> {
         let status = self.status_call(n.status.as_deref(), quote!(&obj));
         let reply = &n.reply.body;
         let reply_ct = &n.reply.content_type;
+        // A spec with raw-body profiles checks which kind the received profile is: a webhook's
+        // signature is in the headers over the body as received.
+        let verify_call = if self.spec.profiles.values().any(Recipe::over_body) {
+            quote! {
+                let profile = Profile::for_received(&obj, declared);
+                if profile.body_recipe().is_some() {
+                    let _ = allowed;
+                    let now = options.now.unwrap_or_else(::paywire::webhook::now_secs);
+                    profile.verify_body(body, options.headers, secret, now, options.replay)?;
+                } else {
+                    profile.verify_received_allowing(&obj, secret, allowed)?;
+                }
+            }
+        } else {
+            quote! {
+                Profile::for_received(&obj, declared)
+                    .verify_received_allowing(&obj, secret, allowed)?;
+            }
+        };
         out.push(quote! {
             impl #name {
                 /// The notification's name in the spec.
@@ -3098,8 +3218,7 @@ impl Gen<'_> {
                             known: #known_profiles.to_owned(),
                         })?,
                     };
-                    Profile::for_received(&obj, declared)
-                        .verify_received_allowing(&obj, secret, allowed)?;
+                    #verify_call
                     // Verified: the fields must also keep the spec's rules.
                     let notification = <#name as ::paywire::read::FromObject>::from_object(&obj)?;
                     notification.validate()?;
@@ -3269,17 +3388,23 @@ impl Gen<'_> {
                 pub const NAMES: &'static [&'static str] = &[#(#names),*];
 
                 /// Verify and read a notification of the named kind.
-                #[allow(clippy::match_single_binding)]
                 pub fn verify(name: &str, body: &[u8], content_type: Option<&str>, secret: &::paywire::Secret) -> Result<::paywire::Verified<Self>, ::paywire::NotificationError> {
+                    Self::verify_with(name, body, content_type, secret, &::paywire::VerifyOptions::default())
+                }
+
+                /// As [`Self::verify`], with options (the request's headers for a webhook signed
+                /// in a header, the time, a replay guard, the merchant id, the profile, ...).
+                #[allow(clippy::match_single_binding)]
+                pub fn verify_with(name: &str, body: &[u8], content_type: Option<&str>, secret: &::paywire::Secret, options: &::paywire::VerifyOptions<'_>) -> Result<::paywire::Verified<Self>, ::paywire::NotificationError> {
                     match name {
                         #(
-                            #names => #types::verify(body, content_type, secret).map(|v| ::paywire::Verified {
+                            #names => #types::verify_with(body, content_type, secret, options).map(|v| ::paywire::Verified {
                                 notification: AnyNotification::#variants(v.notification),
                                 meta: v.meta,
                             }),
                         )*
                         other => {
-                            let _ = (body, content_type, secret);
+                            let _ = (body, content_type, secret, options);
                             Err(::paywire::NotificationError::Gateway(::paywire::GatewayError::UnknownNotification {
                             gateway: #gateway.to_owned(),
                             name: other.to_owned(),

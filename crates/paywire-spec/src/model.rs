@@ -206,6 +206,24 @@ impl Recipe {
         self.template.contains("{body}")
     }
 
+    /// Why no request can be signed with this recipe, whatever the key: a raw-body recipe
+    /// verifies webhooks and signs no request (the one message of both engines).
+    pub fn request_problem(&self) -> Option<String> {
+        self.over_body().then(|| {
+            format!(
+                "the profile signs a raw body into a header (`{}`): it verifies webhooks and signs no request",
+                self.template
+            )
+        })
+    }
+
+    /// The message for a credential slot whose credential was not given (both engines).
+    pub fn missing_credential(slot: &str, from: &str) -> String {
+        format!(
+            "the profile signs the credential `{from}` (slot `{slot}`), which was not given: pass it with `Secret::with_credential(\"{from}\", …)` (CLI: `--credential {from}=ENV_VAR`)"
+        )
+    }
+
     /// The credential a slot's value comes from (`"secret"` for the signing secret).
     pub fn credential_of(&self, slot: &str) -> Option<&str> {
         self.credentials.get(slot).map(String::as_str)

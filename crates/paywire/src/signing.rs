@@ -305,20 +305,28 @@ pub fn sig_encoding(recipe: &Recipe) -> SigEncoding {
     }
 }
 
-/// Why `secret` cannot sign under `recipe`: an RSA key that is not a private key, or a
-/// credential slot whose credential was not given. `None` when it can.
+/// Why `secret` cannot sign under `recipe`: a credential slot whose credential was not given,
+/// a raw-body recipe (it signs no request), an RSA key that is not a private key. `None` when
+/// it can.
 pub fn key_problem(recipe: &Recipe, secret: &Secret) -> Option<String> {
-    for (slot, from) in &recipe.credentials {
-        if secret.credential(from).is_none() {
-            return Some(format!(
-                "the profile signs the credential `{from}` (slot `{slot}`), which was not given: pass it with `Secret::with_credential(\"{from}\", …)` (CLI: `--credential {from}=ENV_VAR`)"
-            ));
-        }
-    }
-    if recipe.digest.is_rsa() {
-        return crate::sign::key_problem(&digester(recipe, secret));
-    }
-    None
+    credential_problem(recipe, secret)
+        .or_else(|| recipe.request_problem())
+        .or_else(|| {
+            recipe
+                .digest
+                .is_rsa()
+                .then(|| crate::sign::key_problem(&digester(recipe, secret)))
+                .flatten()
+        })
+}
+
+/// The first credential slot of `recipe` whose credential `secret` does not carry.
+pub fn credential_problem(recipe: &Recipe, secret: &Secret) -> Option<String> {
+    recipe
+        .credentials
+        .iter()
+        .find(|(_, from)| secret.credential(from).is_none())
+        .map(|(slot, from)| Recipe::missing_credential(slot, from))
 }
 
 /// Hash a canonical string under `recipe`'s digest and encoding.

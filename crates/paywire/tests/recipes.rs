@@ -57,14 +57,31 @@ fn rsa_signs_like_openssl_and_verifies_with_the_public_key_only() {
     assert_eq!(sig.as_str(), OPENSSL_SIGNATURE);
     let public = Secret::new(PUBLIC_SPKI);
     // The gateway's public key verifies; so does the private key (its public half).
-    signing::verify(&r, "t.rsa", &with_sign(fields(), OPENSSL_SIGNATURE), &public).unwrap();
-    signing::verify(&r, "t.rsa", &with_sign(fields(), OPENSSL_SIGNATURE), &private).unwrap();
+    signing::verify(
+        &r,
+        "t.rsa",
+        &with_sign(fields(), OPENSSL_SIGNATURE),
+        &public,
+    )
+    .unwrap();
+    signing::verify(
+        &r,
+        "t.rsa",
+        &with_sign(fields(), OPENSSL_SIGNATURE),
+        &private,
+    )
+    .unwrap();
     // A changed value, a changed signature byte, a truncated or non-base64 signature: refused.
     let mut changed = with_sign(fields(), OPENSSL_SIGNATURE);
     changed[0] = SignField::new("b", "3");
     assert!(signing::verify(&r, "t.rsa", &changed, &public).is_err());
     let flipped = OPENSSL_SIGNATURE.replacen('k', "K", 1);
-    for bad in [flipped.as_str(), &OPENSSL_SIGNATURE[..40], "!!not base64!!", "AAAA"] {
+    for bad in [
+        flipped.as_str(),
+        &OPENSSL_SIGNATURE[..40],
+        "!!not base64!!",
+        "AAAA",
+    ] {
         assert!(
             signing::verify(&r, "t.rsa", &with_sign(fields(), bad), &public).is_err(),
             "{bad}"
@@ -81,16 +98,17 @@ fn a_key_that_cannot_sign_is_refused_before_signing() {
     assert_eq!(signing::key_problem(&r, &Secret::new(PRIVATE_PKCS1)), None);
     let public = signing::key_problem(&r, &Secret::new(PUBLIC_SPKI)).unwrap();
     assert!(public.contains("cannot sign"), "{public}");
-    for garbage in ["hunter2-merchant-key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"] {
+    for garbage in [
+        "hunter2-merchant-key",
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+    ] {
         let why = signing::key_problem(&r, &Secret::new(garbage)).unwrap();
         assert!(why.contains("not"), "{why}");
         // And the message names no key material.
         assert!(!why.contains(garbage), "{why}");
     }
     // Such a key verifies nothing either.
-    assert!(
-        signing::verify(&r, "t.rsa", &with_sign(fields(), "AAAA"), &Secret::new("x")).is_err()
-    );
+    assert!(signing::verify(&r, "t.rsa", &with_sign(fields(), "AAAA"), &Secret::new("x")).is_err());
 }
 
 #[test]
@@ -154,21 +172,36 @@ fn every_digest_and_encoding_against_openssl() {
     // Known answers from `printf 'a=1&b=2K' | openssl dgst -<alg>` and
     // `printf 'a=1&b=2' | openssl dgst -<alg> -hmac K [-binary | base64]`.
     let cases = [
-        ("sha1", "{pairs}{secret}", "hex", "bd3750990169b6696a96eaea1b747ba14aa99435"),
+        (
+            "sha1",
+            "{pairs}{secret}",
+            "hex",
+            "bd3750990169b6696a96eaea1b747ba14aa99435",
+        ),
         (
             "sha512",
             "{pairs}{secret}",
             "hex",
             "1ad6eb00f808352fc1095d0bd83fdb4c5465a142797100111daa03f868c52b3a695dbefb4533de18d4bdd02ecd9ba0d89f14cdb6b43e793cbc0b23f64b4aa282",
         ),
-        ("hmac-sha1", "{pairs}", "hex", "cb23bc951c8ae566c32a559cf6a9c0b965b60949"),
+        (
+            "hmac-sha1",
+            "{pairs}",
+            "hex",
+            "cb23bc951c8ae566c32a559cf6a9c0b965b60949",
+        ),
         (
             "hmac-sha512",
             "{pairs}",
             "hex",
             "2d37b1443543f8889dd9ee817235121e1159bda2a6d6a8d6cc6d316748c818003f177791b737a32c4208cf62724cbaaa99fefc250f7f51701d7cf1bc185a0f10",
         ),
-        ("hmac-sha256", "{pairs}", "base64", "tSnT9TmSyO5uPD8LL8XnunhN2r2+VkxnsrOkyEG3dtg="),
+        (
+            "hmac-sha256",
+            "{pairs}",
+            "base64",
+            "tSnT9TmSyO5uPD8LL8XnunhN2r2+VkxnsrOkyEG3dtg=",
+        ),
     ];
     for (digest, template, encoding, expected) in cases {
         let r = recipe(&format!(

@@ -12560,30 +12560,48 @@ impl AnyNotification {
     pub const NAMES: &'static [&'static str] = &["deposit", "payout"];
 
     /// Verify and read a notification of the named kind.
-    #[allow(clippy::match_single_binding)]
     pub fn verify(
         name: &str,
         body: &[u8],
         content_type: Option<&str>,
         secret: &::paywire::Secret,
     ) -> Result<::paywire::Verified<Self>, ::paywire::NotificationError> {
+        Self::verify_with(
+            name,
+            body,
+            content_type,
+            secret,
+            &::paywire::VerifyOptions::default(),
+        )
+    }
+
+    /// As [`Self::verify`], with options (the request's headers for a webhook signed
+    /// in a header, the time, a replay guard, the merchant id, the profile, ...).
+    #[allow(clippy::match_single_binding)]
+    pub fn verify_with(
+        name: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        secret: &::paywire::Secret,
+        options: &::paywire::VerifyOptions<'_>,
+    ) -> Result<::paywire::Verified<Self>, ::paywire::NotificationError> {
         match name {
             "deposit" => {
-                DepositNotification::verify(body, content_type, secret)
+                DepositNotification::verify_with(body, content_type, secret, options)
                     .map(|v| ::paywire::Verified {
                         notification: AnyNotification::Deposit(v.notification),
                         meta: v.meta,
                     })
             }
             "payout" => {
-                PayoutNotification::verify(body, content_type, secret)
+                PayoutNotification::verify_with(body, content_type, secret, options)
                     .map(|v| ::paywire::Verified {
                         notification: AnyNotification::Payout(v.notification),
                         meta: v.meta,
                     })
             }
             other => {
-                let _ = (body, content_type, secret);
+                let _ = (body, content_type, secret, options);
                 Err(
                     ::paywire::NotificationError::Gateway(::paywire::GatewayError::UnknownNotification {
                         gateway: "diamondpay".to_owned(),
