@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use paywire::received::Object;
 use paywire::signing::{Decision, Step};
-use paywire::spec::{Compare, Digest, EmptyRule, Encoding, HexCase, Order, Recipe};
+use paywire::spec::{Compare, Digest, EmptyRule, Encode, Encoding, HexCase, Order, Recipe};
 use paywire::{CanonicalString, Gateway, Signature, WireFields, WireValue};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -275,11 +275,16 @@ fn explain_text(out: &mut Out, s: &Signed<'_>) {
     let steps = s.canonical.steps();
     let given = steps
         .iter()
-        .filter(|st| st.decision != Decision::Missing)
+        .filter(|st| !matches!(st.decision, Decision::Missing | Decision::Credential))
         .count();
     let kept = steps
         .iter()
-        .filter(|st| st.decision == Decision::Kept)
+        .filter(|st| {
+            matches!(
+                st.decision,
+                Decision::Kept | Decision::Credential | Decision::AbsentKept
+            )
+        })
         .count();
     let mut rules = vec![match r.empty {
         EmptyRule::Skip => "empty values are dropped".to_owned(),
@@ -294,12 +299,30 @@ fn explain_text(out: &mut Out, s: &Signed<'_>) {
     out.line(
         "fields",
         &format!(
-            "{given} given, {kept} kept (strings quoted, other values as JSON)\n{}",
+            "{given} given{}, {kept} kept (strings quoted, other values as JSON)\n{}",
+            match r.credentials.len() {
+                0 => String::new(),
+                1 => " and 1 credential slot".to_owned(),
+                n => format!(" and {n} credential slots"),
+            },
             rules.join("; ")
         ),
     );
     let rows: Vec<Vec<String>> = steps.iter().map(|st| step_row(st, &s.given)).collect();
     out.table(2, &rows, 40);
+    let mut transforms: Vec<String> = r
+        .strip
+        .iter()
+        .map(|(field, chars)| format!("{} removed from `{field}`", quoted(chars)))
+        .collect();
+    match r.encode {
+        Encode::None => {}
+        Encode::Rfc3986 => transforms.push("keys and values percent-encoded (RFC 3986)".to_owned()),
+        Encode::Form => transforms.push("keys and values form-encoded (space as +)".to_owned()),
+    }
+    if !transforms.is_empty() {
+        out.line("transforms", &transforms.join("; "));
+    }
     if !r.adds.is_empty() {
         let adds: Vec<String> = r.adds.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.line(
@@ -324,8 +347,20 @@ fn explain_text(out: &mut Out, s: &Signed<'_>) {
             quoted(&r.join)
         ),
     );
+    let slots: Vec<&str> = r
+        .credentials
+        .iter()
+        .filter(|(_, from)| *from == "secret")
+        .map(|(slot, _)| slot.as_str())
+        .collect();
+    let slot_note = format!(
+        "the merchant key enters as the slot {}, shown as ****",
+        slots.join(", ")
+    );
     let secret_note = if r.template.contains("{secret}") {
         "{secret} is the merchant key, shown as ****"
+    } else if !slots.is_empty() {
+        slot_note.as_str()
     } else if r.digest.is_rsa() {
         "no secret in the string: the RSA key signs it"
     } else if r.digest.is_keyed() {

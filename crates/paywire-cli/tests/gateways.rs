@@ -968,3 +968,75 @@ fn notified(
     );
     drop(sim);
 }
+
+/// `paywire sign --explain` over a credential slot and a transform (iPay88's worked example):
+/// the slot is shown masked where it sits, the strip is named, the key is printed nowhere.
+#[test]
+fn explain_shows_slots_masked_and_transforms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let params = tmp.path().join("p.json");
+    std::fs::write(
+        &params,
+        r#"{"MerchantCode":"M00003","RefNo":"A00000001","Amount":"1.00","Currency":"MYR"}"#,
+    )
+    .unwrap();
+    let spec = dir().join("ipay88.toml");
+    let out = run(
+        &[
+            "sign",
+            "--spec",
+            &spec.to_string_lossy(),
+            "--secret-env",
+            "PAYWIRE_GW_TEST_KEY",
+            "--json",
+            &params.to_string_lossy(),
+            "--explain",
+        ],
+        &[("PAYWIRE_GW_TEST_KEY".into(), "apple".into())],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("4 given and 1 credential slot, 5 kept"),
+        "{shown}"
+    );
+    assert!(shown.contains("MerchantKey   \"****\""), "{shown}");
+    assert!(shown.contains("\".,\" removed from `Amount`"), "{shown}");
+    assert!(
+        shown.contains("canonical  ****M00003A00000001100MYR"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("110f0be755ccfa9373aa38104bafbc5c6e5462344e44bcfbb70439c82b4b07fa"),
+        "{shown}"
+    );
+    assert!(!shown.contains("apple"), "the key is printed: {shown}");
+    // A missing credential is refused before anything is signed, naming it (exit 2).
+    let momo = dir().join("momo.toml");
+    let body = tmp.path().join("m.json");
+    std::fs::write(
+        &body,
+        r#"{"partnerCode":"MOMO","orderId":"1","amount":"1000"}"#,
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "sign",
+            "--spec",
+            &momo.to_string_lossy(),
+            "--profile",
+            "v2-create",
+            "--secret-env",
+            "PAYWIRE_GW_TEST_KEY",
+            "--json",
+            &body.to_string_lossy(),
+        ],
+        &[("PAYWIRE_GW_TEST_KEY".into(), "k".into())],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--credential access_key=ENV_VAR"),
+        "{}",
+        text(&out)
+    );
+}
