@@ -113,7 +113,7 @@ pub fn write(fields: &WireFields) -> String {
     w.finish()
 }
 
-/// An XML body written element by element (generated code and [`write`]).
+/// An XML body written element by element (generated code and [`write()`]).
 #[derive(Debug, Default)]
 pub struct XmlWriter(String);
 
@@ -125,7 +125,7 @@ impl XmlWriter {
         Self(s)
     }
 
-    /// One element: digits as text, anything else in CDATA (the rule of [`write`]).
+    /// One element: digits as text, anything else in CDATA (the rule of [`write()`]).
     pub fn pair(&mut self, key: &str, value: &str) {
         if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
             self.plain(key, value);
