@@ -8,6 +8,8 @@
 //!   covers every field, unknown ones included, with each number's text as received.
 //! - [`validate`], [`read`], [`wire`]: what generated code reports broken rules with, reads
 //!   received fields with, and writes bodies with.
+//! - [`webhook`]: signatures over a raw body carried in headers (Stripe-, Cashfree-, Square-style
+//!   webhooks), with a timestamp tolerance and a [`webhook::ReplayGuard`].
 //! - [`Outcome`]: accepted, rejected, not sent or indeterminate: never "unknown" taken for
 //!   "failed"; [`outcome::classify`] holds the rules.
 //! - [`Request`]: implemented by every generated request, so one client sends any provider's.
@@ -17,7 +19,9 @@
 //!
 //! | feature | what it adds |
 //! |---|---|
-//! | `md5`, `sha256`, `hmac-sha256` | the digests a provider's profiles use |
+//! | `md5`, `sha1`, `sha256`, `sha512`, `hmac-sha1`, `hmac-sha256`, `hmac-sha512`, `rsa-sha1`, `rsa-sha256` | the digests a provider's profiles use (RSA: PKCS#1 v1.5 with PEM keys, `rsa_key`) |
+//! | `base64` | signatures written in base64 |
+//! | `xml` | XML bodies (`xml`: WeChat Pay v2's flat documents, quick-xml) |
 //! | `patterns` | field patterns (regex-lite), for providers whose spec has them |
 //! | `client` | the reqwest (rustls) `Client`, with `Client::reconcile` |
 //! | `dynamic` | the interpreter: [`Gateway`] drives any spec loaded at run time (the CLI, the simulator, user-loaded specs), `signing` explains each step; pulls the spec parser |
