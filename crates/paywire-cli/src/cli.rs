@@ -175,9 +175,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "CT")]
     pub content_type: Option<String>,
     /// Which recipe signed this? Try every profile of the spec and the family's common
-    /// variants (key bare or `&key=`, key first, hex case, `sign_type` in or out, empty values
-    /// kept or skipped, md5 / sha256 / hmac-sha256) and name the one that matches, or show the
-    /// spec's canonical strings side by side. Exit 0 when one matches, 1 when none does.
+    /// variants (key bare or `&key=`, key first, hex case or base64, `sign_type` in or out,
+    /// empty values kept or skipped, md5 / sha1 / sha256 / sha512 / hmac-sha1 / hmac-sha256 /
+    /// hmac-sha512) and name the one that matches, or show the spec's canonical strings side
+    /// by side. Exit 0 when one matches, 1 when none does.
     #[arg(long, conflicts_with_all = ["notification", "profile"])]
     pub detect: bool,
     /// With `--detect`: the body holds the parameters only, and this is the signature received.

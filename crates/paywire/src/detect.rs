@@ -33,7 +33,7 @@ use crate::Secret;
 use crate::gateway::Gateway;
 use crate::sign::SignField;
 use crate::signing;
-use paywire_spec::{Digest, EmptyRule, HexCase, Recipe};
+use paywire_spec::{Digest, EmptyRule, Encoding, HexCase, Recipe};
 
 /// A recipe tried.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,15 +143,16 @@ pub fn describe(r: &Recipe) -> String {
     } else {
         format!(", {} not signed", r.exclude.join(", "))
     };
-    let hex = match r.hex {
-        HexCase::Lower => "lowercase hex",
-        HexCase::Upper => "uppercase hex",
+    let hex = match (r.encoding, r.hex) {
+        (Encoding::Base64, _) => "base64",
+        (Encoding::Hex, HexCase::Lower) => "lowercase hex",
+        (Encoding::Hex, HexCase::Upper) => "uppercase hex",
     };
     format!("{digest} of `{}`, {empty}{excluded}, {hex}", r.template)
 }
 
 /// The spec's profiles, then the family's variants of the default profile (secret placement,
-/// digest, empty values, `sign_type` in or out, hex case).
+/// digest, empty values, `sign_type` in or out, hex case or base64).
 pub fn candidates(gw: &Gateway) -> Vec<Candidate> {
     let spec = gw.spec();
     let mut out: Vec<Candidate> = spec
@@ -174,21 +175,43 @@ pub fn candidates(gw: &Gateway) -> Vec<Candidate> {
         "{secret}{pairs}",
         "{pairs}",
     ];
-    for digest in [Digest::Md5, Digest::Sha256, Digest::HmacSha256] {
+    let digests = [
+        Digest::Md5,
+        Digest::Sha1,
+        Digest::Sha256,
+        Digest::Sha512,
+        Digest::HmacSha1,
+        Digest::HmacSha256,
+        Digest::HmacSha512,
+    ];
+    let encodings = [
+        (Encoding::Hex, HexCase::Lower, "lower hex"),
+        (Encoding::Hex, HexCase::Upper, "upper hex"),
+        (Encoding::Base64, HexCase::Lower, "base64"),
+    ];
+    for digest in digests {
         for template in templates {
-            // A keyed digest takes the secret as its key; the others need it in the string.
-            if digest.is_keyed() != (template == "{pairs}") {
+            // A plain hash needs the secret in the string; an HMAC is keyed with it, and may
+            // also end the string with `&key=` (WeChat Pay v2).
+            let fits = if digest.is_hmac() {
+                template == "{pairs}" || template == "{pairs}&key={secret}"
+            } else {
+                template.contains("{secret}")
+            };
+            if !fits {
                 continue;
             }
             for empty in [EmptyRule::Skip, EmptyRule::Keep] {
                 for sign_type in [true, false] {
-                    for hex in [HexCase::Lower, HexCase::Upper] {
+                    for (encoding, hex, written) in encodings {
                         let mut r = base.clone();
                         r.fields = None;
+                        r.credentials.clear();
                         r.digest = digest;
                         r.template = template.to_owned();
                         r.empty = empty;
                         r.hex = hex;
+                        r.encoding = encoding;
                         r.adds.clear();
                         r.exclude.retain(|e| e != "sign_type");
                         if !sign_type {
@@ -198,17 +221,13 @@ pub fn candidates(gw: &Gateway) -> Vec<Candidate> {
                             continue;
                         }
                         let name = format!(
-                            "{}, {template}, {}, sign_type {}, {} hex",
+                            "{}, {template}, {}, sign_type {}, {written}",
                             digest.name(),
                             match empty {
                                 EmptyRule::Skip => "empty skipped",
                                 EmptyRule::Keep => "empty kept",
                             },
                             if sign_type { "signed" } else { "not signed" },
-                            match hex {
-                                HexCase::Lower => "lower",
-                                HexCase::Upper => "upper",
-                            }
                         );
                         out.push(Candidate {
                             name,
@@ -238,13 +257,23 @@ pub fn detect(gw: &Gateway, fields: &[SignField], secret: &Secret) -> Detection 
     let attempts = candidates(gw)
         .into_iter()
         .map(|candidate| {
-            let (canonical, signature) = signing::sign(&candidate.recipe, fields, secret);
+            let r = &candidate.recipe;
+            let canonical = signing::canonical_string(r, fields, secret);
             let (matches, exact_case) = match &received {
-                Some(r) => (
-                    crate::sign::matches_ignore_case(signature.as_str(), r),
-                    crate::sign::matches_exact(signature.as_str(), r),
-                ),
-                None => (false, false),
+                // RSA is checked with the key; base64 is compared exactly; hex in either case.
+                Some(got) if r.digest.is_rsa() || r.encoding == Encoding::Base64 => {
+                    let ok =
+                        !r.over_body() && signing::verify_canonical(r, &canonical, secret, got);
+                    (ok, ok)
+                }
+                Some(got) if !r.over_body() => {
+                    let signature = signing::digest(r, &canonical, secret);
+                    (
+                        crate::sign::matches_ignore_case(signature.as_str(), got),
+                        crate::sign::matches_exact(signature.as_str(), got),
+                    )
+                }
+                _ => (false, false),
             };
             Attempt {
                 canonical: canonical.masked(),

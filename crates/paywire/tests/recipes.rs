@@ -212,3 +212,53 @@ fn every_digest_and_encoding_against_openssl() {
         signing::verify(&r, "t", &with_sign(fields(), expected), &Secret::new("K")).unwrap();
     }
 }
+
+/// "Which recipe signed this?" also tries the new digests and base64, and checks an RSA
+/// profile of the spec with the key.
+#[test]
+fn detect_names_other_digests_base64_and_rsa() {
+    use paywire::sign::Digester;
+    use paywire::{Gateway, detect, received::Object};
+    let gw = Gateway::from_source(
+        r#"
+[gateway]
+name = "demo"
+default_profile = "md5"
+[profiles.md5]
+digest = "md5"
+template = "{pairs}&key={secret}"
+[profiles.rsa2]
+digest = "rsa-sha256"
+template = "{pairs}"
+encoding = "base64"
+"#,
+        "demo.toml",
+    )
+    .unwrap();
+    let detect_one = |sign: &str, secret: &Secret| {
+        let body = format!(r#"{{"a":"1","b":"2","sign":"{sign}"}}"#);
+        let fields = Object::from_json(body.as_bytes()).unwrap().sign_fields();
+        detect::detect(&gw, &fields, secret).summary()
+    };
+    let k = Secret::new("k3y");
+    // SHA-1 of `a=1&b=2k3y`, base64.
+    let mut d = Digester::sha1();
+    d.text("a=1&b=2k3y");
+    let found = detect_one(d.finish_base64().as_str(), &k);
+    assert!(
+        found.contains("sha1, {pairs}{secret}") && found.contains("base64"),
+        "{found}"
+    );
+    // HMAC-SHA512 of `a=1&b=2&key=k3y` keyed with the key (the WeChat-style HMAC string).
+    let mut d = Digester::hmac_sha512(&k);
+    d.text("a=1&b=2&key=k3y");
+    let found = detect_one(d.finish_upper().as_str(), &k);
+    assert!(
+        found.contains("hmac-sha512, {pairs}&key={secret}"),
+        "{found}"
+    );
+    assert!(!found.contains("k3y"), "the secret is masked: {found}");
+    // The spec's RSA profile, verified with the key (openssl's signature of `a=1&b=2`).
+    let found = detect_one(OPENSSL_SIGNATURE, &Secret::new(PUBLIC_SPKI));
+    assert!(found.starts_with("matches rsa2:"), "{found}");
+}
