@@ -520,6 +520,11 @@ fn published_worked_examples_reproduce_through_paywire_sign() {
     );
 }
 
+/// The order id every create request of these tests carries.
+fn order_id() -> String {
+    format!("PWT{:08}", std::process::id())
+}
+
 /// A `paywire sim` child, killed when dropped.
 struct Sim {
     child: Child,
@@ -719,10 +724,7 @@ fn play(spec: &Path) {
         .collect();
     let mut fields = paywire_tooling::example_fields(&request);
     if let Some(id) = &op.order_id {
-        fields.set(
-            id,
-            paywire::WireValue::Str(format!("PWT{:08}", std::process::id())),
-        );
+        fields.set(id, paywire::WireValue::Str(order_id()));
     }
     if let Some(f) = &op.notify_url {
         fields.set(f, paywire::WireValue::Str(url.clone()));
@@ -778,6 +780,10 @@ fn play(spec: &Path) {
     // An operation with no signature and no credential header (a browser form: YooMoney's
     // quickpay) has nothing to refuse; its notifications are signed, and checked below.
     let has_credential = signed || op.headers.values().any(|t| t.contains('{'));
+    // The notification should name our order id, unless the spec matches it by the gateway's
+    // own id (Billplz: the bill id).
+    let order_expected =
+        op.order_id.is_some() && n.order_id.is_some() && n.order_id != op.gateway_id;
     if !has_credential {
         let accepted = send(&env);
         assert_eq!(
@@ -798,6 +804,7 @@ fn play(spec: &Path) {
             &url,
             tmp.path(),
             sim,
+            order_expected,
         );
     }
     let refused = send(&wrong);
@@ -836,6 +843,7 @@ fn play(spec: &Path) {
         &url,
         tmp.path(),
         sim,
+        order_expected,
     );
 }
 
@@ -854,6 +862,7 @@ fn notified(
     url: &str,
     tmp: &Path,
     sim: Sim,
+    order_expected: bool,
 ) {
     let name = gw.name();
     let n_name = n.name.clone();
@@ -896,6 +905,16 @@ fn notified(
         String::from_utf8_lossy(&delivery.body),
         text(&out)
     );
+    // The notification names the order it is about (where the spec says where: a field, or a
+    // dotted path into the event).
+    if order_expected {
+        let shown = String::from_utf8_lossy(&out.stdout);
+        let expected = format!("order id   {}", order_id());
+        assert!(
+            shown.contains(&expected),
+            "{name}: {expected} not in:\n{shown}"
+        );
+    }
     // Altered: a raw-body signature covers every byte, so one more space is refused; a field
     // signature covers its fields, so the first signed field's value is changed.
     let recipe = gw.profile(n.profile.as_deref()).unwrap();

@@ -3144,6 +3144,7 @@ impl Gen<'_> {
             None => quote!(let _ = options.merchant_id;),
         };
         let order_id = match &n.order_id {
+            Some(k) if k.contains('.') => quote!(::paywire::read::order_id(&obj, #k)),
             Some(k) => quote!(obj.text(#k)),
             None => quote!(None),
         };

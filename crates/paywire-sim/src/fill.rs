@@ -452,7 +452,15 @@ pub fn notification_fields(
         created_at: order.created_at(),
         rich: false,
     };
-    let map = fill_fields(&n.fields, &ctx);
+    let mut map = fill_fields(&n.fields, &ctx);
+    // An order id nested in the event (`data.reference`): put the order's id there.
+    if let Some(path) = n.order_id.as_deref().filter(|p| p.contains('.'))
+        && let Some(id) = creator
+            .and_then(|c| c.order_id.as_deref())
+            .and_then(|k| order.field(k))
+    {
+        set_path(&mut map, path, Value::String(id.to_owned()));
+    }
     let mut w = WireFields::new();
     for (k, v) in map {
         if k == "sign" {

@@ -882,12 +882,12 @@ impl Checker<'_> {
                 self.status_ref(p.key("status"), s);
             }
             if let Some(id) = &n.order_id
-                && !n.fields.iter().any(|f| &f.name == id)
+                && !resolves(&n.fields, id)
             {
                 self.push(
                     p.key("order_id"),
                     format!("order_id `{id}` is not a field of `{}`", n.name),
-                    Some("name the field that holds the merchant's order id".to_owned()),
+                    Some("name the field that holds the merchant's order id, or a dotted path into an `object` or `json` field (`data.reference`)".to_owned()),
                 );
             }
             self.fields(p.key("fields"), &n.fields, false);
@@ -986,4 +986,23 @@ pub fn problems(spec: &Spec, raw: &dyn Fn(&SpecPath) -> Option<String>) -> Vec<P
     c.operations();
     c.notifications();
     c.problems
+}
+
+/// Whether `path` names a field of `fields`: a field's name, or a dotted path through `object`
+/// fields' own fields, possibly ending inside a `json` field (whose shape is free).
+fn resolves(fields: &[Field], path: &str) -> bool {
+    if fields.iter().any(|f| f.name == path) {
+        return true;
+    }
+    let Some((head, rest)) = path.split_once('.') else {
+        return false;
+    };
+    fields.iter().any(|f| {
+        f.name == head
+            && match f.ty {
+                FieldType::Json => !rest.is_empty(),
+                FieldType::Object => resolves(&f.fields, rest),
+                _ => false,
+            }
+    })
 }

@@ -957,3 +957,50 @@ hex = "upper"
     assert!(spec.profiles["hook"].over_body());
     assert!(!spec.profiles["values"].over_body());
 }
+
+/// A notification's order id may sit inside the event: a dotted path through `object` fields or
+/// into a `json` field. A path through a scalar, or into nothing, is refused.
+#[test]
+fn notification_order_id_may_be_a_dotted_path() {
+    let spec = |order_id: &str| {
+        format!(
+            r#"[gateway]
+name = "demo"
+default_profile = "md5"
+
+[profiles.md5]
+digest = "md5"
+
+[[notifications]]
+name = "event"
+order_id = "{order_id}"
+reply = {{ content_type = "text/plain", body = "" }}
+
+[[notifications.fields]]
+name = "data"
+type = "json"
+
+[[notifications.fields]]
+name = "order"
+type = "object"
+
+[[notifications.fields.fields]]
+name = "ref"
+type = "string"
+
+[[notifications.fields]]
+name = "kind"
+type = "string"
+"#
+        )
+    };
+    for ok in ["data.object.metadata.order_id", "order.ref", "kind"] {
+        parse_str(&spec(ok), "demo.toml").unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+    for bad in ["kind.x", "order.nope", "missing.x", "data."] {
+        let src = spec(bad);
+        let d = only(&src);
+        assert_message(&d, "is not a field of `event`");
+        assert_help(&d, "dotted path");
+    }
+}

@@ -548,7 +548,10 @@ impl Gateway {
         }
         Ok(VerifiedNotification {
             name: n.name.clone(),
-            order_id: n.order_id.as_deref().and_then(|k| obj.text(k)),
+            order_id: n
+                .order_id
+                .as_deref()
+                .and_then(|k| crate::read::order_id(&obj, k)),
             status: self.status_of(n.status.as_deref(), &obj),
             fields: obj,
             reply_body: n.reply.body.clone(),

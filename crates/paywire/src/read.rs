@@ -255,3 +255,13 @@ pub fn typed_rows<T: FromObject>(payload: &Raw) -> Result<Vec<T>, ReadError> {
         .map(|r| T::from_object(&Object::from_raw(&Raw::Json(r)).unwrap_or_default()))
         .collect()
 }
+
+/// The merchant's order id a received message carries at `path`: a field, or a dotted path into
+/// nested objects (`data.reference`), as text.
+pub fn order_id(obj: &crate::received::Object, path: &str) -> Option<String> {
+    if path.contains('.') {
+        obj.path(path).and_then(|r| r.sign_text())
+    } else {
+        obj.text(path)
+    }
+}
