@@ -333,10 +333,19 @@ fn explain_text(out: &mut Out, s: &Signed<'_>) {
     let order = match r.order {
         Order::Ascii => "by key, byte-wise ASCII (uppercase before lowercase)",
         Order::Listed => "as the profile's fields list",
+        Order::PairsCi => "by the written pairs, ASCII case-insensitively",
     };
     out.line(
         "order",
-        &format!("{order}: {}", sorted_keys(r, steps).join(", ")),
+        &format!(
+            "{order}: {}",
+            if r.order == Order::PairsCi {
+                s.canonical.kept()
+            } else {
+                sorted_keys(r, steps)
+            }
+            .join(", ")
+        ),
     );
     out.line("pairs", s.canonical.pairs());
     out.line(

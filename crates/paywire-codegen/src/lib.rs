@@ -781,8 +781,12 @@ fn received_select_arm(recipe: &Recipe) -> TokenStream {
     };
     let retain =
         (recipe.empty == EmptyRule::Skip).then(|| quote!(fields.retain(|(_, v)| !v.is_empty());));
-    let sort =
-        (recipe.order == Order::Ascii).then(|| quote!(::paywire::sign::sort_ascii(&mut fields);));
+    let pair = &recipe.pair;
+    let sort = match recipe.order {
+        Order::Ascii => Some(quote!(::paywire::sign::sort_ascii(&mut fields);)),
+        Order::PairsCi => Some(quote!(::paywire::sign::sort_pairs_ci(&mut fields, #pair);)),
+        Order::Listed => None,
+    };
     if retain.is_none() && sort.is_none() {
         select
     } else {
@@ -900,8 +904,20 @@ fn received_select_steps(recipe: &Recipe) -> TokenStream {
         }
         Some(_) => quote!(),
     };
+    let pair = &recipe.pair;
     let sort = match (recipe.order, recipe.encode) {
         (Order::Listed, _) => quote!(),
+        (Order::PairsCi, Encode::None) => {
+            quote!(::paywire::sign::sort_pairs_ci(&mut fields, #pair);)
+        }
+        (Order::PairsCi, _) => {
+            let f = if recipe.encode == Encode::Form {
+                quote!(::paywire::sign::encode_form)
+            } else {
+                quote!(::paywire::sign::encode_rfc3986)
+            };
+            quote!(fields.sort_by_cached_key(|(k, v)| ::paywire::sign::pair_text(#pair, &#f(k), v).to_ascii_lowercase());)
+        }
         (Order::Ascii, Encode::None) => quote!(::paywire::sign::sort_ascii(&mut fields);),
         (Order::Ascii, _) => {
             let f = if recipe.encode == Encode::Form {
@@ -921,10 +937,10 @@ fn received_select_steps(recipe: &Recipe) -> TokenStream {
     }
 }
 
-/// The digest one profile feeds with selected received fields (a match arm): the template, the
-/// pairs (keys as they enter the string, credential slots from the secret).
+/// How one profile writes selected fields into a canonical sink `c` (a match arm of
+/// `Profile::write_over`): the template, the pairs (keys as they enter the string, credential
+/// slots from the secret), each field named to `c.kept`.
 fn received_digest_arm(recipe: &Recipe) -> TokenStream {
-    let digester = digester_expr(recipe.digest);
     let slots = !recipe.credentials.is_empty();
     let key_text = match recipe.encode {
         Encode::None => quote!(k),
@@ -979,8 +995,9 @@ fn received_digest_arm(recipe: &Recipe) -> TokenStream {
             Err("pairs") => {
                 body.extend(emit(std::mem::take(&mut lits)));
                 body.push(quote! {
-                    for (#index, (#k, v)) in fields.iter().enumerate() {
+                    for (#index, (k, v)) in fields.iter().enumerate() {
                         #join_tokens
+                        c.kept(k);
                         #slot
                         #(#pair)*
                     }
@@ -990,10 +1007,9 @@ fn received_digest_arm(recipe: &Recipe) -> TokenStream {
         }
     }
     body.extend(emit(lits));
+    let _ = k;
     quote! {
-        let mut c = #digester;
         #(#body)*
-        c
     }
 }
 
@@ -1896,7 +1912,20 @@ impl Gen<'_> {
                     fields: &[(&str, ::std::borrow::Cow<'_, str>)],
                     secret: &::paywire::Secret,
                 ) -> ::paywire::sign::Digester {
-                    #silence
+                    let mut c = self.digester(secret);
+                    self.write_over(fields, secret, &mut c);
+                    c
+                }
+
+                /// The canonical string over selected fields, written into any
+                /// [`Canon`](::paywire::sign::Canon) (the digest, or a writer for display).
+                pub fn write_over<C: ::paywire::sign::Canon>(
+                    self,
+                    fields: &[(&str, ::std::borrow::Cow<'_, str>)],
+                    secret: &::paywire::Secret,
+                    c: &mut C,
+                ) {
+                    let _ = secret;
                     match self { #(#digests)* }
                 }
 
@@ -2759,7 +2788,27 @@ impl Gen<'_> {
             let mut uses_secret = false;
             for (pname, r) in &spec.profiles {
                 let v = profile_variant(pname);
-                let (arm, secret) = canonical_arm(&req.to_string(), &op.request, r);
+                let (arm, secret) = if r.order == Order::PairsCi {
+                    // The order depends on the values: the request's wire fields (and the
+                    // profile's `adds`) go through the same selection and sort as a received
+                    // message's, at run time.
+                    (
+                        quote! {
+                            let mut w = self.to_wire();
+                            for (k, v) in Profile::#v.adds() {
+                                w.set(k, ::paywire::wire::WireValue::Str((*v).to_owned()));
+                            }
+                            let obj = ::paywire::received::Object::from_pairs(
+                                w.sign_fields().into_iter().filter_map(|f| f.text.map(|t| (f.key, t))),
+                            );
+                            let fields = Profile::#v.signed_fields(&obj);
+                            Profile::#v.write_over(&fields, secret, c);
+                        },
+                        true,
+                    )
+                } else {
+                    canonical_arm(&req.to_string(), &op.request, r)
+                };
                 uses_secret |= secret;
                 arms.push((quote!(Profile::#v), arm));
                 docs.push(format!(" - `{pname}`: `{}`", canonical_doc(&op.request, r)));

@@ -252,6 +252,9 @@ pub enum Order {
     Ascii,
     /// In the order of the profile's `fields` list.
     Listed,
+    /// The written pairs (`keyvalue`, `key=value`) sorted by their text, ASCII
+    /// case-insensitively (Billplz: `paid_amount100` before `paidtrue`).
+    PairsCi,
 }
 
 /// What happens to empty values.

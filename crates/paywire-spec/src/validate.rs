@@ -235,6 +235,13 @@ impl Checker<'_> {
                 Some("remove `hex`, or write `encoding = \"hex\"`".to_owned()),
             );
         }
+        if r.order == Order::PairsCi && !r.credentials.is_empty() {
+            self.push(
+                p.key("order"),
+                "`order = \"pairs_ci\"` sorts the written pairs by their text, which would place a credential by its value",
+                Some("remove the credential slots, or place the credential with `{secret}` in the template".to_owned()),
+            );
+        }
         if r.absent == Absent::Keep && r.fields.is_none() {
             self.push(
                 p.key("absent"),

@@ -1004,3 +1004,22 @@ type = "string"
         assert_help(&d, "dotted path");
     }
 }
+
+/// Sorting by the written pairs would place a credential by its value: refused with help.
+#[test]
+fn pairs_ci_order_refuses_credential_slots() {
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "x"
+
+[profiles.x]
+digest = "md5"
+order = "pairs_ci"
+template = "{pairs}"
+credentials = { key = "secret" }
+"#;
+    let d = only(src);
+    assert_at(src, &d, 7, 9, r#""pairs_ci""#);
+    assert_message(&d, "would place a credential by its value");
+    assert_help(&d, "remove the credential slots");
+}

@@ -436,6 +436,35 @@ pub fn strip_chars<'a>(text: &'a str, chars: &str) -> Cow<'a, str> {
     }
 }
 
+/// One pair written with a `pair` template (`{key}={value}`, `{key}{value}`): both
+/// placeholders replaced in one pass.
+pub fn pair_text(pattern: &str, key: &str, value: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + key.len() + value.len());
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("{key}") {
+            out.push_str(key);
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("{value}") {
+            out.push_str(value);
+            rest = r;
+        } else {
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                out.push(c);
+            }
+            rest = chars.as_str();
+        }
+    }
+    out
+}
+
+/// Sort signed fields by their written pair (`pattern`), ASCII case-insensitively
+/// (`order = "pairs_ci"`).
+pub fn sort_pairs_ci(fields: &mut [(&str, Cow<'_, str>)], pattern: &str) {
+    fields.sort_by_cached_key(|(k, v)| pair_text(pattern, k, v).to_ascii_lowercase());
+}
+
 /// Append `bytes` as hex to `out`.
 pub fn push_hex(out: &mut String, bytes: &[u8], upper: bool) {
     let digits: &[u8; 16] = if upper {

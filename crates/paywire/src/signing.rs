@@ -111,13 +111,19 @@ fn select(recipe: &Recipe, fields: &[SignField], secret: &Secret) -> (Vec<Step>,
             }
         }
     }
-    if recipe.order == Order::Ascii {
+    match recipe.order {
         // Keys are compared as they enter the string (after `encode`), byte by byte.
-        kept.sort_by(|a, b| {
+        Order::Ascii => kept.sort_by(|a, b| {
             encode_text(recipe.encode, &a.key)
                 .as_bytes()
                 .cmp(encode_text(recipe.encode, &b.key).as_bytes())
-        });
+        }),
+        // The written pairs, compared ASCII case-insensitively.
+        Order::PairsCi => kept.sort_by_cached_key(|k| {
+            crate::sign::pair_text(&recipe.pair, &encode_text(recipe.encode, &k.key), &k.text)
+                .to_ascii_lowercase()
+        }),
+        Order::Listed => {}
     }
     (steps, kept)
 }

@@ -271,46 +271,57 @@ impl Profile {
         fields: &[(&str, ::std::borrow::Cow<'_, str>)],
         secret: &::paywire::Secret,
     ) -> ::paywire::sign::Digester {
+        let mut c = self.digester(secret);
+        self.write_over(fields, secret, &mut c);
+        c
+    }
+
+    /// The canonical string over selected fields, written into any
+    /// [`Canon`](::paywire::sign::Canon) (the digest, or a writer for display).
+    pub fn write_over<C: ::paywire::sign::Canon>(
+        self,
+        fields: &[(&str, ::std::borrow::Cow<'_, str>)],
+        secret: &::paywire::Secret,
+        c: &mut C,
+    ) {
+        let _ = secret;
         match self {
             Profile::Balance | Profile::Channel | Profile::Md5 => {
-                let mut c = ::paywire::sign::Digester::md5();
                 for (i, (k, v)) in fields.iter().enumerate() {
                     if i > 0 {
                         c.text("&");
                     }
+                    c.kept(k);
                     c.text(k);
                     c.text("=");
                     c.text(v);
                 }
                 c.text("&key=");
                 c.secret(secret);
-                c
             }
             Profile::HmacSha256 => {
-                let mut c = ::paywire::sign::Digester::hmac_sha256(secret);
                 for (i, (k, v)) in fields.iter().enumerate() {
                     if i > 0 {
                         c.text("&");
                     }
+                    c.kept(k);
                     c.text(k);
                     c.text("=");
                     c.text(v);
                 }
-                c
             }
             Profile::Md5BareKey => {
-                let mut c = ::paywire::sign::Digester::md5();
                 for (i, (k, v)) in fields.iter().enumerate() {
                     if i > 0 {
                         c.text("&");
                     }
+                    c.kept(k);
                     c.text(k);
                     c.text("=");
                     c.text(v);
                 }
                 c.text("&");
                 c.secret(secret);
-                c
             }
         }
     }

@@ -192,34 +192,45 @@ impl Profile {
         fields: &[(&str, ::std::borrow::Cow<'_, str>)],
         secret: &::paywire::Secret,
     ) -> ::paywire::sign::Digester {
+        let mut c = self.digester(secret);
+        self.write_over(fields, secret, &mut c);
+        c
+    }
+
+    /// The canonical string over selected fields, written into any
+    /// [`Canon`](::paywire::sign::Canon) (the digest, or a writer for display).
+    pub fn write_over<C: ::paywire::sign::Canon>(
+        self,
+        fields: &[(&str, ::std::borrow::Cow<'_, str>)],
+        secret: &::paywire::Secret,
+        c: &mut C,
+    ) {
         let _ = secret;
         match self {
             Profile::Md5 => {
-                let mut c = ::paywire::sign::Digester::md5();
                 for (i, (k, v)) in fields.iter().enumerate() {
                     if i > 0 {
                         c.text("&");
                     }
+                    c.kept(k);
                     c.text(k);
                     c.text("=");
                     c.text(v);
                 }
                 c.secret(secret);
-                c
             }
             Profile::Md5Key => {
-                let mut c = ::paywire::sign::Digester::md5();
                 for (i, (k, v)) in fields.iter().enumerate() {
                     if i > 0 {
                         c.text("&");
                     }
+                    c.kept(k);
                     c.text(k);
                     c.text("=");
                     c.text(v);
                 }
                 c.text("&key=");
                 c.secret(secret);
-                c
             }
         }
     }
