@@ -392,6 +392,38 @@ struct Tally {
     rejected: usize,
 }
 
+/// The two engines' verdicts on one notification body must agree: both accept with the same
+/// metadata, or both refuse with the same error (the typed read may name a type problem where
+/// the interpreter names the rule, after the signature verified in both).
+fn compare_verdicts<N: std::fmt::Debug>(
+    tally: &mut Tally,
+    name: &str,
+    compiled: &Result<paywire::Verified<N>, NotificationError>,
+    interpreted: &Result<paywire::VerifiedNotification, NotificationError>,
+    context: &str,
+) {
+    match (compiled, interpreted) {
+        (Ok(c), Ok(i)) => {
+            tally.accepted += 1;
+            *tally.verified.entry(name.to_owned()).or_default() += 1;
+            assert_eq!(c.meta, *i, "meta {context}");
+        }
+        // The signature verified; the typed read is stricter than the interpreter.
+        (Err(NotificationError::Payload(_)), Ok(_)) => tally.accepted += 1,
+        (
+            Err(NotificationError::Payload(_) | NotificationError::Invalid(_)),
+            Err(NotificationError::Invalid(_)),
+        ) => tally.rejected += 1,
+        (Err(c), Err(i)) => {
+            tally.rejected += 1;
+            assert_eq!(c.to_string(), i.to_string(), "error {context}");
+        }
+        _ => {
+            panic!("verdicts differ {context}: compiled {compiled:?}, interpreted {interpreted:?}")
+        }
+    }
+}
+
 /// Mutations of a signed body (as wire fields), each either by design harmless to the signature
 /// or not; both engines must agree either way.
 fn mutate(rng: &mut Rng, fields: &mut WireFields, sig_field: &str) -> Option<String> {
@@ -621,23 +653,7 @@ macro_rules! differential {
                                 &options,
                             );
                             let context = format!("{}::{} webhook {name}, body {body}, headers {headers:?}, now {now}", $spec, n.name);
-                            match (&compiled, &interpreted) {
-                                (Ok(c), Ok(i)) => {
-                                    tally.accepted += 1;
-                                    *tally.verified.entry(n.name.clone()).or_default() += 1;
-                                    assert_eq!(c.meta, *i, "meta {context}");
-                                }
-                                (Err(NotificationError::Payload(_)), Ok(_)) => tally.accepted += 1,
-                                (
-                                    Err(NotificationError::Payload(_) | NotificationError::Invalid(_)),
-                                    Err(NotificationError::Invalid(_)),
-                                ) => tally.rejected += 1,
-                                (Err(c), Err(i)) => {
-                                    tally.rejected += 1;
-                                    assert_eq!(c.to_string(), i.to_string(), "error {context}");
-                                }
-                                _ => panic!("verdicts differ {context}: compiled {compiled:?}, interpreted {interpreted:?}"),
-                            }
+                            compare_verdicts(&mut tally, &n.name, &compiled, &interpreted, &context);
                             continue;
                         }
                         let signed = gw.sign_json_body(Some(name), raw.as_bytes(), &secret).expect("signs");
@@ -674,26 +690,7 @@ macro_rules! differential {
                             let interpreted = gw.verify_notification(&n.name, body.as_bytes(), Some(ct), &key);
                             let compiled = generated::AnyNotification::verify(&n.name, body.as_bytes(), Some(ct), &key);
                             let context = format!("{}::{} signed with {name}, body {body}", $spec, n.name);
-                            match (&compiled, &interpreted) {
-                                (Ok(c), Ok(i)) => {
-                                    tally.accepted += 1;
-                                    *tally.verified.entry(n.name.clone()).or_default() += 1;
-                                    assert_eq!(c.meta, *i, "meta {context}");
-                                }
-                                // The signature verified; the typed read is stricter than the interpreter.
-                                (Err(NotificationError::Payload(_)), Ok(_)) => tally.accepted += 1,
-                                // Both refuse the fields (after the signature verified): the typed
-                                // read names a type problem where the interpreter names the rule.
-                                (
-                                    Err(NotificationError::Payload(_) | NotificationError::Invalid(_)),
-                                    Err(NotificationError::Invalid(_)),
-                                ) => tally.rejected += 1,
-                                (Err(c), Err(i)) => {
-                                    tally.rejected += 1;
-                                    assert_eq!(c.to_string(), i.to_string(), "error {context}");
-                                }
-                                _ => panic!("verdicts differ {context}: compiled {compiled:?}, interpreted {interpreted:?}"),
-                            }
+                            compare_verdicts(&mut tally, &n.name, &compiled, &interpreted, &context);
                         }
                     }
                 }

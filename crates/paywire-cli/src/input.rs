@@ -68,17 +68,21 @@ impl SecretArgs {
 impl KeyArgs {
     /// The secret, with every `--credential` read from its environment variable.
     pub fn load(&self) -> Result<Secret, CliError> {
-        let mut secret = self.secret.load()?;
-        for spec in &self.credentials {
-            let Some((name, var)) = spec
-                .split_once('=')
-                .filter(|(n, v)| !n.is_empty() && !v.is_empty())
-            else {
-                return Err(CliError::BadCredential(spec.clone()));
-            };
-            let value = Secret::from_env(var).map_err(|source| CliError::SecretEnv { source })?;
-            secret = secret.with_credential(name, value.expose());
-        }
-        Ok(secret)
+        with_credentials(self.secret.load()?, &self.credentials)
     }
+}
+
+/// `secret` with each `--credential NAME=VAR` read from its environment variable.
+pub fn with_credentials(mut secret: Secret, credentials: &[String]) -> Result<Secret, CliError> {
+    for spec in credentials {
+        let Some((name, var)) = spec
+            .split_once('=')
+            .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+        else {
+            return Err(CliError::BadCredential(spec.clone()));
+        };
+        let value = Secret::from_env(var).map_err(|source| CliError::SecretEnv { source })?;
+        secret = secret.with_credential(name, value.expose());
+    }
+    Ok(secret)
 }

@@ -71,17 +71,7 @@ pub fn run(args: &SimArgs) -> Result<u8, CliError> {
             Secret::new(SANDBOX_SECRET)
         }),
     };
-    let mut secret = secret;
-    for spec in &args.credentials {
-        let Some((name, var)) = spec
-            .split_once('=')
-            .filter(|(n, v)| !n.is_empty() && !v.is_empty())
-        else {
-            return Err(CliError::BadCredential(spec.clone()));
-        };
-        let value = Secret::from_env(var).map_err(|source| CliError::SimSecretEnv { source })?;
-        secret = secret.with_credential(name, value.expose());
-    }
+    let secret = crate::input::with_credentials(secret, &args.credentials)?;
     let authorization = match &args.authorization_env {
         Some(var) => {
             Secret::from_env(var).map_err(|source| CliError::AuthorizationEnv { source })?

@@ -784,45 +784,24 @@ fn play(spec: &Path) {
     // own id (Billplz: the bill id).
     let order_expected =
         op.order_id.is_some() && n.order_id.is_some() && n.order_id != op.gateway_id;
-    if !has_credential {
-        let accepted = send(&env);
-        assert_eq!(
-            accepted.status.code(),
-            Some(0),
-            "{name}: {}",
-            text(&accepted)
+    if has_credential {
+        let refused = send(&wrong);
+        let signs_answers = gw
+            .spec()
+            .envelope_for(&op)
+            .is_some_and(|e| e.signature.is_some());
+        let shown = String::from_utf8_lossy(&refused.stdout);
+        assert!(
+            refused.status.code() == Some(1)
+                || (signs_answers
+                    && refused.status.code() == Some(3)
+                    && shown.contains("response signature did not verify")),
+            "{name}: wrong key: {}",
+            text(&refused)
         );
-        return notified(
-            &gw,
-            spec,
-            &n,
-            &args,
-            &env,
-            &secret,
-            &creds,
-            &got,
-            &url,
-            tmp.path(),
-            sim,
-            order_expected,
-        );
-    }
-    let refused = send(&wrong);
-    let signs_answers = gw
-        .spec()
-        .envelope_for(&op)
-        .is_some_and(|e| e.signature.is_some());
-    let shown = String::from_utf8_lossy(&refused.stdout);
-    assert!(
-        refused.status.code() == Some(1)
-            || (signs_answers
-                && refused.status.code() == Some(3)
-                && shown.contains("response signature did not verify")),
-        "{name}: wrong key: {}",
-        text(&refused)
-    );
-    if signed && secret.contains("-----BEGIN") {
-        std::fs::write(tmp.path().join("key.pem"), &secret).unwrap();
+        if signed && secret.contains("-----BEGIN") {
+            std::fs::write(tmp.path().join("key.pem"), &secret).unwrap();
+        }
     }
     let accepted = send(&env);
     assert_eq!(
