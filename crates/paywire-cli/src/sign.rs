@@ -319,6 +319,9 @@ fn explain_text(out: &mut Out, s: &Signed<'_>) {
         Encode::None => {}
         Encode::Rfc3986 => transforms.push("keys and values percent-encoded (RFC 3986)".to_owned()),
         Encode::Form => transforms.push("keys and values form-encoded (space as +)".to_owned()),
+        Encode::Php => {
+            transforms.push("keys and values encoded like PHP urlencode (space as +)".to_owned())
+        }
     }
     if !transforms.is_empty() {
         out.line("transforms", &transforms.join("; "));
@@ -334,6 +337,7 @@ fn explain_text(out: &mut Out, s: &Signed<'_>) {
         Order::Ascii => "by key, byte-wise ASCII (uppercase before lowercase)",
         Order::Listed => "as the profile's fields list",
         Order::PairsCi => "by the written pairs, ASCII case-insensitively",
+        Order::Received => "in the order the fields travel",
     };
     out.line(
         "order",

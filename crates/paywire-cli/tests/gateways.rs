@@ -25,7 +25,7 @@ use hmac::{KeyInit as _, Mac as _};
 use paywire::Secret;
 use paywire::spec::{Digest, Encoding, HexCase, OperationKind, Recipe};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_paywire");
 
@@ -55,7 +55,8 @@ struct Vector {
     source: String,
     profile: String,
     #[serde(default)]
-    fields: Option<Map<String, Value>>,
+    /// Kept as written: the order of the fields is part of some recipes (`order = "received"`).
+    fields: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     body: Option<String>,
     #[serde(default)]
@@ -264,6 +265,8 @@ fn check_vector(gw: &paywire::Gateway, spec: &Path, v: &Vector) {
         // the message as published and refuses it altered.
         let fields = v
             .fields
+            .as_ref()
+            .map(|raw| wire_of(raw))
             .clone()
             .unwrap_or_else(|| panic!("{}: no fields", v.name));
         verify_fields(&spec_s, recipe, v, &fields, &args, &env, tmp.path(), None);
@@ -367,10 +370,12 @@ fn check_vector(gw: &paywire::Gateway, spec: &Path, v: &Vector) {
     }
     let fields = v
         .fields
+        .as_ref()
+        .map(|raw| wire_of(raw))
         .clone()
         .unwrap_or_else(|| panic!("{}: no fields", v.name));
     let path = tmp.path().join("params.json");
-    std::fs::write(&path, Value::Object(fields.clone()).to_string()).unwrap();
+    std::fs::write(&path, fields.to_json()).unwrap();
     sign.extend(["--json".into(), path.to_string_lossy().into_owned()]);
     sign.push("--explain".into());
     let argv: Vec<&str> = sign.iter().map(String::as_str).collect();
@@ -412,6 +417,12 @@ fn check_vector(gw: &paywire::Gateway, spec: &Path, v: &Vector) {
     );
 }
 
+/// A vector's fields as wire fields, in the order written.
+fn wire_of(raw: &serde_json::value::RawValue) -> paywire::WireFields {
+    let obj = paywire::received::Object::from_json(raw.get().as_bytes()).unwrap();
+    paywire::WireFields::from_object(&obj)
+}
+
 /// `paywire verify` accepts the example's fields with its signature, and refuses them with a
 /// signed value altered.
 #[allow(clippy::too_many_arguments)]
@@ -419,7 +430,7 @@ fn verify_fields(
     spec_s: &str,
     recipe: &Recipe,
     v: &Vector,
-    fields: &Map<String, Value>,
+    fields: &paywire::WireFields,
     args: &[String],
     env: &[(String, String)],
     tmp: &Path,
@@ -428,14 +439,14 @@ fn verify_fields(
     // As sent: with the profile's added fields (`sign_type=HMAC-SHA256`) and the signature.
     let mut signed = fields.clone();
     for (k, val) in &recipe.adds {
-        signed.insert(k.clone(), Value::String(val.clone()));
+        signed.set(k, paywire::WireValue::Str(val.clone()));
     }
-    signed.insert(
-        recipe.signature_field.clone(),
-        Value::String(v.signature.clone()),
+    signed.set(
+        &recipe.signature_field,
+        paywire::WireValue::Str(v.signature.clone()),
     );
     let body = tmp.join("signed.json");
-    std::fs::write(&body, Value::Object(signed.clone()).to_string()).unwrap();
+    std::fs::write(&body, signed.to_json()).unwrap();
     let mut verify: Vec<String> = vec![
         "verify".into(),
         "--spec".into(),
@@ -461,20 +472,16 @@ fn verify_fields(
         .and_then(|s| s["key"].as_str().map(str::to_owned));
     let key = kept.unwrap_or_else(|| {
         fields
+            .0
             .iter()
-            .find(|(_, v)| v.as_str().is_some_and(|t| !t.is_empty()))
+            .find(|(_, v)| v.text().is_some_and(|t| !t.is_empty()))
             .map(|(k, _)| k.clone())
             .unwrap_or_default()
     });
-    if let Some(value) = signed.get_mut(&key) {
-        let mut t = match &*value {
-            Value::String(t) => t.clone(),
-            other => other.to_string(),
-        };
-        t.push('1');
-        *value = Value::String(t);
+    if let Some(old) = signed.get(&key).and_then(paywire::WireValue::text) {
+        signed.set(&key, paywire::WireValue::Str(format!("{old}1")));
     }
-    std::fs::write(&body, Value::Object(signed).to_string()).unwrap();
+    std::fs::write(&body, signed.to_json()).unwrap();
     let out = run(&argv, env);
     assert_eq!(
         out.status.code(),

@@ -353,11 +353,12 @@ fn encode_text(encode: Encode, text: &str) -> String {
         let kept = b.is_ascii_alphanumeric()
             || match encode {
                 Encode::Rfc3986 => matches!(b, b'-' | b'.' | b'_' | b'~'),
+                Encode::Php => matches!(b, b'-' | b'.' | b'_'),
                 _ => matches!(b, b'-' | b'.' | b'_' | b'*'),
             };
         if kept {
             out.push(char::from(b));
-        } else if b == b' ' && encode == Encode::Form {
+        } else if b == b' ' && matches!(encode, Encode::Form | Encode::Php) {
             out.push('+');
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -386,6 +387,17 @@ fn transform_expr(recipe: &Recipe, key: &str, text: TokenStream) -> TokenStream 
         Encode::None => text,
         Encode::Rfc3986 => quote!(&*::paywire::sign::encode_rfc3986(#text)),
         Encode::Form => quote!(&*::paywire::sign::encode_form(#text)),
+        Encode::Php => quote!(&*::paywire::sign::encode_php(#text)),
+    }
+}
+
+/// The run-time function of a percent-encoding (`None`: no encoding).
+fn encode_fn(encode: Encode) -> Option<TokenStream> {
+    match encode {
+        Encode::None => None,
+        Encode::Rfc3986 => Some(quote!(::paywire::sign::encode_rfc3986)),
+        Encode::Form => Some(quote!(::paywire::sign::encode_form)),
+        Encode::Php => Some(quote!(::paywire::sign::encode_php)),
     }
 }
 
@@ -785,7 +797,7 @@ fn received_select_arm(recipe: &Recipe) -> TokenStream {
     let sort = match recipe.order {
         Order::Ascii => Some(quote!(::paywire::sign::sort_ascii(&mut fields);)),
         Order::PairsCi => Some(quote!(::paywire::sign::sort_pairs_ci(&mut fields, #pair);)),
-        Order::Listed => None,
+        Order::Listed | Order::Received => None,
     };
     if retain.is_none() && sort.is_none() {
         select
@@ -867,12 +879,7 @@ fn received_select_steps(recipe: &Recipe) -> TokenStream {
             }
         }
     });
-    let encode = match recipe.encode {
-        Encode::None => None,
-        Encode::Rfc3986 => Some(quote!(::paywire::sign::encode_rfc3986)),
-        Encode::Form => Some(quote!(::paywire::sign::encode_form)),
-    }
-    .map(|f| {
+    let encode = encode_fn(recipe.encode).map(|f| {
         // A borrowed result may still differ (`+` is the borrowed `%2B`): compare the text.
         quote! {
             let encoded = #f(v);
@@ -906,25 +913,17 @@ fn received_select_steps(recipe: &Recipe) -> TokenStream {
     };
     let pair = &recipe.pair;
     let sort = match (recipe.order, recipe.encode) {
-        (Order::Listed, _) => quote!(),
+        (Order::Listed | Order::Received, _) => quote!(),
         (Order::PairsCi, Encode::None) => {
             quote!(::paywire::sign::sort_pairs_ci(&mut fields, #pair);)
         }
-        (Order::PairsCi, _) => {
-            let f = if recipe.encode == Encode::Form {
-                quote!(::paywire::sign::encode_form)
-            } else {
-                quote!(::paywire::sign::encode_rfc3986)
-            };
+        (Order::PairsCi, encode) => {
+            let f = encode_fn(encode).unwrap_or_default();
             quote!(fields.sort_by_cached_key(|(k, v)| ::paywire::sign::pair_text(#pair, &#f(k), v).to_ascii_lowercase());)
         }
         (Order::Ascii, Encode::None) => quote!(::paywire::sign::sort_ascii(&mut fields);),
-        (Order::Ascii, _) => {
-            let f = if recipe.encode == Encode::Form {
-                quote!(::paywire::sign::encode_form)
-            } else {
-                quote!(::paywire::sign::encode_rfc3986)
-            };
+        (Order::Ascii, encode) => {
+            let f = encode_fn(encode).unwrap_or_default();
             quote!(fields.sort_by(|a, b| #f(a.0).as_bytes().cmp(#f(b.0).as_bytes()));)
         }
     };
@@ -942,10 +941,9 @@ fn received_select_steps(recipe: &Recipe) -> TokenStream {
 /// slots from the secret), each field named to `c.kept`.
 fn received_digest_arm(recipe: &Recipe) -> TokenStream {
     let slots = !recipe.credentials.is_empty();
-    let key_text = match recipe.encode {
-        Encode::None => quote!(k),
-        Encode::Rfc3986 => quote!(&::paywire::sign::encode_rfc3986(k)),
-        Encode::Form => quote!(&::paywire::sign::encode_form(k)),
+    let key_text = match encode_fn(recipe.encode) {
+        None => quote!(k),
+        Some(f) => quote!(&#f(k)),
     };
     let value_text = if slots {
         quote! {

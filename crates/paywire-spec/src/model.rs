@@ -139,6 +139,11 @@ pub struct Recipe {
     /// Seconds a received timestamp may be away from now (raw-body recipes with a timestamp).
     #[serde(default = "default_tolerance")]
     pub tolerance_secs: u64,
+    /// The recipe holds no key (a bare checksum, PayFast without a passphrase): anyone can
+    /// compute it, so a signature that verifies proves nothing about its sender. Written only to
+    /// acknowledge that; otherwise a recipe without a key is refused.
+    #[serde(default)]
+    pub keyless: bool,
 }
 
 /// How a signature's bytes are written.
@@ -174,6 +179,8 @@ pub enum Encode {
     Rfc3986,
     /// `application/x-www-form-urlencoded`: `A-Za-z0-9-._*` kept, space `+`, others `%XX`.
     Form,
+    /// PHP `urlencode`: `A-Za-z0-9-._` kept, space `+`, others `%XX` (also `*` and `~`).
+    Php,
 }
 
 /// How a timestamp header is written.
@@ -255,6 +262,9 @@ pub enum Order {
     /// The written pairs (`keyvalue`, `key=value`) sorted by their text, ASCII
     /// case-insensitively (Billplz: `paid_amount100` before `paidtrue`).
     PairsCi,
+    /// In the order the fields travel: as written for a request (the spec's field order), as
+    /// received for a message received (PayFast). Credential slots come last.
+    Received,
 }
 
 /// What happens to empty values.

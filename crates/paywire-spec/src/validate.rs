@@ -215,7 +215,7 @@ impl Checker<'_> {
                 Some("write `template = \"{pairs}\"`".to_owned()),
             );
         }
-        if !r.digest.is_keyed() && !has_secret && !secret_slot {
+        if !r.digest.is_keyed() && !has_secret && !secret_slot && !r.keyless {
             self.push(
                 p.key("template"),
                 format!(
@@ -223,7 +223,7 @@ impl Checker<'_> {
                     r.template
                 ),
                 Some(
-                    "write `{pairs}&key={secret}`, `{secret}&{pairs}` or `{pairs}{secret}`, or add a credential slot `credentials = { key = \"secret\" }`"
+                    "write `{pairs}&key={secret}`, `{secret}&{pairs}` or `{pairs}{secret}`, or add a credential slot `credentials = { key = \"secret\" }` (or `keyless = true` for a gateway's bare checksum, which proves nothing about its sender)"
                         .to_owned(),
                 ),
             );
@@ -240,6 +240,13 @@ impl Checker<'_> {
                 p.key("order"),
                 "`order = \"pairs_ci\"` sorts the written pairs by their text, which would place a credential by its value",
                 Some("remove the credential slots, or place the credential with `{secret}` in the template".to_owned()),
+            );
+        }
+        if r.order == Order::Received && r.fields.is_some() {
+            self.push(
+                p.key("order"),
+                "`order = \"received\"` signs the fields in the order they travel; a `fields` list sets its own order",
+                Some("write `order = \"listed\"` to sign the listed fields in their listed order".to_owned()),
             );
         }
         if r.absent == Absent::Keep && r.fields.is_none() {

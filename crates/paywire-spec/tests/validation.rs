@@ -1023,3 +1023,30 @@ credentials = { key = "secret" }
     assert_message(&d, "would place a credential by its value");
     assert_help(&d, "remove the credential slots");
 }
+
+/// A recipe without a key is refused unless it says `keyless`; `received` order takes no list.
+#[test]
+fn keyless_must_be_said_and_received_order_takes_no_list() {
+    let keyless = |flag: &str| {
+        format!(
+            "[gateway]\nname = \"demo\"\ndefault_profile = \"x\"\n\n[profiles.x]\ndigest = \"md5\"\ntemplate = \"{{pairs}}\"\n{flag}"
+        )
+    };
+    let d = only(&keyless(""));
+    assert_message(&d, "has no {secret}");
+    assert_help(&d, "keyless = true");
+    parse_str(&keyless("keyless = true\n"), "demo.toml").unwrap_or_else(|e| panic!("{e}"));
+    let src = r#"[gateway]
+name = "demo"
+default_profile = "x"
+
+[profiles.x]
+digest = "md5"
+order = "received"
+fields = ["a"]
+template = "{pairs}{secret}"
+"#;
+    let d = only(src);
+    assert_at(src, &d, 7, 9, r#""received""#);
+    assert_help(&d, "order = \"listed\"");
+}

@@ -413,6 +413,29 @@ pub fn encode_rfc3986(text: &str) -> Cow<'_, str> {
     percent_encoding::utf8_percent_encode(text, SET).into()
 }
 
+/// PHP `urlencode`: `A-Za-z0-9-._` kept, space `+`, every other byte `%XX` (uppercase), so
+/// `*` and `~` are encoded too (PayFast).
+pub fn encode_php(text: &str) -> Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_') {
+            out.push(char::from(b));
+        } else if b == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            push_hex(&mut out, &[b], true);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// `application/x-www-form-urlencoded` encoding: `A-Za-z0-9-._*` kept, space `+`, every
 /// other byte `%XX` (PHP `urlencode`, Java `URLEncoder`).
 pub fn encode_form(text: &str) -> Cow<'_, str> {

@@ -123,7 +123,7 @@ fn select(recipe: &Recipe, fields: &[SignField], secret: &Secret) -> (Vec<Step>,
             crate::sign::pair_text(&recipe.pair, &encode_text(recipe.encode, &k.key), &k.text)
                 .to_ascii_lowercase()
         }),
-        Order::Listed => {}
+        Order::Listed | Order::Received => {}
     }
     (steps, kept)
 }
@@ -143,6 +143,7 @@ pub fn encode_text(encode: Encode, text: &str) -> std::borrow::Cow<'_, str> {
         Encode::None => std::borrow::Cow::Borrowed(text),
         Encode::Rfc3986 => crate::sign::encode_rfc3986(text),
         Encode::Form => crate::sign::encode_form(text),
+        Encode::Php => crate::sign::encode_php(text),
     }
 }
 
