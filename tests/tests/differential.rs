@@ -71,6 +71,9 @@ mod spec_only {
     pub mod gocardless {
         paywire::gateway!("gateways/gocardless.toml");
     }
+    pub mod payfast {
+        paywire::gateway!("gateways/payfast.toml");
+    }
     pub mod paystack {
         paywire::gateway!("gateways/paystack.toml");
     }
@@ -810,6 +813,11 @@ differential!(
     spec_only_gocardless,
     crate::spec_only::gocardless,
     "gateways/gocardless.toml"
+);
+differential!(
+    spec_only_payfast,
+    crate::spec_only::payfast,
+    "gateways/payfast.toml"
 );
 differential!(
     spec_only_paystack,
