@@ -32,7 +32,7 @@
 //! assert!(check(1_700_000_020).is_err(), "the same delivery again is a replay");
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use crate::Secret;
@@ -268,7 +268,14 @@ pub fn sign_body(
 pub struct ReplayGuard {
     window: u64,
     capacity: usize,
-    seen: Mutex<HashMap<String, i64>>,
+    state: Mutex<Seen>,
+}
+
+/// The signatures accepted, and the order they were recorded in (for pruning).
+#[derive(Debug, Default)]
+struct Seen {
+    by_signature: HashMap<String, i64>,
+    order: VecDeque<(i64, String)>,
 }
 
 impl ReplayGuard {
@@ -282,29 +289,38 @@ impl ReplayGuard {
         Self {
             window: window_secs,
             capacity: capacity.max(1),
-            seen: Mutex::new(HashMap::new()),
+            state: Mutex::new(Seen::default()),
         }
     }
 
-    /// Whether `signature` (stamped `at`) is seen for the first time; records it.
+    /// Whether `signature` (stamped `at`) is seen for the first time; records it. Entries are
+    /// dropped in the order they were recorded once they are older than the window, or when the
+    /// guard is full: constant time per call, amortized.
     pub fn first_time(&self, signature: &str, at: i64, now: i64) -> bool {
-        let mut seen = match self.seen.lock() {
+        let mut seen = match self.state.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
         let horizon = now.saturating_sub(i64::try_from(self.window).unwrap_or(i64::MAX));
-        if seen.len() >= self.capacity {
-            seen.retain(|_, t| *t >= horizon);
+        let Seen {
+            by_signature,
+            order,
+        } = &mut *seen;
+        while let Some((t, _)) = order.front() {
+            if *t >= horizon && order.len() < self.capacity {
+                break;
+            }
+            if let Some((t, sig)) = order.pop_front()
+                && by_signature.get(&sig) == Some(&t)
+            {
+                by_signature.remove(&sig);
+            }
         }
-        if seen.len() >= self.capacity
-            && let Some(oldest) = seen.iter().min_by_key(|(_, t)| **t).map(|(k, _)| k.clone())
-        {
-            seen.remove(&oldest);
-        }
-        if seen.contains_key(signature) {
+        if by_signature.contains_key(signature) {
             return false;
         }
-        seen.insert(signature.to_owned(), at);
+        by_signature.insert(signature.to_owned(), at);
+        order.push_back((at, signature.to_owned()));
         true
     }
 }
@@ -447,6 +463,12 @@ mod tests {
         for i in 0..10 {
             assert!(g.first_time(&format!("s{i}"), 100 + i, 100 + i));
         }
-        assert!(g.seen.lock().unwrap().len() <= 3);
+        assert!(g.state.lock().unwrap().by_signature.len() <= 3);
+        // Within its window and bound, a signature is refused the second time.
+        let g = ReplayGuard::with_capacity(300, 10);
+        assert!(g.first_time("a", 100, 100));
+        assert!(!g.first_time("a", 100, 200));
+        // Once the window has passed it is forgotten (and the timestamp check refuses it).
+        assert!(g.first_time("a", 100, 401));
     }
 }
