@@ -138,12 +138,14 @@ fn sign_body(
         &ts_text,
         secret,
     );
+    // The secret and credentials are masked by the canonical string itself.
     let canonical = paywire::signing::body_canonical(
         recipe,
         &String::from_utf8_lossy(&body),
         Some(&ts_text),
-        &masked_key(secret),
-    );
+        secret,
+    )
+    .masked();
     let label = gateway.profile_label(args.profile.as_deref());
     match args.format {
         Format::Text => {
@@ -151,7 +153,7 @@ fn sign_body(
             out.line("profile", &label);
             if args.explain {
                 out.line("template", &recipe.template);
-                out.line("string", canonical.expose());
+                out.line("string", &canonical);
                 out.line("digest", &digest_text(recipe.digest));
             }
             for (name, value) in &headers {
@@ -168,7 +170,7 @@ fn sign_body(
             }
             let mut text = serde_json::to_string(&BodyJson {
                 profile: &label,
-                canonical_masked: canonical.expose(),
+                canonical_masked: &canonical,
                 headers: headers
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.as_str()))

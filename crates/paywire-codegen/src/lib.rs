@@ -963,17 +963,11 @@ fn received_digest_arm(recipe: &Recipe) -> TokenStream {
             Err(_) => value_text.clone(),
         })
         .collect();
-    let uses_key = recipe.pair.contains("{key}");
     let slot = slots.then(|| {
         let names = recipe.credentials.keys();
         let froms = recipe.credentials.values();
         quote!(let slot: Option<&str> = match *k { #(#names => Some(#froms),)* _ => None };)
     });
-    let k = if uses_key || slots {
-        quote!(k)
-    } else {
-        quote!(_k)
-    };
     let join = &recipe.join;
     let join_tokens = if join.is_empty() {
         quote!()
@@ -1005,7 +999,6 @@ fn received_digest_arm(recipe: &Recipe) -> TokenStream {
         }
     }
     body.extend(emit(lits));
-    let _ = k;
     quote! {
         #(#body)*
     }

@@ -42,6 +42,10 @@ pub trait Canon {
     fn text(&mut self, s: &str);
     /// The secret, where the template puts it.
     fn secret(&mut self, secret: &Secret);
+    /// Raw bytes (a body exactly as received); a writer for display shows them as UTF-8.
+    fn bytes(&mut self, b: &[u8]) {
+        self.text(&String::from_utf8_lossy(b));
+    }
     /// A credential slot's value (masked like the secret in a [`CanonicalString`]).
     fn credential(&mut self, value: &str) {
         self.text(value);
@@ -225,40 +229,36 @@ impl Digester {
         }
     }
 
-    /// The digest's bytes (for RSA: the signature; empty when the key is unusable).
-    fn bytes(self) -> Vec<u8> {
+    /// Finalize, and hand the digest's bytes to `f` (for RSA: the signature; empty when the key
+    /// is unusable). The hashes' bytes stay on the stack: no allocation.
+    fn with_bytes<R>(self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
             #[cfg(feature = "md5")]
-            Self::Md5(d) => md5::Digest::finalize(d).to_vec(),
+            Self::Md5(d) => f(&md5::Digest::finalize(d)),
             #[cfg(feature = "sha1")]
-            Self::Sha1(d) => sha1::Digest::finalize(d).to_vec(),
+            Self::Sha1(d) => f(&sha1::Digest::finalize(d)),
             #[cfg(feature = "sha256")]
-            Self::Sha256(d) => sha2::Digest::finalize(d).to_vec(),
+            Self::Sha256(d) => f(&sha2::Digest::finalize(d)),
             #[cfg(feature = "sha512")]
-            Self::Sha512(d) => sha2::Digest::finalize(d).to_vec(),
+            Self::Sha512(d) => f(&sha2::Digest::finalize(d)),
             #[cfg(feature = "hmac-sha1")]
-            Self::HmacSha1(m) => hmac::Mac::finalize(m).into_bytes().to_vec(),
+            Self::HmacSha1(m) => f(&hmac::Mac::finalize(m).into_bytes()),
             #[cfg(feature = "hmac-sha256")]
-            Self::HmacSha256(m) => hmac::Mac::finalize(m).into_bytes().to_vec(),
+            Self::HmacSha256(m) => f(&hmac::Mac::finalize(m).into_bytes()),
             #[cfg(feature = "hmac-sha512")]
-            Self::HmacSha512(m) => hmac::Mac::finalize(m).into_bytes().to_vec(),
+            Self::HmacSha512(m) => f(&hmac::Mac::finalize(m).into_bytes()),
             #[cfg(feature = "rsa-sha1")]
-            Self::RsaSha1(d, key) => key.sign_sha1(&sha1::Digest::finalize(d)),
+            Self::RsaSha1(d, key) => f(&key.sign_sha1(&sha1::Digest::finalize(d))),
             #[cfg(feature = "rsa-sha256")]
-            Self::RsaSha256(d, key) => key.sign_sha256(&sha2::Digest::finalize(d)),
+            Self::RsaSha256(d, key) => f(&key.sign_sha256(&sha2::Digest::finalize(d))),
             #[allow(unreachable_patterns)]
-            _ => Vec::new(),
+            _ => f(&[]),
         }
     }
 
     /// Feed literal text or a value.
     pub fn text(&mut self, s: &str) {
         self.update(s.as_bytes());
-    }
-
-    /// Feed raw bytes (a received body).
-    pub fn bytes_in(&mut self, b: &[u8]) {
-        self.update(b);
     }
 
     /// Feed the secret.
@@ -284,14 +284,15 @@ impl Digester {
 
     /// The signature in `encoding`.
     pub fn finish(self, encoding: SigEncoding) -> Signature {
-        let bytes = self.bytes();
-        let mut out = String::with_capacity(bytes.len() * 2);
-        match encoding {
-            SigEncoding::Lower => push_hex(&mut out, &bytes, false),
-            SigEncoding::Upper => push_hex(&mut out, &bytes, true),
-            SigEncoding::Base64 => push_base64(&mut out, &bytes),
-        }
-        Signature(out)
+        self.with_bytes(|bytes| {
+            let mut out = String::with_capacity(bytes.len() * 2);
+            match encoding {
+                SigEncoding::Lower => push_hex(&mut out, bytes, false),
+                SigEncoding::Upper => push_hex(&mut out, bytes, true),
+                SigEncoding::Base64 => push_base64(&mut out, bytes),
+            }
+            Signature(out)
+        })
     }
 
     /// Whether `received` is a valid signature of what was fed, in constant time: recomputed
@@ -309,6 +310,7 @@ impl Digester {
                 Some(sig) => key.verify_sha256(&sha2::Digest::finalize(d), &sig),
                 None => false,
             },
+            #[allow(unreachable_patterns)]
             other => {
                 let expected = other.finish(encoding);
                 if expected.as_str().is_empty() {
@@ -320,18 +322,6 @@ impl Digester {
                     matches_ignore_case(expected.as_str(), received)
                 }
             }
-        }
-    }
-
-    /// Whether this digest is an RSA signature (verified with a key, not recomputed).
-    pub fn is_rsa(&self) -> bool {
-        match self {
-            #[cfg(feature = "rsa-sha1")]
-            Self::RsaSha1(..) => true,
-            #[cfg(feature = "rsa-sha256")]
-            Self::RsaSha256(..) => true,
-            #[allow(unreachable_patterns)]
-            _ => false,
         }
     }
 }
@@ -350,6 +340,7 @@ pub fn key_problem(digester: &Digester) -> Option<String> {
     }
 }
 
+#[cfg(any(feature = "rsa-sha1", feature = "rsa-sha256"))]
 #[allow(unused_variables)]
 fn decode_signature(received: &str, encoding: SigEncoding) -> Option<Vec<u8>> {
     match encoding {
@@ -368,6 +359,7 @@ fn decode_signature(received: &str, encoding: SigEncoding) -> Option<Vec<u8>> {
     }
 }
 
+#[cfg(any(feature = "rsa-sha1", feature = "rsa-sha256"))]
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let b = text.as_bytes();
     if !b.len().is_multiple_of(2) {
@@ -400,6 +392,9 @@ impl Canon for Digester {
     fn secret(&mut self, secret: &Secret) {
         Digester::secret(self, secret);
     }
+    fn bytes(&mut self, b: &[u8]) {
+        self.update(b);
+    }
 }
 
 /// RFC 3986 percent-encoding: `A-Za-z0-9-._~` kept, every other byte `%XX` (PHP
@@ -413,31 +408,16 @@ pub fn encode_rfc3986(text: &str) -> Cow<'_, str> {
     percent_encoding::utf8_percent_encode(text, SET).into()
 }
 
-/// PHP `urlencode`: `A-Za-z0-9-._` kept, space `+`, every other byte `%XX` (uppercase), so
-/// `*` and `~` are encoded too (PayFast).
+/// PHP `urlencode`: the form encoding, with `*` encoded too (`%2A`; PayFast).
 pub fn encode_php(text: &str) -> Cow<'_, str> {
-    if text
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
-    {
-        return Cow::Borrowed(text);
+    match encode_form(text) {
+        Cow::Borrowed(t) if !t.contains('*') => Cow::Borrowed(t),
+        form => Cow::Owned(form.replace('*', "%2A")),
     }
-    let mut out = String::with_capacity(text.len() * 3);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_') {
-            out.push(char::from(b));
-        } else if b == b' ' {
-            out.push('+');
-        } else {
-            out.push('%');
-            push_hex(&mut out, &[b], true);
-        }
-    }
-    Cow::Owned(out)
 }
 
 /// `application/x-www-form-urlencoded` encoding: `A-Za-z0-9-._*` kept, space `+`, every
-/// other byte `%XX` (PHP `urlencode`, Java `URLEncoder`).
+/// other byte `%XX` (Java `URLEncoder`).
 pub fn encode_form(text: &str) -> Cow<'_, str> {
     if text
         .bytes()

@@ -130,11 +130,8 @@ fn select(recipe: &Recipe, fields: &[SignField], secret: &Secret) -> (Vec<Step>,
 
 /// A value's text after the profile's `strip` and `encode`.
 fn transform(recipe: &Recipe, key: &str, text: &str) -> String {
-    let stripped: String = match recipe.strip.get(key) {
-        Some(chars) => text.chars().filter(|c| !chars.contains(*c)).collect(),
-        None => text.to_owned(),
-    };
-    encode_text(recipe.encode, &stripped).into_owned()
+    let chars = recipe.strip.get(key).map_or("", String::as_str);
+    encode_text(recipe.encode, &crate::sign::strip_chars(text, chars)).into_owned()
 }
 
 /// Percent-encode a key or value as the profile's `encode` says.
@@ -219,56 +216,22 @@ pub fn canonical_string(recipe: &Recipe, fields: &[SignField], secret: &Secret) 
 }
 
 /// The canonical string of a raw-body recipe: the template over `{body}` (the body exactly as
-/// sent or received), `{timestamp}` and `{secret}`.
+/// sent or received), `{timestamp}`, `{secret}` and credential slots (masked).
 pub fn body_canonical(
     recipe: &Recipe,
     body: &str,
     timestamp: Option<&str>,
     secret: &Secret,
 ) -> CanonicalString {
-    let mut text = String::with_capacity(body.len() + 32);
-    let mut secret_ranges = Vec::new();
-    let mut rest = recipe.template.as_str();
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("{body}") {
-            text.push_str(body);
-            rest = r;
-        } else if let Some(r) = rest.strip_prefix("{timestamp}") {
-            text.push_str(timestamp.unwrap_or(""));
-            rest = r;
-        } else if let Some((slot, r)) = recipe.credentials.iter().find_map(|(slot, from)| {
-            rest.strip_prefix('{')
-                .and_then(|r| r.strip_prefix(slot.as_str()))
-                .and_then(|r| r.strip_prefix('}'))
-                .map(|r| (from, r))
-        }) {
-            let start = text.len();
-            text.push_str(secret.credential(slot).unwrap_or(""));
-            secret_ranges.push(start..text.len());
-            rest = r;
-        } else if let Some(r) = rest.strip_prefix("{secret}") {
-            let start = text.len();
-            text.push_str(secret.expose());
-            secret_ranges.push(start..text.len());
-            rest = r;
-        } else {
-            let mut chars = rest.chars();
-            if let Some(c) = chars.next() {
-                text.push(c);
-            }
-            rest = chars.as_str();
-        }
-    }
-    CanonicalString::from_parts(
-        text,
-        secret_ranges,
-        Vec::new(),
-        Some(Explanation {
-            pairs: String::new(),
-            template: recipe.template.clone(),
-            steps: Vec::new(),
-        }),
-    )
+    let mut w = crate::sign::CanonicalWriter::new();
+    crate::webhook::feed(
+        &mut w,
+        &body_recipe(recipe),
+        body.as_bytes(),
+        timestamp.unwrap_or(""),
+        secret,
+    );
+    w.finish()
 }
 
 /// The raw-body part of a recipe (`{body}` in its template).

@@ -36,7 +36,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use crate::Secret;
-use crate::sign::{Digester, SigEncoding, VerifyError};
+use crate::sign::{Canon, Digester, SigEncoding, VerifyError};
 
 /// A raw-body recipe, as generated code and the interpreter describe it.
 #[derive(Debug, Clone)]
@@ -135,8 +135,15 @@ fn read_headers<'h>(
     Ok((timestamp, signatures))
 }
 
-/// Feed the template over `body`, `timestamp`, the secret and the credential slots into `d`.
-fn feed(d: &mut Digester, recipe: &BodyRecipe<'_>, body: &[u8], timestamp: &str, secret: &Secret) {
+/// Write the template over `body`, `timestamp`, the secret and the credential slots into `d`
+/// (a digest, or a [`crate::sign::CanonicalWriter`] to show the string, secret masked).
+pub fn feed<C: Canon>(
+    d: &mut C,
+    recipe: &BodyRecipe<'_>,
+    body: &[u8],
+    timestamp: &str,
+    secret: &Secret,
+) {
     let mut rest = recipe.template;
     'outer: while !rest.is_empty() {
         for (slot, from) in &recipe.credentials {
@@ -145,13 +152,13 @@ fn feed(d: &mut Digester, recipe: &BodyRecipe<'_>, body: &[u8], timestamp: &str,
                 .and_then(|r| r.strip_prefix(slot))
                 .and_then(|r| r.strip_prefix('}'))
             {
-                d.text(secret.credential(from).unwrap_or(""));
+                d.credential(secret.credential(from).unwrap_or(""));
                 rest = r;
                 continue 'outer;
             }
         }
         if let Some(r) = rest.strip_prefix("{body}") {
-            d.bytes_in(body);
+            d.bytes(body);
             rest = r;
         } else if let Some(r) = rest.strip_prefix("{timestamp}") {
             d.text(timestamp);
