@@ -612,14 +612,7 @@ macro_rules! differential {
                             let br = signing::body_recipe(recipe);
                             let at = 1_700_000_000_i64;
                             let ts = paywire::webhook::timestamp_text(&br, at);
-                            let mut headers = paywire::webhook::sign_body(
-                                &br,
-                                signing::digester(recipe, &secret),
-                                signing::sig_encoding(recipe),
-                                raw.as_bytes(),
-                                &ts,
-                                &secret,
-                            );
+                            let mut headers = signing::sign_webhook(recipe, raw.as_bytes(), &ts, &secret);
                             let mut body = raw.clone();
                             let mut now = at + i64::try_from(rng.below(60)).unwrap_or(0);
                             match rng.below(8) {

@@ -130,14 +130,7 @@ fn sign_body(
         .timestamp
         .clone()
         .unwrap_or_else(|| paywire::webhook::timestamp_text(&br, paywire::webhook::now_secs()));
-    let headers = paywire::webhook::sign_body(
-        &br,
-        paywire::signing::digester(recipe, secret),
-        paywire::signing::sig_encoding(recipe),
-        &body,
-        &ts_text,
-        secret,
-    );
+    let headers = paywire::signing::sign_webhook(recipe, &body, &ts_text, secret);
     // The secret and credentials are masked by the canonical string itself.
     let canonical = paywire::signing::body_canonical(
         recipe,

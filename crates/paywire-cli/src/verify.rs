@@ -73,11 +73,8 @@ pub fn run(args: &VerifyArgs) -> Result<String, CliError> {
                 }
             })?;
             if recipe.over_body() {
-                paywire::webhook::verify_body(
-                    &signing::body_recipe(recipe),
-                    || signing::digester(recipe, &secret),
-                    signing::sig_encoding(recipe),
-                    recipe.compare == paywire::spec::Compare::Exact,
+                signing::verify_webhook(
+                    recipe,
                     &body,
                     &headers,
                     &secret,

@@ -561,15 +561,8 @@ pub fn body_signature_headers(
     secret: &paywire::Secret,
     tampered: bool,
 ) -> Vec<(String, String)> {
-    let br = paywire::signing::body_recipe(recipe);
-    let mut headers = paywire::webhook::sign_body(
-        &br,
-        paywire::signing::digester(recipe, secret),
-        paywire::signing::sig_encoding(recipe),
-        body,
-        &paywire::webhook::timestamp_text(&br, now),
-        secret,
-    );
+    let ts = paywire::webhook::timestamp_text(&paywire::signing::body_recipe(recipe), now);
+    let mut headers = paywire::signing::sign_webhook(recipe, body, &ts, secret);
     if tampered && let Some((_, v)) = headers.first_mut() {
         let reversed: String = v.chars().rev().collect();
         *v = flip_first(&reversed).chars().rev().collect();

@@ -521,11 +521,8 @@ impl Gateway {
         let profile = self.received_profile(declared, &obj);
         let recipe = self.profile(profile)?;
         if recipe.over_body() {
-            crate::webhook::verify_body(
-                &signing::body_recipe(recipe),
-                || signing::digester(recipe, secret),
-                signing::sig_encoding(recipe),
-                recipe.compare == paywire_spec::Compare::Exact,
+            signing::verify_webhook(
+                recipe,
                 body,
                 options.headers,
                 secret,

@@ -251,6 +251,47 @@ pub fn body_recipe(recipe: &Recipe) -> crate::webhook::BodyRecipe<'_> {
     }
 }
 
+/// Sign a raw body with a raw-body recipe: the headers to send (signature first), with the
+/// timestamp text `ts` (see [`crate::webhook::timestamp_text`]).
+pub fn sign_webhook(
+    recipe: &Recipe,
+    body: &[u8],
+    ts: &str,
+    secret: &Secret,
+) -> Vec<(String, String)> {
+    crate::webhook::sign_body(
+        &body_recipe(recipe),
+        digester(recipe, secret),
+        sig_encoding(recipe),
+        body,
+        ts,
+        secret,
+    )
+}
+
+/// Verify a raw body against the signature in `headers` with a raw-body recipe, at Unix time
+/// `now`, refusing a replay when a guard is given.
+pub fn verify_webhook(
+    recipe: &Recipe,
+    body: &[u8],
+    headers: &[(&str, &str)],
+    secret: &Secret,
+    now: i64,
+    replay: Option<&crate::webhook::ReplayGuard>,
+) -> Result<(), VerifyError> {
+    crate::webhook::verify_body(
+        &body_recipe(recipe),
+        || digester(recipe, secret),
+        sig_encoding(recipe),
+        recipe.compare == Compare::Exact,
+        body,
+        headers,
+        secret,
+        now,
+        replay,
+    )
+}
+
 /// A fresh digest of `recipe` (keyed with `secret` for HMAC and RSA).
 pub fn digester(recipe: &Recipe, secret: &Secret) -> Digester {
     match recipe.digest {
